@@ -1,0 +1,117 @@
+# vmgate - see README.md. Needs GNU make; `make deps` installs the rest.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS      := libvirt libssh inih libsodium
+FUZZ_SECONDS ?= 30
+
+WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
+             -Wmissing-prototypes -Wstrict-prototypes
+HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+             -fstack-clash-protection
+BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude \
+             -DVMGATE_VERSION='"$(VERSION)"'
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CFLAGS    ?=
+LDFLAGS   ?=
+ALL_CFLAGS = $(BASE_CFLAGS) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
+EXE_LDFLAGS := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/obj/%.o)
+# the PAM module reuses the pure core, built position-independent
+PAM_CORE  := util verb config policy
+PAM_OBJ   := $(PAM_CORE:%=$(BUILD)/pic/%.o) $(BUILD)/pic/pam_vmgate.o
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+E2E_SRC   := $(wildcard tests/e2e/test_*.c)
+E2E_BIN   := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/e2e/%)
+E2E_LIB   := $(wildcard tests/e2e/e2e.c)
+
+.PHONY: all deps check check-unit check-e2e check-sanitize demo demo-stop \
+        bench fuzz install clean
+
+all: $(BUILD)/vmgate $(BUILD)/pam_vmgate.so
+
+deps:
+	@sh contrib/deps.sh
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/vmgate/*.h) | $(BUILD)/obj
+	$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $<
+
+$(BUILD)/pic/%.o: src/%.c $(wildcard include/vmgate/*.h) | $(BUILD)/pic
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/pic/pam_vmgate.o: pam/pam_vmgate.c $(wildcard include/vmgate/*.h) | $(BUILD)/pic
+	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+
+$(BUILD)/libvmgate.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/vmgate: $(BUILD)/obj/main.o $(BUILD)/libvmgate.a
+	$(CC) $(ALL_CFLAGS) $(EXE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/pam_vmgate.so: $(PAM_OBJ)
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined \
+	  $(LDFLAGS) -o $@ $^ -linih -lpam
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libvmgate.a | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -fPIE $(EXE_LDFLAGS) \
+	  -DTEST_DATA='"$(CURDIR)/tests/unit/data"' -DBUILD_DIR='"$(CURDIR)/$(BUILD)"' \
+	  -o $@ $< $(BUILD)/libvmgate.a $(PKG_LIBS) -lcmocka -lpam -lpamtest
+
+$(BUILD)/e2e/%: tests/e2e/%.c $(E2E_LIB) $(wildcard tests/e2e/*.h) $(BUILD)/libvmgate.a | $(BUILD)/e2e
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -fPIE $(EXE_LDFLAGS) \
+	  -DE2E_DIR='"$(CURDIR)/tests/e2e"' -DBUILD_DIR='"$(CURDIR)/$(BUILD)"' \
+	  -o $@ $< $(E2E_LIB) $(BUILD)/libvmgate.a $(PKG_LIBS) -lcmocka -lutil
+
+$(BUILD)/obj $(BUILD)/pic $(BUILD)/tests $(BUILD)/e2e:
+	mkdir -p $@
+
+check: deps
+	$(MAKE) all
+	$(MAKE) check-unit
+	$(MAKE) check-e2e
+
+check-unit: $(UNIT_BIN) $(BUILD)/vmgate $(BUILD)/pam_vmgate.so
+	@sh tests/unit/run.sh $(UNIT_BIN)
+
+check-e2e: $(BUILD)/vmgate $(BUILD)/pam_vmgate.so $(E2E_BIN)
+	@sh tests/e2e/run.sh $(E2E_BIN)
+
+check-sanitize:
+	$(MAKE) BUILD=build/sanitize \
+	  CFLAGS='-O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer' \
+	  LDFLAGS='-fsanitize=address,undefined' check-unit
+
+demo: deps
+	$(MAKE) all
+	@sh contrib/demo.sh start
+
+demo-stop:
+	@sh contrib/demo.sh stop
+
+bench: all
+	@sh tests/bench/run.sh
+
+fuzz:
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/vmgate \
+	  $(DESTDIR)/lib/x86_64-linux-gnu/security
+	install -m 0755 $(BUILD)/vmgate $(DESTDIR)$(PREFIX)/bin/vmgate
+	install -m 0644 $(BUILD)/pam_vmgate.so $(DESTDIR)/lib/x86_64-linux-gnu/security/pam_vmgate.so
+	install -m 0644 man/vmgate.8 $(DESTDIR)$(PREFIX)/share/man/man8/vmgate.8
+	install -m 0644 man/vmgate.ini.5 $(DESTDIR)$(PREFIX)/share/man/man5/vmgate.ini.5
+	install -m 0644 conf/vmgate.ini.example $(DESTDIR)$(PREFIX)/share/vmgate/vmgate.ini.example
+	cp -R contrib/. $(DESTDIR)$(PREFIX)/share/vmgate/
+
+clean:
+	rm -rf build

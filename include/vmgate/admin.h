@@ -1,0 +1,35 @@
+/*
+ * admin: the admin commands of SPEC §7 and §8: check, check --tenant,
+ * authorized-keys and audit. They read the config and key directory and the
+ * live system, and change nothing.
+ */
+#ifndef VMGATE_ADMIN_H
+#define VMGATE_ADMIN_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "vmgate/config.h"
+#include "vmgate/result.h"
+
+/* vmgate check: config and key directory; prints "FILE: ok (...)". */
+enum result admin_check(const char *path, uid_t owner_ok, FILE *out,
+    FILE *err);
+
+/* vmgate check --tenant T -- VERB [VM]: "permit" or "deny". */
+enum result admin_check_request(const struct config *cfg, const char *tenant,
+    const char *verb, const char *domain, FILE *out, FILE *err);
+
+/*
+ * vmgate authorized-keys USER [KEYTYPE KEY]. self is the absolute path of
+ * this binary and cfg_path the absolute config path, for command=.
+ */
+enum result admin_authorized_keys(const struct config *cfg, const char *self,
+    const char *cfg_path, const char *user, const char *keytype,
+    const char *key, FILE *out, FILE *err);
+
+/* vmgate audit [--sshd-config PATH]: findings, one per line. */
+enum result admin_audit(const struct config *cfg, const char *sshd_config,
+    FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * console: the serial console of SPEC §5 relayed between the tenant's
+ * terminal (fds 0 and 1) and a libvirt stream, in raw mode, until the escape
+ * byte 0x1d appears anywhere in the input, the machine stops or the session
+ * hangs up. The terminal mode is restored on every path.
+ */
+#ifndef VMGATE_CONSOLE_H
+#define VMGATE_CONSOLE_H
+
+#include <stdbool.h>
+
+#include "vmgate/hypervisor.h"
+
+#define CONSOLE_ESCAPE	0x1d	/* ^] */
+#define CONSOLE_BUF	65536	/* per direction; reading stops when full */
+
+enum console_end {
+	CONSOLE_END_ESCAPE,
+	CONSOLE_END_STOPPED,	/* the machine stopped or the stream closed */
+	CONSOLE_END_HANGUP,	/* EOF/SIGHUP/SIGTERM on the session */
+	CONSOLE_END_ERROR
+};
+
+/*
+ * Run the console of an open machine; name is for messages. Returns 0 with
+ * *end set, or an hv_err: HV_ESTATE when busy (without force), HV_EFAIL.
+ * The caller has checked that stdin is a terminal.
+ */
+int console_run(struct hv_domain *dom, const char *name, bool force,
+    enum console_end *end);
+
+#endif

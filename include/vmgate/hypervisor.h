@@ -1,0 +1,122 @@
+/*
+ * hypervisor: the only module that includes libvirt. Connections by URI
+ * (never from LIBVIRT_* variables), machine lookup, life-cycle actions,
+ * facts for status, the SPICE <graphics> element and the console stream.
+ * libvirt's own messages go to the log (hv_last_error for callers that
+ * log them); tenants only ever see the short text callers choose.
+ */
+#ifndef VMGATE_HYPERVISOR_H
+#define VMGATE_HYPERVISOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#define HV_CONNECT_TIMEOUT_MS 5000	/* retry an unreachable libvirtd this long */
+#define HV_MAX_ADDRS 16
+
+enum hv_err {
+	HV_OK = 0,
+	HV_EUNREACHABLE = -1,	/* cannot connect: exit 69 */
+	HV_ENOENT = -2,		/* no such machine */
+	HV_ESTATE = -3,		/* action makes no sense in this state */
+	HV_EFAIL = -4,		/* libvirt refused or failed */
+	HV_EUNSUPPORTED = -5	/* e.g. no SPICE display */
+};
+
+enum hv_state {
+	HV_STATE_NOSTATE,
+	HV_STATE_RUNNING,
+	HV_STATE_IDLE,		/* virsh: "idle" (blocked) */
+	HV_STATE_PAUSED,
+	HV_STATE_SHUTDOWN,	/* "in shutdown" */
+	HV_STATE_SHUTOFF,	/* "shut off" */
+	HV_STATE_CRASHED,
+	HV_STATE_PMSUSPENDED
+};
+
+struct hv;		/* connections, one per URI */
+struct hv_domain;	/* one looked-up machine */
+
+struct hv_spice {
+	bool present;		/* a <graphics type='spice'> exists */
+	char host[64];		/* listen address, "" when none */
+	int port;		/* 0 or -1 when autoport */
+	bool autoport;
+	bool has_passwd;	/* passwd attribute set (needs secure XML) */
+	bool passwd_expires;	/* passwdValidTo set */
+	time_t passwd_valid_to;	/* when passwd_expires */
+};
+
+struct hv_info {
+	enum hv_state state;
+	unsigned vcpus;
+	unsigned long long memory_kib;
+	struct hv_spice spice;
+	char addrs[HV_MAX_ADDRS][64];	/* guest addresses, when known */
+	size_t naddrs;
+};
+
+struct hv *hv_new(void);
+void hv_free(struct hv *hv);
+
+/* the last libvirt message, for the log; never shown to a tenant */
+const char *hv_last_error(const struct hv *hv);
+
+/* Connect (cached per URI); retries for HV_CONNECT_TIMEOUT_MS. */
+int hv_connect(struct hv *hv, const char *uri);
+
+/* Look name up on uri. NULL with *err set on failure. */
+struct hv_domain *hv_lookup(struct hv *hv, const char *uri, const char *name,
+    int *err);
+void hv_domain_free(struct hv_domain *dom);
+
+const char *hv_state_name(enum hv_state s);
+int hv_get_state(struct hv_domain *dom, enum hv_state *state);
+int hv_get_info(struct hv_domain *dom, struct hv_info *info);
+int hv_get_spice(struct hv_domain *dom, struct hv_spice *spice);
+
+/* Life cycle; HV_ESTATE when e.g. starting a running machine. */
+int hv_start(struct hv_domain *dom);
+int hv_shutdown(struct hv_domain *dom);
+int hv_destroy(struct hv_domain *dom);
+int hv_reset(struct hv_domain *dom);
+int hv_reboot(struct hv_domain *dom);
+
+/*
+ * Set a live SPICE ticket: a <graphics> element that keeps the domain's
+ * type, port and listen address, plus passwd, passwdValidTo=valid_to (UTC)
+ * and connected='keep'. Live only; never touches the persistent definition.
+ */
+int hv_spice_set_ticket(struct hv_domain *dom, const struct hv_spice *spice,
+    const char *passwd, time_t valid_to);
+
+/*
+ * Console stream. hv_console_open opens the primary serial console as a
+ * non-blocking stream (force: take it over from another session);
+ * HV_ESTATE when it is busy. The event loop is libvirt's default one.
+ */
+struct hv_stream;
+int hv_event_init(void);		/* once, before hv_connect */
+int hv_event_run_once(void);		/* blocks until something happens */
+int hv_console_open(struct hv_domain *dom, bool force,
+    struct hv_stream **out);
+/* >0 bytes, 0 EOF, -2 would block, -1 error */
+int hv_stream_recv(struct hv_stream *st, char *buf, size_t len);
+int hv_stream_send(struct hv_stream *st, const char *buf, size_t len);
+enum { HV_STREAM_READABLE = 1, HV_STREAM_WRITABLE = 2,
+       HV_STREAM_ERROR = 4, HV_STREAM_HANGUP = 8 };
+int hv_stream_watch(struct hv_stream *st, int events,
+    void (*cb)(struct hv_stream *st, int events, void *arg), void *arg);
+int hv_stream_update(struct hv_stream *st, int events);
+/* fd watches on the same loop (stdin/stdout) */
+int hv_fd_watch(int fd, int events, void (*cb)(int watch, int fd,
+    int events, void *arg), void *arg);
+void hv_fd_update(int watch, int events);
+void hv_fd_unwatch(int watch);
+/* Finish cleanly or abort, then free; accepts NULL. */
+void hv_stream_close(struct hv_stream *st, bool abort_it);
+/* callback when the machine stops (domain lifecycle event) */
+int hv_watch_stopped(struct hv_domain *dom, void (*cb)(void *arg), void *arg);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * keys: the key directory of SPEC §3 (TENANT.pub, TENANT@ANYTHING.pub, one
+ * authorized_keys line per key, no options), parsed and fingerprinted with
+ * libssh. A leaf: tenant names are checked by the caller-supplied callback.
+ */
+#ifndef VMGATE_KEYS_H
+#define VMGATE_KEYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmgate/util.h"
+
+#define KEYS_MAX_FILE	(1u << 20)	/* bytes per key file */
+#define KEYS_MAX_LINE	16384		/* one key line */
+#define KEYS_FP_LEN	64		/* "SHA256:" + 43 base64 + NUL fits */
+
+struct key_entry {
+	char *tenant;
+	char *type;		/* "ssh-ed25519" */
+	char *base64;		/* the key blob as written */
+	char fingerprint[KEYS_FP_LEN];	/* "SHA256:..." as ssh-keygen -l */
+	char *file;		/* for messages */
+	int line;
+	bool usable;		/* false: duplicate across tenants, unknown tenant */
+};
+
+struct keyring {
+	struct key_entry *keys;
+	size_t nkeys;
+};
+
+/*
+ * Read every *.pub in dir. known(tenant, arg) says whether a tenant exists.
+ * Problems go to d as "PATH:LINE: message"; bad keys are left out or marked
+ * unusable, so the ring is always safe to offer. Returns 0 when no problem
+ * was found, -1 otherwise (the ring is still filled).
+ */
+int keys_load(const char *dir, bool (*known)(const char *tenant, void *arg),
+    void *arg, struct keyring *ring, struct diag *d);
+/* Only the files that can hold tenant's keys (TENANT.pub, TENANT@*.pub). */
+int keys_load_tenant(const char *dir, const char *tenant,
+    struct keyring *ring, struct diag *d);
+void keys_free(struct keyring *ring);
+
+/* Fingerprint of a "TYPE BASE64" key; 0 on success. */
+int keys_fingerprint(const char *type, const char *base64, char *out,
+    size_t outlen);
+
+/* The key that logged in, from the SSH_USER_AUTH file (ExposeAuthInfo):
+ * its fingerprint into out. 0 on success, -1 when unknown. */
+int keys_from_auth_info(const char *path, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * policy: may tenant T do verb V on machine D? Pure functions over a parsed
+ * config; no I/O. A tenant's rights are the union of its own grant and the
+ * grants of its groups, each narrowed by its allow list. Disabled or unknown
+ * tenants have no rights at all.
+ */
+#ifndef VMGATE_POLICY_H
+#define VMGATE_POLICY_H
+
+#include <stdbool.h>
+
+#include "vmgate/config.h"
+#include "vmgate/verb.h"
+
+/* tenant exists and is not disabled */
+bool policy_tenant_enabled(const struct config *cfg, const char *tenant);
+
+/*
+ * VERB_GENERAL verbs need only an enabled tenant (domain ignored, may be
+ * NULL); every other verb needs a grant naming domain with that verb.
+ */
+bool policy_may(const struct config *cfg, const char *tenant, enum verb v,
+    const char *domain);
+
+/*
+ * Every machine the tenant has any right on, sorted and unique, in a new
+ * array of borrowed strings (free only the array). *n is set.
+ */
+const char **policy_domains(const struct config *cfg, const char *tenant,
+    size_t *n);
+
+#endif

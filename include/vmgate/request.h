@@ -1,0 +1,34 @@
+/*
+ * request: SSH_ORIGINAL_COMMAND -> verb + arguments. Pure; no shell is ever
+ * involved. Refuses (before anything else) any byte outside printable ASCII
+ * and any of ;&|$`<>(){}[]*?!~'"\ .
+ */
+#ifndef VMGATE_REQUEST_H
+#define VMGATE_REQUEST_H
+
+#include <stdbool.h>
+
+#include "vmgate/verb.h"
+
+#define MAX_REQUEST	4096	/* bytes */
+#define MAX_WORDS	8
+
+struct request {
+	enum verb verb;
+	char *domain;		/* NULL when the verb takes none */
+	bool json;		/* list, status: --json */
+	bool force;		/* console: --force */
+	bool vv;		/* spice: --vv */
+	bool no_wait;		/* spice: --no-wait */
+	int port;		/* spice: --port N, 0 when not given */
+};
+
+/*
+ * Parse cmd (NULL means "help"). Returns 0 and fills *req, or -1 with a
+ * one-line reason in *err (static string or allocated into errbuf).
+ */
+int request_parse(const char *cmd, struct request *req, char *errbuf,
+    size_t errlen);
+void request_clear(struct request *req);
+
+#endif

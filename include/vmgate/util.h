@@ -1,0 +1,47 @@
+/*
+ * util: memory helpers that abort on exhaustion, the name allow-list, and
+ * the diagnostics list every parser fills. A leaf: includes nothing of ours.
+ */
+#ifndef VMGATE_UTIL_H
+#define VMGATE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define NAME_MAX_LEN 64		/* [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
+#define MAX_DIAGS 1000		/* a config with more problems is hopeless */
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* free(*pp) and set it NULL; accepts NULL */
+void xfree_ptr(void *pp);
+
+/* true when s matches [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
+bool name_valid(const char *s);
+
+/*
+ * Copy src into dst (size dstsize) with every byte outside printable ASCII
+ * shown as \xNN, cut to fit. For echoing untrusted text to a terminal or log.
+ */
+void str_sanitize(char *dst, size_t dstsize, const char *src);
+
+/* A list of one-line problems, e.g. "FILE:LINE: message". */
+struct diag {
+	char **msgs;
+	size_t count;
+	size_t dropped;	/* past MAX_DIAGS */
+};
+
+void diag_init(struct diag *d);
+void diag_add(struct diag *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void diag_vadd(struct diag *d, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+void diag_clear(struct diag *d);
+
+#endif

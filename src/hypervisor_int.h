@@ -1,0 +1,37 @@
+/*
+ * hypervisor_int.h: what the files of the hypervisor module share
+ * (hypervisor.c, hypervisor_spice.c, hypervisor_stream.c). Nothing
+ * outside those files includes it.
+ */
+#ifndef VMGATE_HYPERVISOR_INT_H
+#define VMGATE_HYPERVISOR_INT_H
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "vmgate/hypervisor.h"
+
+#define HV_MAX_CONNS 16
+
+struct hv_conn {
+	char *uri;
+	virConnectPtr conn;
+};
+
+struct hv {
+	struct hv_conn conns[HV_MAX_CONNS];
+	size_t nconns;
+	char last_error[512];
+};
+
+struct hv_domain {
+	struct hv *hv;
+	virConnectPtr conn;	/* borrowed from hv */
+	virDomainPtr dom;
+	char *name;
+};
+
+/* copy libvirt's last error into hv->last_error (for the log) */
+void hv_note_error(struct hv *hv);
+
+#endif

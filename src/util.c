@@ -1,0 +1,185 @@
+/*
+ * util: allocation that never returns NULL, the name allow-list, text
+ * sanitising for terminals and logs, and the diagnostics list.
+ */
+#include <stdint.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmgate/util.h"
+
+static void
+oom(void)
+{
+	static const char msg[] = "vmgate: out of memory\n";
+	ssize_t r = write(2, msg, sizeof(msg) - 1);
+	(void)r;
+	abort();
+}
+
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+void *
+xreallocarray(void *p, size_t nmemb, size_t size)
+{
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		oom();
+	p = realloc(p, nmemb * size ? nmemb * size : 1);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	if (p == NULL)
+		oom();
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p = NULL;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		oom();
+	return p;
+}
+
+void
+xfree_ptr(void *pp)
+{
+	void **p = pp;
+
+	if (p == NULL)
+		return;
+	free(*p);
+	*p = NULL;
+}
+
+static bool
+name_char(char c, bool first)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9'))
+		return true;
+	return !first && (c == '.' || c == '_' || c == '-');
+}
+
+bool
+name_valid(const char *s)
+{
+	size_t i;
+
+	if (s == NULL || s[0] == '\0')
+		return false;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (i >= NAME_MAX_LEN || !name_char(s[i], i == 0))
+			return false;
+	}
+	return true;
+}
+
+void
+str_sanitize(char *dst, size_t dstsize, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (dstsize == 0)
+		return;
+	for (; src != NULL && *src != '\0'; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+			if (o + 1 >= dstsize)
+				break;
+			dst[o++] = (char)c;
+		} else {
+			if (o + 4 >= dstsize)
+				break;
+			dst[o++] = '\\';
+			dst[o++] = 'x';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 0xf];
+		}
+	}
+	dst[o] = '\0';
+}
+
+void
+diag_init(struct diag *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void
+diag_vadd(struct diag *d, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (d->count >= MAX_DIAGS) {
+		d->dropped++;
+		return;
+	}
+	if (vasprintf(&msg, fmt, ap) < 0)
+		oom();
+	d->msgs = xreallocarray(d->msgs, d->count + 1, sizeof(*d->msgs));
+	d->msgs[d->count++] = msg;
+}
+
+void
+diag_add(struct diag *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	diag_vadd(d, fmt, ap);
+	va_end(ap);
+}
+
+void
+diag_clear(struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++)
+		free(d->msgs[i]);
+	free(d->msgs);
+	diag_init(d);
+}
