@@ -1,0 +1,101 @@
+/*
+ * env: process hygiene and the only door to the environment.
+ *
+ * At start-up the four variables SPEC §4 allows are copied aside and the
+ * environment is emptied, so nothing else (LIBVIRT_DEFAULT_URI,
+ * LIBVIRT_LOG_OUTPUTS, LD_*, HOME, ...) can reach libvirt, libssh or any
+ * program we run. A fixed PATH is all that is put back.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmgate/env.h"
+#include "vmgate/util.h"
+
+#define ENV_SAFE_PATH	"/usr/sbin:/usr/bin:/sbin:/bin"
+#define ENV_MAX_VALUE	8192	/* longer values are treated as unset */
+
+static const char *const allowed[] = {
+	"SSH_ORIGINAL_COMMAND",
+	"SSH_CONNECTION",
+	"SSH_USER_AUTH",
+	"TERM",
+};
+#define NALLOWED (sizeof(allowed) / sizeof(allowed[0]))
+
+static char *saved[NALLOWED];
+static int saved_done;
+
+static void
+save_allowed(void)
+{
+	size_t i;
+
+	for (i = 0; i < NALLOWED; i++) {
+		const char *v = getenv(allowed[i]);
+
+		/* SSH_ORIGINAL_COMMAND keeps its full length: the request
+		 * parser refuses an overlong one with a usage error. */
+		if (v != NULL && (strlen(v) <= ENV_MAX_VALUE ||
+		    strcmp(allowed[i], "SSH_ORIGINAL_COMMAND") == 0))
+			saved[i] = xstrdup(v);
+	}
+	saved_done = 1;
+}
+
+void
+env_sanitize_process(void)
+{
+	int fd;
+
+	/* fds 0-2 must exist, or the first file we open becomes stdout */
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		close(fd);
+	umask(077);
+	signal(SIGPIPE, SIG_DFL);
+
+	if (!saved_done)
+		save_allowed();
+	if (clearenv() != 0)
+		abort();
+	if (setenv("PATH", ENV_SAFE_PATH, 1) != 0)
+		abort();
+}
+
+const char *
+env_get(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NALLOWED; i++) {
+		if (strcmp(name, allowed[i]) == 0)
+			return saved[i];
+	}
+	return NULL;
+}
+
+void
+env_client_addr(char *buf, size_t len)
+{
+	const char *c = env_get("SSH_CONNECTION");
+	char *addr = NULL;
+	size_t n;
+
+	if (len == 0)
+		return;
+	if (c == NULL || (n = strcspn(c, " ")) == 0 || n >= len) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	/* it comes from sshd, but a log field must stay one clean token */
+	addr = xstrndup(c, n);
+	str_sanitize(buf, len, addr);
+	free(addr);
+}

@@ -1,0 +1,362 @@
+/*
+ * main: wires the modules together. Process hygiene first, then the
+ * command line, the config, the tenant's identity, and one of: the tenant
+ * shell (SSH_ORIGINAL_COMMAND) or an admin command. Only main picks exit
+ * codes.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "vmgate/admin.h"
+#include "vmgate/audit.h"
+#include "vmgate/config.h"
+#include "vmgate/env.h"
+#include "vmgate/keys.h"
+#include "vmgate/policy.h"
+#include "vmgate/request.h"
+#include "vmgate/result.h"
+#include "vmgate/shell.h"
+#include "vmgate/util.h"
+
+#define MAX_ARGS 16	/* no command of ours takes more */
+
+struct options {
+	const char *config_path;
+	const char *tenant;	/* --tenant */
+	char **rest;		/* the command and its arguments */
+	int nrest;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: vmgate [-f FILE] [--tenant NAME]\n"
+	    "       vmgate [-f FILE] check [--tenant NAME -- VERB [VM]]\n"
+	    "       vmgate [-f FILE] authorized-keys USER [KEYTYPE KEY]\n"
+	    "       vmgate [-f FILE] audit [--sshd-config PATH]\n"
+	    "       vmgate --version | --help\n"
+	    "\n"
+	    "Without a command, vmgate is the tenant shell: the request is\n"
+	    "SSH_ORIGINAL_COMMAND (unset means help). See vmgate(8).\n");
+}
+
+/* Global options come before the command; returns 0 or -1 on bad usage. */
+static int
+parse_options(int argc, char **argv, struct options *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->config_path = CONFIG_DEFAULT_PATH;
+	if (argc > MAX_ARGS)
+		return -1;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-f") == 0) {
+			if (++i >= argc || argv[i][0] == '\0')
+				return -1;
+			o->config_path = argv[i];
+		} else if (strcmp(argv[i], "--tenant") == 0) {
+			if (++i >= argc)
+				return -1;
+			o->tenant = argv[i];
+		} else
+			break;
+	}
+	o->rest = argv + i;
+	o->nrest = argc - i;
+	return 0;
+}
+
+static void
+print_diags(FILE *f, const struct diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++)
+		fprintf(f, "%s\n", d->msgs[i]);
+	if (d->dropped > 0)
+		fprintf(f, "vmgate: %zu more problems not shown\n", d->dropped);
+}
+
+static void
+log_diags(const struct diag *d)
+{
+	char line[512];
+	size_t i;
+
+	for (i = 0; i < d->count; i++) {
+		str_sanitize(line, sizeof(line), d->msgs[i]);
+		syslog(LOG_AUTHPRIV | LOG_ERR, "config: %s", line);
+	}
+}
+
+static enum result
+load_config(const char *path, struct config **cfg, bool show, FILE *err)
+{
+	struct diag d;
+	enum result r = RESULT_OK;
+
+	diag_init(&d);
+	if (config_load(path, geteuid(), cfg, &d) != 0) {
+		log_diags(&d);
+		if (show)
+			print_diags(err, &d);
+		else
+			fprintf(err, "vmgate: configuration error: "
+			    "ask the admin to run 'vmgate check'\n");
+		r = RESULT_CONFIG;
+	}
+	diag_clear(&d);
+	return r;
+}
+
+/*
+ * Who is asking: --tenant only for the real uid 0 or the service user,
+ * else the login name of the real uid. *tenant is allocated.
+ */
+static int
+resolve_tenant(const struct config *cfg, const char *asked, char **tenant,
+    const char **why)
+{
+	uid_t uid = getuid();
+	struct passwd *pw;
+
+	*tenant = NULL;
+	if (asked != NULL) {
+		bool trusted = uid == 0;
+
+		if (!trusted && cfg->service_user != NULL) {
+			pw = getpwnam(cfg->service_user);
+			trusted = pw != NULL && pw->pw_uid == uid;
+		}
+		if (!trusted) {
+			*why = "--tenant is honoured only for root and the "
+			    "service user";
+			return -1;
+		}
+		*tenant = xstrdup(asked);
+		return 0;
+	}
+	pw = getpwuid(uid);
+	if (pw == NULL) {
+		*why = "unknown user";
+		return -1;
+	}
+	*tenant = xstrdup(pw->pw_name);
+	return 0;
+}
+
+static void
+audit_early(const struct config *cfg, const char *tenant, const char *key,
+    const char *from, const char *request, enum audit_result res,
+    const char *detail)
+{
+	struct audit_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.tenant = tenant;
+	ev.key = key;
+	ev.from = from;
+	ev.request = request;
+	ev.result = res;
+	ev.detail = detail;
+	audit_record(cfg != NULL ? cfg->audit_log : NULL, &ev);
+}
+
+static enum result
+run_tenant_shell(const struct options *o)
+{
+	struct config *cfg = NULL;
+	struct request req;
+	struct shell_ctx ctx;
+	char *tenant = NULL;
+	char fp[KEYS_FP_LEN] = "";
+	char from[64];
+	char host[HOST_NAME_MAX + 1];
+	char errbuf[256];
+	const char *request = env_get("SSH_ORIGINAL_COMMAND");
+	const char *auth = env_get("SSH_USER_AUTH");
+	const char *why = NULL;
+	enum result r;
+	bool bad_request;
+
+	env_client_addr(from, sizeof(from));
+	if (auth != NULL && keys_from_auth_info(auth, fp, sizeof(fp)) != 0)
+		fp[0] = '\0';
+
+	/* A malformed request is refused before anything else is decided. */
+	memset(&req, 0, sizeof(req));
+	bad_request = request_parse(request, &req, errbuf,
+	    sizeof(errbuf)) != 0;
+	request_clear(&req);
+
+	r = load_config(o->config_path, &cfg, getuid() == 0, stderr);
+	if (bad_request) {
+		fprintf(stderr, "vmgate: %s\n", errbuf);
+		audit_early(cfg, o->tenant, fp[0] ? fp : NULL, from, request,
+		    AUDIT_USAGE, errbuf);
+		r = RESULT_USAGE;
+		goto out;
+	}
+	if (r != RESULT_OK) {
+		audit_early(NULL, o->tenant, fp[0] ? fp : NULL, from, request,
+		    AUDIT_ERROR, "configuration error");
+		goto out;
+	}
+	if (resolve_tenant(cfg, o->tenant, &tenant, &why) != 0 ||
+	    !policy_tenant_enabled(cfg, tenant)) {
+		if (why == NULL)
+			why = "not an enabled tenant";
+		fprintf(stderr, "vmgate: access denied\n");
+		audit_early(cfg, tenant != NULL ? tenant : o->tenant,
+		    fp[0] ? fp : NULL, from, request, AUDIT_DENIED, why);
+		r = RESULT_DENIED;
+		goto out;
+	}
+
+	if (gethostname(host, sizeof(host)) != 0 || !name_valid(host))
+		snprintf(host, sizeof(host), "vmhost");
+	host[strcspn(host, ".")] = '\0';
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = cfg;
+	ctx.tenant = tenant;
+	ctx.key_fp = fp[0] ? fp : NULL;
+	ctx.from = from;
+	ctx.request = request;
+	ctx.vmhost = host;
+	ctx.out = stdout;
+	ctx.err = stderr;
+	r = shell_run(&ctx);
+out:
+	free(tenant);
+	config_free(cfg);
+	return r;
+}
+
+static enum result
+run_check(const struct options *o, FILE *out, FILE *err)
+{
+	struct config *cfg = NULL;
+	enum result r;
+	char **a = o->rest + 1;
+	int n = o->nrest - 1;
+
+	if (n == 0)
+		return admin_check(o->config_path, geteuid(), out, err);
+	/* check --tenant NAME -- VERB [VM] */
+	if (n < 4 || n > 5 || strcmp(a[0], "--tenant") != 0 ||
+	    strcmp(a[2], "--") != 0) {
+		usage(err);
+		return RESULT_USAGE;
+	}
+	if ((r = load_config(o->config_path, &cfg, true, err)) != RESULT_OK)
+		return r;
+	r = admin_check_request(cfg, a[1], a[3], n == 5 ? a[4] : NULL,
+	    out, err);
+	config_free(cfg);
+	return r;
+}
+
+static enum result
+run_authorized_keys(const struct options *o, FILE *out, FILE *err)
+{
+	struct config *cfg = NULL;
+	char self[PATH_MAX], cfgpath[PATH_MAX];
+	enum result r;
+	char **a = o->rest + 1;
+	int n = o->nrest - 1;
+
+	if (n != 1 && n != 3) {
+		usage(err);
+		return RESULT_USAGE;
+	}
+	if (realpath("/proc/self/exe", self) == NULL ||
+	    realpath(o->config_path, cfgpath) == NULL) {
+		fprintf(err, "vmgate: cannot resolve paths: %s\n",
+		    strerror(errno));
+		return RESULT_CONFIG;
+	}
+	if ((r = load_config(o->config_path, &cfg, true, err)) != RESULT_OK)
+		return r;
+	r = admin_authorized_keys(cfg, self, cfgpath, a[0],
+	    n == 3 ? a[1] : NULL, n == 3 ? a[2] : NULL, out, err);
+	config_free(cfg);
+	return r;
+}
+
+static enum result
+run_audit(const struct options *o, FILE *out, FILE *err)
+{
+	struct config *cfg = NULL;
+	const char *sshd_config = "/etc/ssh/sshd_config";
+	enum result r;
+	char **a = o->rest + 1;
+	int n = o->nrest - 1;
+
+	if (n == 2 && strcmp(a[0], "--sshd-config") == 0)
+		sshd_config = a[1];
+	else if (n != 0) {
+		usage(err);
+		return RESULT_USAGE;
+	}
+	if ((r = load_config(o->config_path, &cfg, true, err)) != RESULT_OK)
+		return r;
+	r = admin_audit(cfg, sshd_config, out, err);
+	config_free(cfg);
+	return r;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	enum result r;
+	const char *cmd;
+
+	env_sanitize_process();
+	openlog("vmgate", LOG_PID, LOG_AUTHPRIV);
+
+	if (parse_options(argc, argv, &o) != 0) {
+		usage(stderr);
+		return result_exit_code(RESULT_USAGE);
+	}
+	if (o.nrest == 0) {
+		r = run_tenant_shell(&o);
+		fflush(stdout);
+		return result_exit_code(r);
+	}
+	cmd = o.rest[0];
+	if (o.tenant != NULL) {
+		/* --tenant belongs to the tenant shell (or check's own) */
+		usage(stderr);
+		return result_exit_code(RESULT_USAGE);
+	}
+	if (strcmp(cmd, "--version") == 0 && o.nrest == 1) {
+		printf("vmgate %s\n", VMGATE_VERSION);
+		r = RESULT_OK;
+	} else if (strcmp(cmd, "--help") == 0 && o.nrest == 1) {
+		usage(stdout);
+		r = RESULT_OK;
+	} else if (strcmp(cmd, "check") == 0) {
+		r = run_check(&o, stdout, stderr);
+	} else if (strcmp(cmd, "authorized-keys") == 0) {
+		r = run_authorized_keys(&o, stdout, stderr);
+	} else if (strcmp(cmd, "audit") == 0) {
+		r = run_audit(&o, stdout, stderr);
+	} else {
+		usage(stderr);
+		r = RESULT_USAGE;
+	}
+	if (fflush(stdout) != 0 && r == RESULT_OK)
+		r = RESULT_FAILED;
+	return result_exit_code(r);
+}
