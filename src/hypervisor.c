@@ -1,0 +1,418 @@
+/*
+ * hypervisor: connections (one per URI, always named explicitly), machine
+ * lookup, state, the facts behind `status` and the life-cycle actions.
+ * libvirt never prints: its messages are kept in hv->last_error for the
+ * log. The SPICE element lives in hypervisor_spice.c, the console stream
+ * in hypervisor_stream.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vmgate/util.h"
+#include "hypervisor_int.h"
+
+#define HV_RETRY_SLEEP_MS 100	/* between attempts on an unreachable daemon */
+
+static const char *const state_names[] = {
+	[HV_STATE_NOSTATE] = "no state",
+	[HV_STATE_RUNNING] = "running",
+	[HV_STATE_IDLE] = "idle",
+	[HV_STATE_PAUSED] = "paused",
+	[HV_STATE_SHUTDOWN] = "in shutdown",
+	[HV_STATE_SHUTOFF] = "shut off",
+	[HV_STATE_CRASHED] = "crashed",
+	[HV_STATE_PMSUSPENDED] = "pmsuspended",
+};
+
+/* Installed instead of libvirt's default handler, which prints to stderr:
+ * the tenant must never see libvirt's text. */
+static void
+quiet_error(void *arg, virErrorPtr err)
+{
+	(void)arg;
+	(void)err;
+}
+
+struct hv *
+hv_new(void)
+{
+	struct hv *hv = xcalloc(1, sizeof(*hv));
+
+	virSetErrorFunc(NULL, quiet_error);
+	return hv;
+}
+
+void
+hv_free(struct hv *hv)
+{
+	size_t i;
+
+	if (hv == NULL)
+		return;
+	for (i = 0; i < hv->nconns; i++) {
+		virConnectClose(hv->conns[i].conn);
+		free(hv->conns[i].uri);
+	}
+	free(hv);
+}
+
+const char *
+hv_last_error(const struct hv *hv)
+{
+	return hv->last_error;
+}
+
+void
+hv_note_error(struct hv *hv)
+{
+	const char *msg = virGetLastErrorMessage();
+
+	snprintf(hv->last_error, sizeof(hv->last_error), "%s",
+	    msg != NULL ? msg : "unknown libvirt error");
+}
+
+static void
+note_text(struct hv *hv, const char *msg)
+{
+	snprintf(hv->last_error, sizeof(hv->last_error), "%s", msg);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Failures worth retrying: the daemon is not (yet) listening. A bad URI or
+ * a refused login would fail the same way on every attempt. */
+static int
+connect_transient(void)
+{
+	virErrorPtr e = virGetLastError();
+
+	if (e == NULL)
+		return 0;
+	return e->code == VIR_ERR_SYSTEM_ERROR || e->code == VIR_ERR_RPC ||
+	    e->code == VIR_ERR_NO_CONNECT || e->domain == VIR_FROM_RPC;
+}
+
+static virConnectPtr
+find_conn(struct hv *hv, const char *uri)
+{
+	size_t i;
+
+	for (i = 0; i < hv->nconns; i++) {
+		if (strcmp(hv->conns[i].uri, uri) == 0)
+			return hv->conns[i].conn;
+	}
+	return NULL;
+}
+
+int
+hv_connect(struct hv *hv, const char *uri)
+{
+	virConnectPtr conn = NULL;
+	long long deadline;
+	struct timespec pause = { 0, HV_RETRY_SLEEP_MS * 1000000L };
+
+	/* NULL would let libvirt pick a URI from the environment or its own
+	 * config: the URI always comes from vmgate's config. */
+	if (uri == NULL || *uri == '\0') {
+		note_text(hv, "no libvirt URI configured");
+		return HV_EUNREACHABLE;
+	}
+	if (find_conn(hv, uri) != NULL)
+		return HV_OK;
+	if (hv->nconns >= HV_MAX_CONNS) {
+		note_text(hv, "too many libvirt connections");
+		return HV_EFAIL;
+	}
+	deadline = now_ms() + HV_CONNECT_TIMEOUT_MS;
+	for (;;) {
+		conn = virConnectOpen(uri);
+		if (conn != NULL)
+			break;
+		hv_note_error(hv);
+		if (!connect_transient() || now_ms() >= deadline)
+			return HV_EUNREACHABLE;
+		while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
+			;
+		pause.tv_sec = 0;
+		pause.tv_nsec = HV_RETRY_SLEEP_MS * 1000000L;
+	}
+	hv->conns[hv->nconns].uri = xstrdup(uri);
+	hv->conns[hv->nconns].conn = conn;
+	hv->nconns++;
+	return HV_OK;
+}
+
+struct hv_domain *
+hv_lookup(struct hv *hv, const char *uri, const char *name, int *err)
+{
+	struct hv_domain *d = NULL;
+	virConnectPtr conn;
+	virDomainPtr dom;
+	int r;
+
+	/* only names that passed the allow-list ever reach libvirt */
+	if (!name_valid(name)) {
+		note_text(hv, "invalid machine name");
+		*err = HV_ENOENT;
+		return NULL;
+	}
+	if ((r = hv_connect(hv, uri)) != HV_OK) {
+		*err = r;
+		return NULL;
+	}
+	conn = find_conn(hv, uri);
+	dom = virDomainLookupByName(conn, name);
+	if (dom == NULL) {
+		hv_note_error(hv);
+		*err = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN ?
+		    HV_ENOENT : HV_EFAIL;
+		return NULL;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->hv = hv;
+	d->conn = conn;
+	d->dom = dom;
+	d->name = xstrdup(name);
+	*err = HV_OK;
+	return d;
+}
+
+void
+hv_domain_free(struct hv_domain *dom)
+{
+	if (dom == NULL)
+		return;
+	if (dom->dom != NULL)
+		virDomainFree(dom->dom);
+	free(dom->name);
+	free(dom);
+}
+
+const char *
+hv_state_name(enum hv_state s)
+{
+	if ((int)s < 0 || (size_t)s >= sizeof(state_names) /
+	    sizeof(state_names[0]))
+		return state_names[HV_STATE_NOSTATE];
+	return state_names[s];
+}
+
+static enum hv_state
+map_state(int s)
+{
+	switch (s) {
+	case VIR_DOMAIN_RUNNING:
+		return HV_STATE_RUNNING;
+	case VIR_DOMAIN_BLOCKED:
+		return HV_STATE_IDLE;
+	case VIR_DOMAIN_PAUSED:
+		return HV_STATE_PAUSED;
+	case VIR_DOMAIN_SHUTDOWN:
+		return HV_STATE_SHUTDOWN;
+	case VIR_DOMAIN_SHUTOFF:
+		return HV_STATE_SHUTOFF;
+	case VIR_DOMAIN_CRASHED:
+		return HV_STATE_CRASHED;
+	case VIR_DOMAIN_PMSUSPENDED:
+		return HV_STATE_PMSUSPENDED;
+	default:
+		return HV_STATE_NOSTATE;
+	}
+}
+
+int
+hv_get_state(struct hv_domain *dom, enum hv_state *state)
+{
+	int s = 0, reason = 0;
+
+	if (virDomainGetState(dom->dom, &s, &reason, 0) != 0) {
+		hv_note_error(dom->hv);
+		return HV_EFAIL;
+	}
+	*state = map_state(s);
+	return HV_OK;
+}
+
+static void
+add_addr(struct hv_info *info, const char *addr)
+{
+	size_t i;
+
+	if (addr == NULL || info->naddrs >= HV_MAX_ADDRS)
+		return;
+	for (i = 0; i < info->naddrs; i++) {
+		if (strcmp(info->addrs[i], addr) == 0)
+			return;
+	}
+	snprintf(info->addrs[info->naddrs], sizeof(info->addrs[0]), "%s",
+	    addr);
+	info->naddrs++;
+}
+
+/* Guest addresses from the DHCP leases, else from the guest agent. None
+ * known is normal (no agent, static address, machine off), not an error. */
+static void
+get_addrs(struct hv_domain *dom, struct hv_info *info)
+{
+	static const unsigned sources[] = {
+		VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+		VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+	};
+	virDomainInterfacePtr *ifaces = NULL;
+	size_t s;
+	int n, i;
+	unsigned j;
+
+	for (s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
+		n = virDomainInterfaceAddresses(dom->dom, &ifaces, sources[s], 0);
+		if (n < 0) {
+			hv_note_error(dom->hv);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			/* the agent also reports the guest's loopback */
+			if (ifaces[i]->name == NULL ||
+			    strcmp(ifaces[i]->name, "lo") != 0) {
+				for (j = 0; j < ifaces[i]->naddrs; j++)
+					add_addr(info, ifaces[i]->addrs[j].addr);
+			}
+			virDomainInterfaceFree(ifaces[i]);
+		}
+		free(ifaces);
+		ifaces = NULL;
+		if (info->naddrs > 0)
+			return;
+	}
+}
+
+int
+hv_get_info(struct hv_domain *dom, struct hv_info *info)
+{
+	virDomainInfo vi;
+
+	memset(info, 0, sizeof(*info));
+	if (virDomainGetInfo(dom->dom, &vi) != 0) {
+		hv_note_error(dom->hv);
+		return HV_EFAIL;
+	}
+	info->state = map_state(vi.state);
+	info->vcpus = vi.nrVirtCpu;
+	info->memory_kib = vi.memory;
+	/* a machine without a readable display simply shows none */
+	if (hv_get_spice(dom, &info->spice) != HV_OK)
+		memset(&info->spice, 0, sizeof(info->spice));
+	if (virDomainIsActive(dom->dom) == 1)
+		get_addrs(dom, info);
+	return HV_OK;
+}
+
+/* 1 active, 0 inactive, HV_EFAIL when libvirt cannot tell */
+static int
+is_active(struct hv_domain *dom)
+{
+	int r = virDomainIsActive(dom->dom);
+
+	if (r < 0) {
+		hv_note_error(dom->hv);
+		return HV_EFAIL;
+	}
+	return r;
+}
+
+/* A refused action: "not valid in this state" (a race with another
+ * session, or a paused machine) is HV_ESTATE, anything else HV_EFAIL. */
+static int
+action_failed(struct hv_domain *dom)
+{
+	int code = virGetLastErrorCode();
+
+	hv_note_error(dom->hv);
+	return code == VIR_ERR_OPERATION_INVALID ? HV_ESTATE : HV_EFAIL;
+}
+
+/* The actions below first check activity so the tenant gets "already
+ * running" / "not running" rather than a libvirt error. */
+static int
+require_active(struct hv_domain *dom, int want)
+{
+	int r = is_active(dom);
+
+	if (r < 0)
+		return r;
+	if (r != want) {
+		note_text(dom->hv, want ? "domain is not running" :
+		    "domain is already running");
+		return HV_ESTATE;
+	}
+	return HV_OK;
+}
+
+int
+hv_start(struct hv_domain *dom)
+{
+	int r;
+
+	if ((r = require_active(dom, 0)) != HV_OK)
+		return r;
+	if (virDomainCreate(dom->dom) != 0)
+		return action_failed(dom);
+	return HV_OK;
+}
+
+int
+hv_shutdown(struct hv_domain *dom)
+{
+	int r;
+
+	if ((r = require_active(dom, 1)) != HV_OK)
+		return r;
+	if (virDomainShutdown(dom->dom) != 0)
+		return action_failed(dom);
+	return HV_OK;
+}
+
+int
+hv_destroy(struct hv_domain *dom)
+{
+	int r;
+
+	if ((r = require_active(dom, 1)) != HV_OK)
+		return r;
+	if (virDomainDestroy(dom->dom) != 0)
+		return action_failed(dom);
+	return HV_OK;
+}
+
+int
+hv_reset(struct hv_domain *dom)
+{
+	int r;
+
+	if ((r = require_active(dom, 1)) != HV_OK)
+		return r;
+	if (virDomainReset(dom->dom, 0) != 0)
+		return action_failed(dom);
+	return HV_OK;
+}
+
+int
+hv_reboot(struct hv_domain *dom)
+{
+	int r;
+
+	if ((r = require_active(dom, 1)) != HV_OK)
+		return r;
+	if (virDomainReboot(dom->dom, 0) != 0)
+		return action_failed(dom);
+	return HV_OK;
+}
