@@ -1,0 +1,221 @@
+#!/bin/sh
+# vmgate demo: the real thing on this machine, on loopback only.
+#
+#   sh contrib/demo.sh start   (make demo)       sh contrib/demo.sh stop   (make demo-stop)
+#
+# start: libvirtd (started when none answers), two diskless machines
+# demo-web1 (tenant alice) and demo-db1 (tenant bob) with serial consoles
+# and locked SPICE displays on 127.0.0.1:5901/5902, a demo config and key
+# directory under /etc/vmgate-demo, the shared account "vmgate", and a
+# private sshd on 127.0.0.1:2222 whose AuthorizedKeysCommand is vmgate.
+# Then a scripted tenant session through the real ssh client.
+# stop: removes everything start made. Re-running start is safe.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+ETC=/etc/vmgate-demo
+VAR=/var/lib/vmgate-demo
+LIBEXEC=/usr/local/libexec/vmgate-demo
+PORT=2222
+USER_NAME=vmgate
+PIDFILE=/run/vmgate-demo-sshd.pid
+STACK="$TOP/tests/e2e/stack.sh"
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+
+need_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	cat >&2 <<EOF
+demo: make demo needs root: it installs packages, starts libvirtd and an
+demo: sshd on 127.0.0.1:$PORT, defines two virtual machines and creates the
+demo: account '$USER_NAME'. Run it as root: sudo make demo
+EOF
+	exit 1
+}
+
+stop_sshd() {
+	if [ -f "$PIDFILE" ]; then
+		pid=$(cat "$PIDFILE")
+		kill "$pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		rm -f "$PIDFILE"
+	fi
+}
+
+do_stop() {
+	need_root
+	stop_sshd
+	for d in demo-web1 demo-db1; do
+		sh "$STACK" rmguest "$d" >/dev/null 2>&1 || true
+	done
+	if [ -f "$VAR/created-user" ] && id "$USER_NAME" >/dev/null 2>&1; then
+		userdel -r "$USER_NAME" >/dev/null 2>&1 || userdel "$USER_NAME" || true
+	fi
+	rm -rf "$ETC" "$VAR" "$LIBEXEC"
+	# libvirtd and virtlogd only if the stack script started them
+	sh "$STACK" down >/dev/null 2>&1 || true
+	echo "demo: stopped; everything the demo made is removed"
+}
+
+write_config() {
+	mkdir -p "$ETC/keys"
+	chmod 755 "$ETC" "$ETC/keys"
+	cat > "$ETC/vmgate.ini" <<EOF
+; vmgate demo configuration (made by make demo)
+[vmgate]
+uri = qemu:///system
+keys = $ETC/keys
+spice_ttl = 60
+service_user = $USER_NAME
+audit_log = $VAR/audit.log
+
+[tenant alice]
+domains = demo-web1
+
+[tenant bob]
+domains = demo-db1
+
+[domain demo-web1]
+spice = 127.0.0.1:5901
+
+[domain demo-db1]
+spice = 127.0.0.1:5902
+EOF
+	chmod 644 "$ETC/vmgate.ini"
+	for t in alice bob; do
+		[ -f "$VAR/$t" ] || ssh-keygen -q -t ed25519 -N '' \
+		    -C "$t@vmgate-demo" -f "$VAR/$t"
+		cp "$VAR/$t.pub" "$ETC/keys/$t.pub"
+		chmod 644 "$ETC/keys/$t.pub"
+	done
+}
+
+write_sshd_config() {
+	[ -f "$ETC/ssh_host_ed25519_key" ] ||
+	    ssh-keygen -q -t ed25519 -N '' -f "$ETC/ssh_host_ed25519_key"
+	cat > "$ETC/sshd_config" <<EOF
+# private sshd of the vmgate demo (make demo)
+Port $PORT
+ListenAddress 127.0.0.1
+HostKey $ETC/ssh_host_ed25519_key
+PidFile $PIDFILE
+AllowUsers $USER_NAME
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+AuthorizedKeysFile none
+AuthorizedKeysCommand $LIBEXEC/vmgate -f $ETC/vmgate.ini authorized-keys %u %t %k
+AuthorizedKeysCommandUser nobody
+ExposeAuthInfo yes
+AllowTcpForwarding local
+AllowStreamLocalForwarding no
+AllowAgentForwarding no
+X11Forwarding no
+PermitTunnel no
+PermitUserEnvironment no
+PermitTTY yes
+EOF
+}
+
+make_user() {
+	if id "$USER_NAME" >/dev/null 2>&1; then
+		[ -f "$VAR/created-user" ] ||
+		    die "an account '$USER_NAME' exists and is not the demo's: not touching it"
+	else
+		useradd -m -s /bin/sh "$USER_NAME"
+		touch "$VAR/created-user"
+	fi
+	usermod -p '*' -s /bin/sh -a -G libvirt "$USER_NAME"
+}
+
+tenant() {
+	# tenant NAME REQUEST... : one request through the real ssh client
+	who=$1; shift
+	printf '\n$ ssh -p %s -i %s %s@127.0.0.1 %s\n' "$PORT" "$VAR/$who" \
+	    "$USER_NAME" "$*"
+	set +e
+	ssh -p "$PORT" -i "$VAR/$who" -o IdentitiesOnly=yes -o BatchMode=yes \
+	    -o UserKnownHostsFile="$VAR/known_hosts" \
+	    -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR \
+	    "$USER_NAME@127.0.0.1" "$@" </dev/null
+	rc=$?
+	set -e
+	printf '[exit %s]\n' "$rc"
+	return 0
+}
+
+do_start() {
+	need_root
+	[ -x "$TOP/build/vmgate" ] || die "build/vmgate is missing: run make first"
+	stop_sshd
+	mkdir -p "$VAR"
+	chmod 755 "$VAR"
+
+	say "libvirtd"
+	sh "$STACK" up
+
+	say "two diskless machines: demo-web1 (alice), demo-db1 (bob)"
+	sh "$STACK" guest demo-web1 5901
+	sh "$STACK" guest demo-db1 5902
+
+	say "config, keys and the shared account '$USER_NAME'"
+	write_config
+	mkdir -p "$LIBEXEC"
+	chmod 755 "$LIBEXEC"
+	install -m 0755 "$TOP/build/vmgate" "$LIBEXEC/vmgate"
+	make_user
+	"$LIBEXEC/vmgate" -f "$ETC/vmgate.ini" check
+
+	say "sshd on 127.0.0.1:$PORT"
+	write_sshd_config
+	mkdir -p /run/sshd
+	/usr/sbin/sshd -t -f "$ETC/sshd_config"
+	/usr/sbin/sshd -f "$ETC/sshd_config" -E "$VAR/sshd.log"
+	i=0
+	until [ -s "$PIDFILE" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -s "$PIDFILE" ] || die "sshd did not start, see $VAR/sshd.log"
+	echo "sshd pid $(cat "$PIDFILE")"
+
+	say "a tenant session (alice), through ssh"
+	tenant alice whoami
+	tenant alice list
+	tenant alice status demo-web1
+	tenant alice reset demo-web1
+	tenant alice spice demo-web1 --no-wait
+	say "alice asks for bob's machine: refused exactly like a machine that does not exist"
+	tenant alice status demo-db1
+	tenant alice status no-such-vm
+	tenant alice 'list; id'
+
+	say "the audit log ($VAR/audit.log)"
+	tail -n 10 "$VAR/audit.log" 2>/dev/null || true
+
+	cat <<EOF
+
+== try it by hand
+  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 list
+  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 status demo-web1
+  ssh -t -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 console demo-web1
+      (then in another terminal: ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 reset demo-web1;
+       SeaBIOS prints on the console; leave with Ctrl-])
+  ssh -L 5901:127.0.0.1:5901 -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 spice demo-web1
+      (then: remote-viewer spice://127.0.0.1:5901 with the password shown,
+       or spicy-screenshot -h 127.0.0.1 -p 5901 -w PASSWORD -o shot.ppm)
+  ssh -p $PORT -i $VAR/bob $USER_NAME@127.0.0.1 list
+  $LIBEXEC/vmgate -f $ETC/vmgate.ini check --tenant alice -- reset demo-db1
+
+  config: $ETC/vmgate.ini   keys: $ETC/keys   audit: $VAR/audit.log
+  stop and remove everything: make demo-stop
+EOF
+}
+
+case "${1:-}" in
+start) do_start ;;
+stop) do_stop ;;
+*) echo "usage: $0 start|stop" >&2; exit 64 ;;
+esac
