@@ -133,9 +133,9 @@ audit_record(const char *log_path, const struct audit_event *ev)
 	    ev->detail != NULL ? detail : "",
 	    ev->detail != NULL ? "\"" : "");
 
+	/* left open: main logs through the same connection */
 	openlog("vmgate", LOG_PID, LOG_AUTHPRIV);
 	syslog(LOG_AUTHPRIV | LOG_INFO, "%s", body);
-	closelog();
 
 	if (log_path != NULL) {
 		if (gmtime_r(&now, &tm) == NULL ||
