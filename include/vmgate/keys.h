@@ -14,6 +14,7 @@
 #define KEYS_MAX_FILE	(1u << 20)	/* bytes per key file */
 #define KEYS_MAX_LINE	16384		/* one key line */
 #define KEYS_FP_LEN	64		/* "SHA256:" + 43 base64 + NUL fits */
+#define KEYS_MAX_AUTH_INFO (64u << 10)	/* the SSH_USER_AUTH file */
 
 struct key_entry {
 	char *tenant;
@@ -41,6 +42,16 @@ int keys_load(const char *dir, bool (*known)(const char *tenant, void *arg),
 /* Only the files that can hold tenant's keys (TENANT.pub, TENANT@*.pub). */
 int keys_load_tenant(const char *dir, const char *tenant,
     struct keyring *ring, struct diag *d);
+/*
+ * The sshd login path (AuthorizedKeysCommand): like keys_load, narrowed to
+ * one tenant's files when tenant is not NULL and to the one key type/base64
+ * when they are not NULL. Every candidate file is still read, so a key that
+ * two tenants share is caught, but only lines holding that key are parsed;
+ * problems on other lines are left to keys_load (vmgate check).
+ */
+int keys_load_only(const char *dir, bool (*known)(const char *tenant,
+    void *arg), void *arg, const char *tenant, const char *type,
+    const char *base64, struct keyring *ring, struct diag *d);
 void keys_free(struct keyring *ring);
 
 /* Fingerprint of a "TYPE BASE64" key; 0 on success. */

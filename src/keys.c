@@ -1,0 +1,672 @@
+/*
+ * keys: the key directory of SPEC §3. Owns the file-name rules
+ * (TENANT.pub, TENANT@ANYTHING.pub), the safe opening of each file
+ * (O_NOFOLLOW, regular, not group/other-writable, size cap), the line rules
+ * (authorized_keys lines without options, canonical key blobs), fingerprints
+ * as ssh-keygen -l prints them, and the detection of keys filed under two
+ * tenants. Nothing here decides who a tenant is: the caller says which
+ * tenants exist.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+
+#include "vmgate/keys.h"
+
+#define KEYS_SUFFIX	".pub"
+#define KEYS_CERT_MARK	"-cert-v01@openssh.com"
+#define KEYS_MAX_FILES	(1u << 22)	/* directory entries considered */
+#define KEYS_AUTH_METHOD "publickey"
+#define KEYS_MSG_WORD	64		/* untrusted words echoed in messages */
+
+/* what one load is narrowed to */
+struct load_scope {
+	bool (*known)(const char *tenant, void *arg);
+	void *arg;
+	const char *tenant;	/* NULL: every tenant */
+	const char *type;	/* NULL: every key */
+	const char *base64;
+};
+
+struct key_file {
+	char *name;		/* entry in the directory */
+	char *tenant;
+};
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/*
+ * Import type/base64 with libssh and fingerprint it. The key must be in the
+ * canonical form libssh writes back and of the declared type, so that the
+ * fingerprint names exactly the key sshd will compare. Returns NULL or why not.
+ */
+static const char *
+parse_key(const char *type, const char *base64, char *fp, size_t fplen)
+{
+	const char *why = NULL;
+	enum ssh_keytypes_e kt;
+	ssh_key key = NULL;
+	unsigned char *hash = NULL;
+	size_t hashlen = 0;
+	char *b64 = NULL, *hex = NULL;
+
+	if (strstr(type, KEYS_CERT_MARK) != NULL) {
+		why = "certificates are not supported";
+		goto out;
+	}
+	kt = ssh_key_type_from_name(type);
+	if (kt == SSH_KEYTYPE_UNKNOWN) {
+		why = "unknown key type";
+		goto out;
+	}
+	if (ssh_pki_import_pubkey_base64(base64, kt, &key) != SSH_OK) {
+		why = "unparsable key";
+		goto out;
+	}
+	if (strcmp(ssh_key_type_to_char(ssh_key_type(key)), type) != 0) {
+		why = "key type does not match the key";
+		goto out;
+	}
+	if (ssh_pki_export_pubkey_base64(key, &b64) != SSH_OK ||
+	    strcmp(b64, base64) != 0) {
+		why = "key is not in canonical form";
+		goto out;
+	}
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
+	    &hashlen) != 0 || (hex = ssh_get_fingerprint_hash(
+	    SSH_PUBLICKEY_HASH_SHA256, hash, hashlen)) == NULL) {
+		why = "cannot fingerprint key";
+		goto out;
+	}
+	if (strlen(hex) >= fplen) {
+		why = "fingerprint too long";
+		goto out;
+	}
+	memcpy(fp, hex, strlen(hex) + 1);
+ out:
+	ssh_string_free_char(hex);
+	ssh_clean_pubkey_hash(&hash);
+	free(b64);
+	ssh_key_free(key);
+	return why;
+}
+
+int
+keys_fingerprint(const char *type, const char *base64, char *out,
+    size_t outlen)
+{
+	if (type == NULL || base64 == NULL)
+		return -1;
+	return parse_key(type, base64, out, outlen) == NULL ? 0 : -1;
+}
+
+/* "alice.pub" and "alice@laptop.pub" -> "alice"; NULL for anything else. */
+static char *
+file_tenant(const char *name)
+{
+	size_t len = strlen(name), slen = strlen(KEYS_SUFFIX);
+	char *base = NULL, *at, *tenant = NULL;
+
+	if (len <= slen || strcmp(name + len - slen, KEYS_SUFFIX) != 0)
+		return NULL;
+	base = xstrndup(name, len - slen);
+	if ((at = strchr(base, '@')) != NULL) {
+		*at = '\0';
+		if (!name_valid(at + 1))
+			goto out;
+	}
+	if (name_valid(base))
+		tenant = xstrdup(base);
+ out:
+	free(base);
+	return tenant;
+}
+
+static bool
+has_suffix(const char *name)
+{
+	size_t len = strlen(name), slen = strlen(KEYS_SUFFIX);
+
+	return len >= slen && strcmp(name + len - slen, KEYS_SUFFIX) == 0;
+}
+
+/* a cheap test before the full name check: can name be tenant's file? */
+static bool
+maybe_tenants(const char *name, const char *tenant)
+{
+	size_t tlen = strlen(tenant);
+
+	return strncmp(name, tenant, tlen) == 0 &&
+	    (name[tlen] == '@' || strcmp(name + tlen, KEYS_SUFFIX) == 0);
+}
+
+static int
+cmp_file(const void *a, const void *b)
+{
+	const struct key_file *fa = a, *fb = b;
+	int c = strcmp(fa->tenant, fb->tenant);
+
+	return c != 0 ? c : strcmp(fa->name, fb->name);
+}
+
+/* The .pub files of the directory, sorted by tenant then name. */
+static int
+list_dir(int dfd, const char *dir, const struct load_scope *scope,
+    struct key_file **files, size_t *nfiles, struct diag *d)
+{
+	DIR *dp = NULL;
+	struct dirent *de;
+	struct key_file *list = NULL;
+	size_t n = 0, cap = 0;
+	int fd, r = -1;
+	char *tenant;
+
+	if ((fd = dup(dfd)) == -1 || (dp = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		diag_add(d, "%s:0: cannot read directory: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	while ((errno = 0, de = readdir(dp)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 || !has_suffix(de->d_name))
+			continue;
+		if (scope->tenant != NULL &&
+		    !maybe_tenants(de->d_name, scope->tenant))
+			continue;
+		if ((tenant = file_tenant(de->d_name)) == NULL) {
+			diag_add(d, "%s/%s:0: bad key file name (want "
+			    "TENANT.pub or TENANT@NAME.pub)", dir, de->d_name);
+			continue;
+		}
+		if (n >= KEYS_MAX_FILES) {
+			free(tenant);
+			diag_add(d, "%s:0: more than %u key files", dir,
+			    KEYS_MAX_FILES);
+			break;
+		}
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			list = xreallocarray(list, cap, sizeof(*list));
+		}
+		list[n].name = xstrdup(de->d_name);
+		list[n].tenant = tenant;
+		n++;
+	}
+	if (errno != 0) {
+		diag_add(d, "%s:0: cannot read directory: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	if (n > 0)
+		qsort(list, n, sizeof(*list), cmp_file);
+	r = 0;
+ out:
+	if (dp != NULL)
+		closedir(dp);
+	*files = list;
+	*nfiles = n;
+	return r;
+}
+
+/*
+ * Open one key file the way sshd's StrictModes would trust it and read it
+ * whole. Returns the NUL-terminated contents (length in *len) or NULL.
+ */
+static char *
+read_key_file(int dfd, const char *path, const char *name, size_t *len,
+    struct diag *d)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t have = 0;
+	ssize_t got;
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
+		if (errno == ELOOP)
+			diag_add(d, "%s:0: is a symbolic link (refused)", path);
+		else
+			diag_add(d, "%s:0: cannot open: %s", path,
+			    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		diag_add(d, "%s:0: cannot stat: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		diag_add(d, "%s:0: not a regular file", path);
+		goto fail;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		diag_add(d, "%s:0: writable by group or others", path);
+		goto fail;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		diag_add(d, "%s:0: owned by uid %u, not root", path,
+		    (unsigned)st.st_uid);
+		goto fail;
+	}
+	if (st.st_size > (off_t)KEYS_MAX_FILE) {
+		diag_add(d, "%s:0: larger than %u bytes", path, KEYS_MAX_FILE);
+		goto fail;
+	}
+	/* one byte more than the cap shows a file that grew meanwhile */
+	buf = xmalloc(KEYS_MAX_FILE + 2);
+	for (;;) {
+		got = read(fd, buf + have, KEYS_MAX_FILE + 1 - have);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1) {
+			diag_add(d, "%s:0: cannot read: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+		if (got == 0)
+			break;
+		have += (size_t)got;
+		if (have > KEYS_MAX_FILE) {
+			diag_add(d, "%s:0: larger than %u bytes", path,
+			    KEYS_MAX_FILE);
+			goto fail;
+		}
+	}
+	close(fd);
+	buf[have] = '\0';
+	*len = have;
+	return buf;
+ fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+static void
+ring_add(struct keyring *ring, size_t *cap, const char *tenant,
+    const char *type, const char *base64, const char *fp, const char *path,
+    int line, bool usable)
+{
+	struct key_entry *k;
+
+	if (ring->nkeys == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		ring->keys = xreallocarray(ring->keys, *cap,
+		    sizeof(*ring->keys));
+	}
+	k = &ring->keys[ring->nkeys++];
+	memset(k, 0, sizeof(*k));
+	k->tenant = xstrdup(tenant);
+	k->type = xstrdup(type);
+	k->base64 = xstrdup(base64);
+	snprintf(k->fingerprint, sizeof(k->fingerprint), "%s", fp);
+	k->file = xstrdup(path);
+	k->line = line;
+	k->usable = usable;
+}
+
+/* Does any word after the first name a key type? Then the line has options. */
+static bool
+later_word_is_type(char *rest)
+{
+	char *w, *save = NULL;
+
+	for (w = strtok_r(rest, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save)) {
+		if (ssh_key_type_from_name(w) != SSH_KEYTYPE_UNKNOWN)
+			return true;
+	}
+	return false;
+}
+
+/* One line (NUL-terminated, no newline) of path. */
+static void
+parse_line(char *line, const char *path, int lineno, const char *tenant,
+    bool usable, const struct load_scope *scope, struct keyring *ring,
+    size_t *cap, struct diag *d)
+{
+	char *type, *b64, *p = line;
+	char shown[KEYS_MSG_WORD * 4 + 1], fp[KEYS_FP_LEN];
+	const char *why;
+
+	while (is_blank(*p))
+		p++;
+	if (*p == '\0' || *p == '#')
+		return;
+	type = p;
+	while (*p != '\0' && !is_blank(*p))
+		p++;
+	if (*p != '\0')
+		*p++ = '\0';
+	while (is_blank(*p))
+		p++;
+	b64 = p;
+	while (*p != '\0' && !is_blank(*p))
+		p++;
+	if (*p != '\0')
+		*p++ = '\0';
+	/* the rest is the comment */
+
+	if (scope->type != NULL && (strcmp(type, scope->type) != 0 ||
+	    strcmp(b64, scope->base64) != 0))
+		return;
+	if (ssh_key_type_from_name(type) == SSH_KEYTYPE_UNKNOWN &&
+	    strstr(type, KEYS_CERT_MARK) == NULL) {
+		if (*b64 != '\0' && (ssh_key_type_from_name(b64) !=
+		    SSH_KEYTYPE_UNKNOWN || later_word_is_type(p))) {
+			diag_add(d, "%s:%d: key options are not allowed "
+			    "(vmgate writes them)", path, lineno);
+			return;
+		}
+		str_sanitize(shown, sizeof(shown), type);
+		if (strlen(type) > KEYS_MSG_WORD)
+			strcpy(shown + KEYS_MSG_WORD, "...");
+		diag_add(d, "%s:%d: unknown key type \"%s\"", path, lineno,
+		    shown);
+		return;
+	}
+	if (*b64 == '\0') {
+		diag_add(d, "%s:%d: key missing after the type", path, lineno);
+		return;
+	}
+	if ((why = parse_key(type, b64, fp, sizeof(fp))) != NULL) {
+		diag_add(d, "%s:%d: %s", path, lineno, why);
+		return;
+	}
+	ring_add(ring, cap, tenant, type, b64, fp, path, lineno, usable);
+}
+
+static void
+parse_file(char *buf, size_t len, const char *path, const char *tenant,
+    bool usable, const struct load_scope *scope, struct keyring *ring,
+    size_t *cap, struct diag *d)
+{
+	char *line = buf, *nl, *end = buf + len;
+	size_t llen;
+	int lineno = 0;
+
+	while (line < end) {
+		lineno++;
+		nl = memchr(line, '\n', (size_t)(end - line));
+		if (nl == NULL)
+			nl = end;
+		*nl = '\0';
+		llen = (size_t)(nl - line);
+		if (llen > 0 && line[llen - 1] == '\r')
+			line[--llen] = '\0';
+		if (llen >= KEYS_MAX_LINE)
+			diag_add(d, "%s:%d: line longer than %d bytes", path,
+			    lineno, KEYS_MAX_LINE - 1);
+		else if (strlen(line) != llen)
+			diag_add(d, "%s:%d: NUL byte in line", path, lineno);
+		else
+			parse_line(line, path, lineno, tenant, usable, scope,
+			    ring, cap, d);
+		line = nl + 1;
+	}
+}
+
+struct fp_index {
+	const char *fp;
+	size_t i;
+};
+
+static int
+cmp_fp_index(const void *a, const void *b)
+{
+	const struct fp_index *fa = a, *fb = b;
+	int c = strcmp(fa->fp, fb->fp);
+
+	if (c != 0)
+		return c;
+	/* within one key: file order, so the first copy is the one kept */
+	return fa->i < fb->i ? -1 : fa->i > fb->i;
+}
+
+static void
+key_entry_free(struct key_entry *k)
+{
+	free(k->tenant);
+	free(k->type);
+	free(k->base64);
+	free(k->file);
+}
+
+/*
+ * A key under two tenants would make the key, not the account, pick the
+ * tenant: every copy becomes unusable. A key repeated under one tenant is
+ * harmless: later copies are dropped so each key is offered once.
+ */
+static void
+find_duplicates(struct keyring *ring, struct diag *d)
+{
+	struct fp_index *sorted = NULL;
+	size_t *idx = NULL, i, j, k, o;
+	bool *drop = NULL, shared;
+	struct key_entry *keys = ring->keys;
+
+	if (ring->nkeys < 2)
+		return;
+	sorted = xreallocarray(NULL, ring->nkeys, sizeof(*sorted));
+	for (i = 0; i < ring->nkeys; i++) {
+		sorted[i].fp = keys[i].fingerprint;
+		sorted[i].i = i;
+	}
+	qsort(sorted, ring->nkeys, sizeof(*sorted), cmp_fp_index);
+	idx = xreallocarray(NULL, ring->nkeys, sizeof(*idx));
+	for (i = 0; i < ring->nkeys; i++)
+		idx[i] = sorted[i].i;
+	free(sorted);
+	drop = xcalloc(ring->nkeys, sizeof(*drop));
+	for (i = 0; i < ring->nkeys; i = j) {
+		shared = false;
+		for (j = i + 1; j < ring->nkeys && strcmp(
+		    keys[idx[i]].fingerprint, keys[idx[j]].fingerprint) == 0;
+		    j++) {
+			if (strcmp(keys[idx[i]].tenant,
+			    keys[idx[j]].tenant) != 0)
+				shared = true;
+		}
+		for (k = i; k < j; k++) {
+			if (!shared) {
+				drop[idx[k]] = k > i;
+				continue;
+			}
+			keys[idx[k]].usable = false;
+			/* name the other place: the first copy, or the second */
+			o = k == i ? idx[i + 1] : idx[i];
+			diag_add(d, "%s:%d: key %s is also under tenant %s "
+			    "(%s:%d); refused for both", keys[idx[k]].file,
+			    keys[idx[k]].line, keys[idx[k]].fingerprint,
+			    keys[o].tenant, keys[o].file, keys[o].line);
+		}
+	}
+	for (i = o = 0; i < ring->nkeys; i++) {
+		if (drop[i])
+			key_entry_free(&keys[i]);
+		else
+			keys[o++] = keys[i];
+	}
+	ring->nkeys = o;
+	free(drop);
+	free(idx);
+}
+
+static int
+load(const char *dir, const struct load_scope *scope, struct keyring *ring,
+    struct diag *d)
+{
+	struct key_file *files = NULL;
+	struct stat st;
+	size_t nfiles = 0, i, len, cap = 0;
+	size_t before = d->count + d->dropped;
+	char *path = NULL, *buf = NULL;
+	const char *last_unknown = NULL;
+	bool usable;
+	int dfd;
+
+	memset(ring, 0, sizeof(*ring));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd == -1) {
+		diag_add(d, "%s:0: cannot open key directory: %s", dir,
+		    strerror(errno));
+		goto out;
+	}
+	/* whoever may write the directory may add keys */
+	if (fstat(dfd, &st) == -1 || (st.st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (st.st_uid != 0 && st.st_uid != geteuid())) {
+		diag_add(d, "%s:0: key directory must be owned by root and "
+		    "not writable by group or others", dir);
+		goto out;
+	}
+	if (list_dir(dfd, dir, scope, &files, &nfiles, d) == -1)
+		goto out;
+	for (i = 0; i < nfiles; i++) {
+		if (scope->tenant != NULL &&
+		    strcmp(files[i].tenant, scope->tenant) != 0)
+			continue;
+		usable = true;
+		path = xasprintf("%s/%s", dir, files[i].name);
+		if (scope->known != NULL &&
+		    !scope->known(files[i].tenant, scope->arg)) {
+			usable = false;
+			/* once per tenant: files are sorted by tenant */
+			if (last_unknown == NULL ||
+			    strcmp(last_unknown, files[i].tenant) != 0)
+				diag_add(d, "%s:0: no tenant %s in the config",
+				    path, files[i].tenant);
+			last_unknown = files[i].tenant;
+		}
+		if ((buf = read_key_file(dfd, path, files[i].name, &len,
+		    d)) != NULL)
+			parse_file(buf, len, path, files[i].tenant, usable,
+			    scope, ring, &cap, d);
+		xfree_ptr(&buf);
+		xfree_ptr(&path);
+	}
+	find_duplicates(ring, d);
+ out:
+	for (i = 0; i < nfiles; i++) {
+		free(files[i].name);
+		free(files[i].tenant);
+	}
+	free(files);
+	if (dfd != -1)
+		close(dfd);
+	return d->count + d->dropped == before ? 0 : -1;
+}
+
+int
+keys_load(const char *dir, bool (*known)(const char *tenant, void *arg),
+    void *arg, struct keyring *ring, struct diag *d)
+{
+	const struct load_scope scope = { .known = known, .arg = arg };
+
+	return load(dir, &scope, ring, d);
+}
+
+int
+keys_load_tenant(const char *dir, const char *tenant, struct keyring *ring,
+    struct diag *d)
+{
+	const struct load_scope scope = { .tenant = tenant };
+
+	if (!name_valid(tenant)) {
+		memset(ring, 0, sizeof(*ring));
+		return 0;
+	}
+	return load(dir, &scope, ring, d);
+}
+
+int
+keys_load_only(const char *dir, bool (*known)(const char *tenant, void *arg),
+    void *arg, const char *tenant, const char *type, const char *base64,
+    struct keyring *ring, struct diag *d)
+{
+	const struct load_scope scope = {
+		.known = known, .arg = arg, .tenant = tenant,
+		.type = type, .base64 = base64
+	};
+
+	memset(ring, 0, sizeof(*ring));
+	if ((tenant != NULL && !name_valid(tenant)) ||
+	    (type == NULL) != (base64 == NULL))
+		return 0;
+	return load(dir, &scope, ring, d);
+}
+
+void
+keys_free(struct keyring *ring)
+{
+	size_t i;
+
+	if (ring == NULL)
+		return;
+	for (i = 0; i < ring->nkeys; i++)
+		key_entry_free(&ring->keys[i]);
+	free(ring->keys);
+	memset(ring, 0, sizeof(*ring));
+}
+
+int
+keys_from_auth_info(const char *path, char *out, size_t outlen)
+{
+	struct diag d;
+	char *buf = NULL, *line, *save = NULL, *method, *type, *b64, *dir;
+	char *slash;
+	size_t len;
+	int dfd = -1, r = -1;
+
+	if (path == NULL || outlen == 0)
+		return -1;
+	out[0] = '\0';
+	diag_init(&d);
+	/* read_key_file opens relative to a directory fd */
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		goto out;
+	*slash = '\0';
+	if ((dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		goto out;
+	if ((buf = read_key_file(dfd, path, slash + 1, &len, &d)) == NULL ||
+	    len > KEYS_MAX_AUTH_INFO)
+		goto out;
+	for (line = strtok_r(buf, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save)) {
+		char *wsave = NULL;
+
+		method = strtok_r(line, " ", &wsave);
+		type = strtok_r(NULL, " ", &wsave);
+		b64 = strtok_r(NULL, " ", &wsave);
+		if (method == NULL || strcmp(method, KEYS_AUTH_METHOD) != 0 ||
+		    type == NULL || b64 == NULL)
+			continue;
+		r = keys_fingerprint(type, b64, out, outlen);
+		break;
+	}
+ out:
+	if (r != 0)
+		out[0] = '\0';
+	free(buf);
+	free(dir);
+	diag_clear(&d);
+	if (dfd != -1)
+		close(dfd);
+	return r;
+}
