@@ -1,0 +1,592 @@
+/*
+ * shell: the tenant verbs of SPEC §4. One request per run: parse it, check
+ * the policy, act through the hypervisor module, print the tenant's short
+ * answer and leave exactly one audit line. A machine the tenant has no
+ * right on and a machine libvirt does not know get the same answer, so
+ * nothing reveals other tenants' machines. libvirt's own text only ever
+ * reaches the audit detail.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vmgate/audit.h"
+#include "vmgate/console.h"
+#include "vmgate/hypervisor.h"
+#include "vmgate/policy.h"
+#include "vmgate/request.h"
+#include "vmgate/shell.h"
+#include "vmgate/spice.h"
+#include "vmgate/util.h"
+#include "vmgate/verb.h"
+
+#define SHELL_ERRBUF	256	/* request_parse's reason */
+#define SHELL_DETAIL	512	/* audit detail */
+#define SHELL_ENDPOINT	128	/* "HOST:PORT" */
+#define KIB_PER_MIB	1024ULL
+#define DEFAULT_SPICE_HOST "127.0.0.1"	/* qemu.conf's spice_listen default */
+
+/* One request on its way through the shell. */
+struct run {
+	const struct shell_ctx *ctx;
+	struct request req;
+	bool parsed;
+	struct hv *hv;			/* created on first use */
+	struct hv_domain *dom;		/* the machine acted on */
+	char detail[SHELL_DETAIL];	/* for the audit line only */
+	bool hold_spice;		/* wait after the audit line */
+	struct spice_ticket ticket;
+};
+
+typedef enum result (*verb_fn)(struct run *);
+
+static void
+set_detail(struct run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+set_detail(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->detail, sizeof(r->detail), fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+libvirt_text(const struct run *r)
+{
+	return r->hv != NULL ? hv_last_error(r->hv) : "";
+}
+
+static struct hv *
+get_hv(struct run *r)
+{
+	if (r->hv == NULL)
+		r->hv = hv_new();
+	return r->hv;
+}
+
+/* JSON string; names are safe by the allow-list, but nothing is assumed. */
+static void
+json_string(FILE *f, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', f);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static enum result
+no_such_machine(struct run *r, const char *why)
+{
+	fprintf(r->ctx->err, "vmgate: %s: no such machine\n", r->req.domain);
+	set_detail(r, "%s", why);
+	return RESULT_DENIED;
+}
+
+static enum result
+unreachable(struct run *r)
+{
+	fprintf(r->ctx->err, "vmgate: cannot reach the hypervisor\n");
+	set_detail(r, "libvirt unreachable: %s", libvirt_text(r));
+	return RESULT_UNAVAILABLE;
+}
+
+/* An hv_err from acting on the machine, as the tenant should see it. */
+static enum result
+hv_failure(struct run *r, int err, const char *what)
+{
+	switch (err) {
+	case HV_EUNREACHABLE:
+		return unreachable(r);
+	case HV_ENOENT:
+		return no_such_machine(r, "machine vanished");
+	default:
+		fprintf(r->ctx->err, "vmgate: %s: %s failed\n", r->req.domain,
+		    what);
+		set_detail(r, "%s", libvirt_text(r));
+		return RESULT_FAILED;
+	}
+}
+
+/*
+ * The policy check and the lookup of the request's machine, with one
+ * answer for "not yours" and "does not exist". On success r->dom is set.
+ */
+static enum result
+open_machine(struct run *r)
+{
+	const struct shell_ctx *c = r->ctx;
+	const char *name = r->req.domain;
+	int err = HV_OK;
+
+	if (!policy_may(c->cfg, c->tenant, r->req.verb, name))
+		return no_such_machine(r, "not permitted");
+	r->dom = hv_lookup(get_hv(r), config_domain_uri(c->cfg, name), name,
+	    &err);
+	if (r->dom != NULL)
+		return RESULT_OK;
+	if (err == HV_ENOENT)
+		return no_such_machine(r, "granted but not defined in libvirt");
+	return hv_failure(r, err, "lookup");
+}
+
+static bool
+tenant_may_use(const struct config *cfg, const char *tenant, enum verb v,
+    const char **names, size_t n)
+{
+	size_t i;
+
+	if (VERB_BIT(v) & VERB_GENERAL)
+		return policy_may(cfg, tenant, v, NULL);
+	for (i = 0; i < n; i++) {
+		if (policy_may(cfg, tenant, v, names[i]))
+			return true;
+	}
+	return false;
+}
+
+static enum result
+do_help(struct run *r)
+{
+	static const char *const lines[VERB_COUNT] = {
+		[VERB_HELP] = "help                     this text",
+		[VERB_LIST] = "list [--json]            your machines and "
+		    "their state",
+		[VERB_STATUS] = "status VM [--json]       state, vCPUs, memory, "
+		    "SPICE endpoint, addresses",
+		[VERB_START] = "start VM                 boot",
+		[VERB_STOP] = "stop VM                  graceful shutdown "
+		    "(ACPI)",
+		[VERB_POWEROFF] = "poweroff VM              hard power off",
+		[VERB_RESET] = "reset VM                 hard reset",
+		[VERB_REBOOT] = "reboot VM                graceful reboot",
+		[VERB_CONSOLE] = "console VM [--force]     serial console "
+		    "(needs ssh -t; ^] leaves)",
+		[VERB_SPICE] = "spice VM [--port N] [--vv] [--no-wait]\n"
+		    "                           one-time SPICE password",
+		[VERB_WHOAMI] = "whoami                   your tenant name "
+		    "and key",
+		[VERB_VERSION] = "version                  vmgate's version",
+	};
+	const struct shell_ctx *c = r->ctx;
+	const char **names = NULL;
+	size_t n = 0, i;
+	int v;
+
+	names = policy_domains(c->cfg, c->tenant, &n);
+	fprintf(c->out, "usage: ssh %s COMMAND\n\ncommands:\n",
+	    c->vmhost != NULL ? c->vmhost : "vmhost");
+	for (v = 0; v < VERB_COUNT; v++) {
+		if (tenant_may_use(c->cfg, c->tenant, (enum verb)v, names, n))
+			fprintf(c->out, "  %s\n", lines[v]);
+	}
+	fprintf(c->out, "\nmachines:");
+	for (i = 0; i < n; i++)
+		fprintf(c->out, " %s", names[i]);
+	fprintf(c->out, "%s\n", n == 0 ? " none" : "");
+	free(names);
+	return RESULT_OK;
+}
+
+struct listed {
+	const char *name;
+	enum hv_state state;
+};
+
+static enum result
+do_list(struct run *r)
+{
+	const struct shell_ctx *c = r->ctx;
+	const char **names = NULL;
+	struct listed *found = NULL;
+	struct hv_domain *dom = NULL;
+	enum result res = RESULT_OK;
+	size_t n = 0, nfound = 0, skipped = 0, i;
+	int err;
+
+	names = policy_domains(c->cfg, c->tenant, &n);
+	found = xcalloc(n, sizeof(*found));
+	for (i = 0; i < n; i++) {
+		dom = hv_lookup(get_hv(r), config_domain_uri(c->cfg, names[i]),
+		    names[i], &err);
+		if (dom == NULL && err == HV_EUNREACHABLE) {
+			res = unreachable(r);
+			goto out;
+		}
+		/* missing machines are left out, like foreign ones */
+		if (dom == NULL || hv_get_state(dom, &found[nfound].state) !=
+		    HV_OK) {
+			if (err != HV_ENOENT)
+				skipped++;
+			hv_domain_free(dom);
+			continue;
+		}
+		found[nfound++].name = names[i];
+		hv_domain_free(dom);
+	}
+	if (skipped > 0)
+		set_detail(r, "%zu machines left out: %s", skipped,
+		    libvirt_text(r));
+
+	if (r->req.json) {
+		fputc('[', c->out);
+		for (i = 0; i < nfound; i++) {
+			fprintf(c->out, "%s{\"name\":", i > 0 ? "," : "");
+			json_string(c->out, found[i].name);
+			fputs(",\"state\":", c->out);
+			json_string(c->out, hv_state_name(found[i].state));
+			fputc('}', c->out);
+		}
+		fputs("]\n", c->out);
+	} else {
+		for (i = 0; i < nfound; i++)
+			fprintf(c->out, "%s %s\n", found[i].name,
+			    hv_state_name(found[i].state));
+	}
+ out:
+	free(found);
+	free(names);
+	return res;
+}
+
+/* The endpoint tenants forward to: the config's, else the domain XML's. */
+static bool
+spice_endpoint(const struct run *r, const struct hv_info *info, char *buf,
+    size_t len)
+{
+	const struct domain_conf *dc = config_domain(r->ctx->cfg,
+	    r->req.domain);
+
+	if (dc != NULL && dc->spice_host != NULL) {
+		snprintf(buf, len, "%s:%d", dc->spice_host, dc->spice_port);
+		return true;
+	}
+	if (!info->spice.present || info->spice.port <= 0)
+		return false;
+	snprintf(buf, len, "%s:%d", info->spice.host[0] != '\0' ?
+	    info->spice.host : DEFAULT_SPICE_HOST, info->spice.port);
+	return true;
+}
+
+static void
+print_status_text(FILE *f, const char *name, const struct hv_info *info,
+    const char *spice)
+{
+	size_t i;
+
+	fprintf(f, "name: %s\n", name);
+	fprintf(f, "state: %s\n", hv_state_name(info->state));
+	fprintf(f, "vcpus: %u\n", info->vcpus);
+	fprintf(f, "memory: %llu MiB\n", info->memory_kib / KIB_PER_MIB);
+	fprintf(f, "spice: %s\n", spice != NULL ? spice : "none");
+	if (info->naddrs == 0)
+		return;
+	fputs("addresses:", f);
+	for (i = 0; i < info->naddrs; i++)
+		fprintf(f, "%s %s", i > 0 ? "," : "", info->addrs[i]);
+	fputc('\n', f);
+}
+
+static void
+print_status_json(FILE *f, const char *name, const struct hv_info *info,
+    const char *spice)
+{
+	size_t i;
+
+	fputs("{\"name\":", f);
+	json_string(f, name);
+	fputs(",\"state\":", f);
+	json_string(f, hv_state_name(info->state));
+	fprintf(f, ",\"vcpus\":%u,\"memory\":%llu,\"spice\":", info->vcpus,
+	    info->memory_kib / KIB_PER_MIB);
+	if (spice != NULL)
+		json_string(f, spice);
+	else
+		fputs("null", f);
+	fputs(",\"addresses\":[", f);
+	for (i = 0; i < info->naddrs; i++) {
+		if (i > 0)
+			fputc(',', f);
+		json_string(f, info->addrs[i]);
+	}
+	fputs("]}\n", f);
+}
+
+static enum result
+do_status(struct run *r)
+{
+	struct hv_info info;
+	char spice[SHELL_ENDPOINT];
+	bool has_spice;
+	enum result res;
+	int err;
+
+	if ((res = open_machine(r)) != RESULT_OK)
+		return res;
+	if ((err = hv_get_info(r->dom, &info)) != HV_OK)
+		return hv_failure(r, err, "status");
+	has_spice = spice_endpoint(r, &info, spice, sizeof(spice));
+	if (r->req.json)
+		print_status_json(r->ctx->out, r->req.domain, &info,
+		    has_spice ? spice : NULL);
+	else
+		print_status_text(r->ctx->out, r->req.domain, &info,
+		    has_spice ? spice : NULL);
+	return RESULT_OK;
+}
+
+/* The life-cycle verbs: what to call and what the tenant reads. */
+static const struct {
+	enum verb verb;
+	int (*act)(struct hv_domain *);
+	const char *done;
+	const char *wrong_state;
+} actions[] = {
+	{ VERB_START, hv_start, "started", "already running" },
+	{ VERB_STOP, hv_shutdown, "shutdown requested", "not running" },
+	{ VERB_POWEROFF, hv_destroy, "powered off", "not running" },
+	{ VERB_RESET, hv_reset, "reset", "not running" },
+	{ VERB_REBOOT, hv_reboot, "reboot requested", "not running" },
+};
+
+static enum result
+do_action(struct run *r)
+{
+	const char *name = r->req.domain;
+	enum result res;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+		if (actions[i].verb == r->req.verb)
+			break;
+	}
+	if (i == sizeof(actions) / sizeof(actions[0]))
+		return RESULT_USAGE;	/* unreachable: the table is complete */
+	if ((res = open_machine(r)) != RESULT_OK)
+		return res;
+	err = actions[i].act(r->dom);
+	if (err == HV_OK) {
+		fprintf(r->ctx->out, "%s: %s\n", name, actions[i].done);
+		return RESULT_OK;
+	}
+	if (err == HV_ESTATE) {
+		fprintf(r->ctx->err, "vmgate: %s: %s\n", name,
+		    actions[i].wrong_state);
+		set_detail(r, "%s", libvirt_text(r));
+		return RESULT_FAILED;
+	}
+	return hv_failure(r, err, verb_name(r->req.verb));
+}
+
+static enum result
+do_console(struct run *r)
+{
+	const char *name = r->req.domain;
+	enum console_end end = CONSOLE_END_ERROR;
+	enum hv_state state;
+	enum result res;
+	int err;
+
+	/* First, so a missing terminal reads the same for every machine. */
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(r->ctx->err,
+		    "vmgate: console needs a terminal: use ssh -t\n");
+		set_detail(r, "no terminal");
+		return RESULT_USAGE;
+	}
+	/* the console's event loop must exist before the connection */
+	if (hv_event_init() != HV_OK) {
+		fprintf(r->ctx->err, "vmgate: %s: console failed\n", name);
+		set_detail(r, "event loop: %s", libvirt_text(r));
+		return RESULT_FAILED;
+	}
+	if ((res = open_machine(r)) != RESULT_OK)
+		return res;
+	if ((err = hv_get_state(r->dom, &state)) != HV_OK)
+		return hv_failure(r, err, "console");
+	if (state == HV_STATE_SHUTOFF || state == HV_STATE_CRASHED ||
+	    state == HV_STATE_NOSTATE) {
+		fprintf(r->ctx->err, "vmgate: %s: not running\n", name);
+		set_detail(r, "state %s", hv_state_name(state));
+		return RESULT_FAILED;
+	}
+	fprintf(r->ctx->err, "Connected to %s (escape character is ^])\n",
+	    name);
+	fflush(r->ctx->err);
+	err = console_run(r->dom, name, r->req.force, &end);
+	if (err == HV_ESTATE) {
+		fprintf(r->ctx->err, "vmgate: %s: console busy "
+		    "(use --force to take it over)\n", name);
+		set_detail(r, "console busy");
+		return RESULT_FAILED;
+	}
+	if (err != HV_OK || end == CONSOLE_END_ERROR)
+		return hv_failure(r, err != HV_OK ? err : HV_EFAIL, "console");
+	set_detail(r, "%s", end == CONSOLE_END_ESCAPE ? "left with escape" :
+	    end == CONSOLE_END_STOPPED ? "machine stopped" : "hangup");
+	return RESULT_OK;
+}
+
+static enum result
+do_spice(struct run *r)
+{
+	const struct domain_conf *dc;
+	const char *why = "SPICE is not available";
+	enum result res;
+	int err;
+
+	if ((res = open_machine(r)) != RESULT_OK)
+		return res;
+	err = spice_issue(r->dom, r->req.domain, r->ctx->cfg->spice_ttl,
+	    r->req.port, &r->ticket, &why);
+	if (err == HV_EUNREACHABLE)
+		return unreachable(r);
+	if (err != HV_OK) {
+		fprintf(r->ctx->err, "vmgate: %s: %s\n", r->req.domain, why);
+		set_detail(r, "%s: %s", why, libvirt_text(r));
+		return RESULT_FAILED;
+	}
+	/* the admin's endpoint is what the tenant's permitopen allows */
+	dc = config_domain(r->ctx->cfg, r->req.domain);
+	if (dc != NULL && dc->spice_host != NULL) {
+		snprintf(r->ticket.host, sizeof(r->ticket.host), "%s",
+		    dc->spice_host);
+		r->ticket.remote_port = dc->spice_port;
+		if (r->req.port == 0)
+			r->ticket.local_port = dc->spice_port;
+	}
+	if (r->req.vv)
+		spice_print_vv(r->ctx->out, &r->ticket);
+	else
+		spice_print_human(r->ctx->out, &r->ticket, r->ctx->vmhost);
+	fflush(r->ctx->out);
+	r->hold_spice = !r->req.no_wait;
+	set_detail(r, "ticket valid for %us", r->ctx->cfg->spice_ttl);
+	return RESULT_OK;
+}
+
+static enum result
+do_whoami(struct run *r)
+{
+	fprintf(r->ctx->out, "tenant: %s\n", r->ctx->tenant);
+	if (r->ctx->key_fp != NULL)
+		fprintf(r->ctx->out, "key: %s\n", r->ctx->key_fp);
+	return RESULT_OK;
+}
+
+static enum result
+do_version(struct run *r)
+{
+	fprintf(r->ctx->out, "vmgate %s\n", VMGATE_VERSION);
+	return RESULT_OK;
+}
+
+static const verb_fn handlers[VERB_COUNT] = {
+	[VERB_HELP] = do_help,
+	[VERB_LIST] = do_list,
+	[VERB_STATUS] = do_status,
+	[VERB_START] = do_action,
+	[VERB_STOP] = do_action,
+	[VERB_POWEROFF] = do_action,
+	[VERB_RESET] = do_action,
+	[VERB_REBOOT] = do_action,
+	[VERB_CONSOLE] = do_console,
+	[VERB_SPICE] = do_spice,
+	[VERB_WHOAMI] = do_whoami,
+	[VERB_VERSION] = do_version,
+};
+
+static enum audit_result
+audit_result_of(enum result res)
+{
+	switch (res) {
+	case RESULT_OK:
+		return AUDIT_OK;
+	case RESULT_FAILED:
+		return AUDIT_FAILED;
+	case RESULT_USAGE:
+		return AUDIT_USAGE;
+	case RESULT_DENIED:
+		return AUDIT_DENIED;
+	case RESULT_UNAVAILABLE:
+	case RESULT_CONFIG:
+		break;
+	}
+	return AUDIT_ERROR;
+}
+
+static void
+record(const struct run *r, enum result res)
+{
+	const struct shell_ctx *c = r->ctx;
+	struct audit_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.tenant = c->tenant;
+	ev.key = c->key_fp;
+	ev.from = c->from;
+	ev.verb = r->parsed ? verb_name(r->req.verb) : NULL;
+	ev.domain = r->parsed ? r->req.domain : NULL;
+	ev.result = audit_result_of(res);
+	ev.request = c->request;
+	ev.detail = r->detail[0] != '\0' ? r->detail : NULL;
+	audit_record(c->cfg->audit_log, &ev);
+}
+
+enum result
+shell_run(const struct shell_ctx *ctx)
+{
+	struct run r;
+	char errbuf[SHELL_ERRBUF] = "";
+	enum result res;
+
+	memset(&r, 0, sizeof(r));
+	r.ctx = ctx;
+	if (request_parse(ctx->request, &r.req, errbuf, sizeof(errbuf)) != 0) {
+		fprintf(ctx->err, "vmgate: %s\n", errbuf);
+		set_detail(&r, "%s", errbuf);
+		res = RESULT_USAGE;
+		goto done;
+	}
+	r.parsed = true;
+	if (r.req.verb < 0 || r.req.verb >= VERB_COUNT ||
+	    handlers[r.req.verb] == NULL) {
+		fprintf(ctx->err, "vmgate: unknown command\n");
+		set_detail(&r, "no handler");
+		res = RESULT_USAGE;
+	} else if (!policy_tenant_enabled(ctx->cfg, ctx->tenant)) {
+		/* main refuses these first; this keeps the shell safe alone */
+		fprintf(ctx->err, "vmgate: access denied\n");
+		set_detail(&r, "not an enabled tenant");
+		res = RESULT_DENIED;
+	} else
+		res = handlers[r.req.verb](&r);
+ done:
+	fflush(ctx->out);
+	fflush(ctx->err);
+	record(&r, res);
+
+	/* after the audit line: the session may be held open for long */
+	if (r.hold_spice)
+		spice_wait();
+	spice_ticket_clear(&r.ticket);
+	hv_domain_free(r.dom);
+	hv_free(r.hv);
+	request_clear(&r.req);
+	return res;
+}
