@@ -2,6 +2,32 @@
  * config: the INI file of SPEC §2 -> struct config. Strict: any problem is
  * reported as "FILE:LINE: message" and the whole config is refused.
  * Uses the system inih; does no I/O beyond reading the file it is given.
+ *
+ * Problems of the file as a whole (cannot open, unsafe owner or mode, too
+ * big) are reported with LINE 0, so every message has the same shape.
+ *
+ * The rules beyond SPEC §2, all of them "refuse rather than guess":
+ * - Every key may appear once per section, list keys (domains, members,
+ *   allow) included: a second "domains =" is an error, not an append.
+ * - Lines are at most CONFIG_MAX_LINE - 1 bytes, not counting the "\n" or
+ *   "\r\n" that ends them. Control bytes (but tab) anywhere are refused.
+ *   Leading blanks are ignored: there are no continuation lines.
+ *   A UTF-8 byte order mark at the start of the file is skipped.
+ * - Comments are lines starting with ';' or '#', and text from a ';' that
+ *   follows a blank (inih's inline comments), after values and after ']'.
+ * - Section headers are exactly "[vmgate]" or "[KIND NAME]" with one space,
+ *   KIND tenant, group or domain. Keys of a refused header are not checked.
+ * - Lists: items separated by commas and/or blanks; an empty item ("a,,b",
+ *   "a,", ",a"), an empty value and an item listed twice are errors.
+ * - Booleans: yes/no, true/false, on/off, 1/0, lower case only.
+ * - Numbers: decimal digits only, no sign, no leading zero.
+ * - uri: printable ASCII without blanks. keys, audit_log: absolute paths,
+ *   printable ASCII without blanks.
+ * - service_user: a name that is also a safe login name (at most
+ *   CONFIG_MAX_LOGIN bytes, not all digits) and not a tenant's name.
+ * - spice = ADDR:PORT, ADDR an IPv4 literal or a bracketed IPv6 literal
+ *   (not 0.0.0.0 or [::]), PORT 1..65535.
+ * - Group members must be defined tenants.
  */
 #ifndef VMGATE_CONFIG_H
 #define VMGATE_CONFIG_H
@@ -20,6 +46,7 @@
 #define CONFIG_MAX_BYTES	(64u << 20)	/* whole file */
 #define CONFIG_MAX_LIST		4096		/* items in one list value */
 #define CONFIG_MAX_SPICE_TTL	86400
+#define CONFIG_MAX_LOGIN	32		/* service_user: useradd's limit */
 
 /* One grant: machines plus the verbs allowed on them (bit set of VERB_BIT). */
 struct grant {
@@ -43,12 +70,14 @@ struct group {
 	size_t nmembers;
 	struct grant grant;
 	int line;
+	int members_line;	/* line of its members key, 0 when none */
 };
 
 struct domain_conf {
 	char *name;
 	char *uri;		/* NULL: config.uri */
-	char *spice_host;	/* NULL: read from the domain XML */
+	char *spice_host;	/* NULL: read from the domain XML; an IP literal,
+				   IPv6 without brackets */
 	int spice_port;		/* 0 when spice_host is NULL */
 	int line;
 };
@@ -90,5 +119,12 @@ const struct domain_conf *config_domain(const struct config *cfg,
     const char *name);
 /* the libvirt URI for a machine: its [domain] uri or the global one */
 const char *config_domain_uri(const struct config *cfg, const char *name);
+
+/*
+ * "127.0.0.1:5901" or "[::1]:5901" for a domain with a configured SPICE
+ * endpoint, into buf. Returns 0, or -1 when it has none or buf is too small.
+ */
+int config_spice_endpoint(const struct domain_conf *dc, char *buf,
+    size_t len);
 
 #endif
