@@ -25,7 +25,10 @@ struct request {
 
 /*
  * Parse cmd (NULL means "help"). Returns 0 and fills *req, or -1 with a
- * one-line reason in *err (static string or allocated into errbuf).
+ * one-line reason in errbuf (cut to errlen). Either way call request_clear
+ * afterwards: on -1, req->verb still names the verb when the first word was
+ * one and req->domain holds the machine when it was a valid name, so the
+ * audit line can name them; the flags are then meaningless.
  */
 int request_parse(const char *cmd, struct request *req, char *errbuf,
     size_t errlen);

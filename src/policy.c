@@ -1,0 +1,112 @@
+/*
+ * policy: the decision "may tenant T do verb V on machine D" over a parsed
+ * config. Pure: no I/O, no allocation but policy_domains' result.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmgate/policy.h"
+
+static int
+cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, *(char *const *)elem);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* an enabled tenant, or NULL */
+static const struct tenant *
+enabled(const struct config *cfg, const char *tenant)
+{
+	const struct tenant *t = config_tenant(cfg, tenant);
+
+	return t != NULL && !t->disabled ? t : NULL;
+}
+
+static bool
+grant_may(const struct grant *g, enum verb v, const char *domain)
+{
+	if ((g->allow & VERB_BIT(v)) == 0)
+		return false;
+	return bsearch(domain, g->domains, g->ndomains, sizeof(*g->domains),
+	    cmp_name) != NULL;
+}
+
+/* a grant whose allow list holds only general verbs gives no machine */
+static bool
+grant_gives_machines(const struct grant *g)
+{
+	return (g->allow & VERB_ALL & ~VERB_GENERAL) != 0;
+}
+
+bool
+policy_tenant_enabled(const struct config *cfg, const char *tenant)
+{
+	return enabled(cfg, tenant) != NULL;
+}
+
+bool
+policy_may(const struct config *cfg, const char *tenant, enum verb v,
+    const char *domain)
+{
+	const struct tenant *t = enabled(cfg, tenant);
+	size_t i;
+
+	if (t == NULL || v < 0 || v >= VERB_COUNT)
+		return false;
+	if ((VERB_BIT(v) & VERB_GENERAL) != 0)
+		return true;
+	if (domain == NULL)
+		return false;
+	if (grant_may(&t->grant, v, domain))
+		return true;
+	for (i = 0; i < t->ngroups; i++) {
+		if (t->groups[i] < cfg->ngroups &&
+		    grant_may(&cfg->groups[t->groups[i]].grant, v, domain))
+			return true;
+	}
+	return false;
+}
+
+const char **
+policy_domains(const struct config *cfg, const char *tenant, size_t *n)
+{
+	const struct tenant *t = enabled(cfg, tenant);
+	const struct grant *g;
+	const char **out = NULL;
+	size_t total = 0, k = 0, i, j;
+
+	*n = 0;
+	if (t == NULL)
+		return xcalloc(1, sizeof(*out));
+	/* own grant first (i == 0), then every group's */
+	for (i = 0; i <= t->ngroups; i++) {
+		if (i > 0 && t->groups[i - 1] >= cfg->ngroups)
+			continue;
+		g = i == 0 ? &t->grant : &cfg->groups[t->groups[i - 1]].grant;
+		if (grant_gives_machines(g))
+			total += g->ndomains;
+	}
+	out = xcalloc(total + 1, sizeof(*out));
+	for (i = 0; i <= t->ngroups; i++) {
+		if (i > 0 && t->groups[i - 1] >= cfg->ngroups)
+			continue;
+		g = i == 0 ? &t->grant : &cfg->groups[t->groups[i - 1]].grant;
+		if (!grant_gives_machines(g))
+			continue;
+		for (j = 0; j < g->ndomains; j++)
+			out[k++] = g->domains[j];
+	}
+	qsort(out, k, sizeof(*out), cmp_str);
+	for (i = 0, j = 0; i < k; i++) {
+		if (j == 0 || strcmp(out[j - 1], out[i]) != 0)
+			out[j++] = out[i];
+	}
+	*n = j;
+	return out;
+}

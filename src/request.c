@@ -1,0 +1,262 @@
+/*
+ * request: turns SSH_ORIGINAL_COMMAND into a verb and its arguments
+ * (SPEC §4). Pure. The byte filter runs on the whole request before it is
+ * split, so nothing later ever sees a byte a shell would care about.
+ * Reasons never echo raw request bytes: tokens pass through str_sanitize.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmgate/request.h"
+#include "vmgate/util.h"
+
+#define SHOW_MAX	40	/* bytes of a token shown in a reason */
+#define MAX_PORT	65535
+#define FORBIDDEN	";&|$`<>(){}[]*?!~'\"\\"
+
+/* what each verb accepts, beyond its machine name */
+#define OPT_JSON	0x01u
+#define OPT_FORCE	0x02u
+#define OPT_PORT	0x04u
+#define OPT_VV		0x08u
+#define OPT_NO_WAIT	0x10u
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} options[] = {
+	{ "--json", OPT_JSON },
+	{ "--force", OPT_FORCE },
+	{ "--port", OPT_PORT },
+	{ "--vv", OPT_VV },
+	{ "--no-wait", OPT_NO_WAIT },
+};
+
+static unsigned
+verb_options(enum verb v)
+{
+	switch (v) {
+	case VERB_LIST:
+	case VERB_STATUS:
+		return OPT_JSON;
+	case VERB_CONSOLE:
+		return OPT_FORCE;
+	case VERB_SPICE:
+		return OPT_PORT | OPT_VV | OPT_NO_WAIT;
+	default:
+		return 0;
+	}
+}
+
+static const char *
+verb_usage(enum verb v)
+{
+	switch (v) {
+	case VERB_LIST:
+		return "list [--json]";
+	case VERB_STATUS:
+		return "status VM [--json]";
+	case VERB_CONSOLE:
+		return "console VM [--force]";
+	case VERB_SPICE:
+		return "spice VM [--port N] [--vv] [--no-wait]";
+	default:
+		return NULL;
+	}
+}
+
+static int
+fail(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fail(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errbuf != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		(void)vsnprintf(errbuf, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+/* a usage failure: the reason and the verb's usage line */
+static int
+usage(char *errbuf, size_t errlen, enum verb v, const char *reason,
+    const char *word)
+{
+	char shown[SHOW_MAX];
+	const char *u = verb_usage(v);
+	char synopsis[64];
+
+	if (u == NULL) {
+		(void)snprintf(synopsis, sizeof(synopsis), "%s%s", verb_name(v),
+		    verb_needs_domain(v) ? " VM" : "");
+		u = synopsis;
+	}
+	if (word != NULL) {
+		str_sanitize(shown, sizeof(shown), word);
+		return fail(errbuf, errlen, "%s '%s' (usage: %s)", reason,
+		    shown, u);
+	}
+	return fail(errbuf, errlen, "%s (usage: %s)", reason, u);
+}
+
+/* N: digits only, no leading zero, 1..MAX_PORT */
+static int
+parse_port(const char *s)
+{
+	int v = 0;
+
+	if (*s < '1' || *s > '9')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		v = v * 10 + (*s - '0');
+		if (v > MAX_PORT)
+			return -1;
+	}
+	return v;
+}
+
+void
+request_clear(struct request *req)
+{
+	if (req == NULL)
+		return;
+	free(req->domain);
+	memset(req, 0, sizeof(*req));
+	req->verb = VERB_NONE;
+}
+
+int
+request_parse(const char *cmd, struct request *req, char *errbuf,
+    size_t errlen)
+{
+	char copy[MAX_REQUEST + 1], shown[SHOW_MAX];
+	char *words[MAX_WORDS];
+	char *s, *w;
+	size_t len, i, nwords = 0;
+	unsigned allowed, seen = 0, bit;
+	size_t j;
+	int port;
+
+	memset(req, 0, sizeof(*req));
+	req->verb = VERB_NONE;
+	if (errbuf != NULL && errlen > 0)
+		errbuf[0] = '\0';
+	if (cmd == NULL) {
+		req->verb = VERB_HELP;
+		return 0;
+	}
+	len = strnlen(cmd, MAX_REQUEST + 1);
+	if (len > MAX_REQUEST)
+		return fail(errbuf, errlen, "request too long (more than %d "
+		    "bytes)", MAX_REQUEST);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)cmd[i];
+
+		if (c < 0x20 || c > 0x7e)
+			return fail(errbuf, errlen, "refused: byte 0x%02x is "
+			    "not allowed in a request", c);
+		if (strchr(FORBIDDEN, c) != NULL)
+			return fail(errbuf, errlen, "refused: character '%c' "
+			    "is not allowed in a request", c);
+	}
+
+	memcpy(copy, cmd, len + 1);
+	for (s = copy; (w = strsep(&s, " ")) != NULL;) {
+		if (*w == '\0')
+			continue;
+		if (nwords == MAX_WORDS)
+			return fail(errbuf, errlen, "refused: more than %d "
+			    "words", MAX_WORDS);
+		words[nwords++] = w;
+	}
+	if (nwords == 0) {
+		req->verb = VERB_HELP;
+		return 0;
+	}
+
+	req->verb = verb_from_name(words[0]);
+	if (req->verb == VERB_NONE) {
+		str_sanitize(shown, sizeof(shown), words[0]);
+		return fail(errbuf, errlen, "unknown command '%s' (try help)",
+		    shown);
+	}
+	allowed = verb_options(req->verb);
+	for (i = 1; i < nwords; i++) {
+		w = words[i];
+		if (w[0] != '-') {
+			if (!verb_needs_domain(req->verb) ||
+			    req->domain != NULL) {
+				usage(errbuf, errlen, req->verb,
+				    "unexpected word", w);
+				goto fail;
+			}
+			if (!name_valid(w)) {
+				usage(errbuf, errlen, req->verb,
+				    "invalid machine name", w);
+				goto fail;
+			}
+			req->domain = xstrdup(w);
+			continue;
+		}
+		for (bit = 0, j = 0; j < sizeof(options) / sizeof(options[0]);
+		    j++) {
+			if (strcmp(options[j].name, w) == 0)
+				bit = options[j].bit;
+		}
+		if ((bit & allowed) == 0) {
+			usage(errbuf, errlen, req->verb, "unknown option", w);
+			goto fail;
+		}
+		if (seen & bit) {
+			usage(errbuf, errlen, req->verb, "repeated option", w);
+			goto fail;
+		}
+		seen |= bit;
+		switch (bit) {
+		case OPT_JSON:
+			req->json = true;
+			break;
+		case OPT_FORCE:
+			req->force = true;
+			break;
+		case OPT_VV:
+			req->vv = true;
+			break;
+		case OPT_NO_WAIT:
+			req->no_wait = true;
+			break;
+		case OPT_PORT:
+			if (i + 1 == nwords) {
+				usage(errbuf, errlen, req->verb,
+				    "--port needs a number", NULL);
+				goto fail;
+			}
+			port = parse_port(words[++i]);
+			if (port < 0) {
+				usage(errbuf, errlen, req->verb,
+				    "--port needs a port from 1 to 65535, not",
+				    words[i]);
+				goto fail;
+			}
+			req->port = port;
+			break;
+		}
+	}
+	if (verb_needs_domain(req->verb) && req->domain == NULL) {
+		usage(errbuf, errlen, req->verb, "missing machine name", NULL);
+		goto fail;
+	}
+	return 0;
+
+ fail:
+	/* verb and a valid domain stay set for the audit line */
+	return -1;
+}
