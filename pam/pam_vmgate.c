@@ -161,8 +161,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 	(void)flags;
 	diag_init(&d);
 	decide(&dec, false, LOG_ERR, "internal error", NULL);
-	if (parse_options(argc, argv, &path, &dec) != 0)
-		goto out;
+	/* the user first, so that even a bad stack line names who was denied */
 	r = pam_get_user(pamh, &user, NULL);
 	if (r != PAM_SUCCESS || user == NULL) {
 		user = NULL;
@@ -170,6 +169,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 		    pam_strerror(pamh, r));
 		goto out;
 	}
+	if (parse_options(argc, argv, &path, &dec) != 0)
+		goto out;
 	decide_user(path, user, &dec, &cfg, &d);
 	if (d.count > 0)
 		more = d.count - 1 + d.dropped;
