@@ -513,7 +513,7 @@ load(const char *dir, const struct load_scope *scope, struct keyring *ring,
 {
 	struct key_file *files = NULL;
 	struct stat st;
-	size_t nfiles = 0, i, len, cap = 0;
+	size_t nfiles = 0, i, len, cap = 0, had;
 	size_t before = d->count + d->dropped;
 	char *path = NULL, *buf = NULL;
 	const char *last_unknown = NULL;
@@ -540,22 +540,25 @@ load(const char *dir, const struct load_scope *scope, struct keyring *ring,
 		if (scope->tenant != NULL &&
 		    strcmp(files[i].tenant, scope->tenant) != 0)
 			continue;
-		usable = true;
 		path = xasprintf("%s/%s", dir, files[i].name);
-		if (scope->known != NULL &&
-		    !scope->known(files[i].tenant, scope->arg)) {
-			usable = false;
-			/* once per tenant: files are sorted by tenant */
-			if (last_unknown == NULL ||
-			    strcmp(last_unknown, files[i].tenant) != 0)
-				diag_add(d, "%s:0: no tenant %s in the config",
-				    path, files[i].tenant);
-			last_unknown = files[i].tenant;
-		}
+		usable = scope->known == NULL ||
+		    scope->known(files[i].tenant, scope->arg);
+		had = ring->nkeys;
 		if ((buf = read_key_file(dfd, path, files[i].name, &len,
 		    d)) != NULL)
 			parse_file(buf, len, path, files[i].tenant, usable,
 			    scope, ring, &cap, d);
+		/*
+		 * Once per tenant (files are sorted by tenant); on the login
+		 * path only when the file holds the key asked for.
+		 */
+		if (!usable && (scope->type == NULL || ring->nkeys > had) &&
+		    (last_unknown == NULL ||
+		    strcmp(last_unknown, files[i].tenant) != 0)) {
+			diag_add(d, "%s:0: no tenant %s in the config", path,
+			    files[i].tenant);
+			last_unknown = files[i].tenant;
+		}
 		xfree_ptr(&buf);
 		xfree_ptr(&path);
 	}
