@@ -7,7 +7,7 @@ PKGS="build-essential pkg-config libvirt-dev libssh-dev libinih-dev
 libsodium-dev libcmocka-dev libpam0g-dev libpamtest0-dev libpam-wrapper
 pamtester libvirt-daemon-system libvirt-clients qemu-system-x86
 qemu-utils openssh-server openssh-client spice-client-gtk clang
-libclang-rt-14-dev python3 procps iproute2 man-db"
+libclang-rt-14-dev python3 procps iproute2 man-db mandoc"
 
 missing=""
 for p in $PKGS; do
