@@ -1,0 +1,359 @@
+/*
+ * test_policy: who may do what on which machine, over configs parsed from
+ * text: own grants, group grants, allow lists, disabled and unknown tenants.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf in unit.h */
+#endif
+#include "unit.h"
+
+#include "vmgate/config.h"
+#include "vmgate/policy.h"
+
+static const char hand_ini[] =
+    "[tenant alice]\n"
+    "domains = web1, db1\n"
+    "[tenant bob]\n"
+    "domains = web2\n"
+    "allow = status console\n"
+    "[tenant carol]\n"
+    "domains = web3\n"
+    "disabled = yes\n"
+    "[tenant dave]\n"
+    "[tenant erin]\n"
+    "domains = web1\n"
+    "allow = list help\n"
+    "[group ops]\n"
+    "members = bob carol dave\n"
+    "domains = build1 web2\n"
+    "allow = status start\n"
+    "[group dev]\n"
+    "members = dave\n"
+    "domains = dev1, build1\n"
+    "[group lab]\n"
+    "members = erin\n"
+    "domains = lab1\n"
+    "allow = status\n"
+    "[group nobody]\n"
+    "domains = secret1\n";
+
+static struct config *
+parse(const char *text)
+{
+	struct config *cfg = NULL;
+	struct diag d;
+	size_t i;
+
+	diag_init(&d);
+	if (config_parse("test.ini", text, strlen(text), &cfg, &d) != 0) {
+		for (i = 0; i < d.count; i++)
+			print_error("%s\n", d.msgs[i]);
+		fail_msg("config refused");
+	}
+	diag_clear(&d);
+	return cfg;
+}
+
+struct may_case {
+	const char *tenant;
+	enum verb verb;
+	const char *domain;
+	bool want;
+};
+
+static const struct may_case may_cases[] = {
+	/* general verbs: any enabled tenant, machine ignored */
+	{ "alice", VERB_HELP, NULL, true },
+	{ "alice", VERB_LIST, NULL, true },
+	{ "alice", VERB_WHOAMI, "nosuch", true },
+	{ "alice", VERB_VERSION, NULL, true },
+	{ "dave", VERB_LIST, NULL, true },
+	{ "carol", VERB_HELP, NULL, false },
+	{ "carol", VERB_LIST, NULL, false },
+	{ "mallory", VERB_HELP, NULL, false },
+	{ "", VERB_HELP, NULL, false },
+	{ NULL, VERB_HELP, NULL, false },
+	/* own grant, every verb by default */
+	{ "alice", VERB_STATUS, "web1", true },
+	{ "alice", VERB_START, "web1", true },
+	{ "alice", VERB_STOP, "db1", true },
+	{ "alice", VERB_POWEROFF, "db1", true },
+	{ "alice", VERB_RESET, "web1", true },
+	{ "alice", VERB_REBOOT, "web1", true },
+	{ "alice", VERB_CONSOLE, "web1", true },
+	{ "alice", VERB_SPICE, "db1", true },
+	/* nothing beyond it: other machines, near names, no machine */
+	{ "alice", VERB_RESET, "web2", false },
+	{ "alice", VERB_RESET, "WEB1", false },
+	{ "alice", VERB_RESET, "web", false },
+	{ "alice", VERB_RESET, "web1 ", false },
+	{ "alice", VERB_RESET, "", false },
+	{ "alice", VERB_RESET, NULL, false },
+	{ "alice", VERB_STATUS, "build1", false },
+	{ "alice", VERB_NONE, "web1", false },
+	{ "alice", VERB_COUNT, "web1", false },
+	{ "alice", (enum verb)31, "web1", false },
+	/* own allow narrows the own grant only; the group adds its own verbs */
+	{ "bob", VERB_CONSOLE, "web2", true },
+	{ "bob", VERB_STATUS, "web2", true },
+	{ "bob", VERB_START, "web2", true },
+	{ "bob", VERB_RESET, "web2", false },
+	{ "bob", VERB_SPICE, "web2", false },
+	{ "bob", VERB_STATUS, "build1", true },
+	{ "bob", VERB_START, "build1", true },
+	{ "bob", VERB_CONSOLE, "build1", false },
+	{ "bob", VERB_STATUS, "dev1", false },
+	/* disabled: nothing, not even through a group */
+	{ "carol", VERB_STATUS, "web3", false },
+	{ "carol", VERB_STATUS, "build1", false },
+	{ "carol", VERB_START, "web2", false },
+	/* only groups: union of both */
+	{ "dave", VERB_RESET, "dev1", true },
+	{ "dave", VERB_RESET, "build1", true },
+	{ "dave", VERB_SPICE, "build1", true },
+	{ "dave", VERB_START, "web2", true },
+	{ "dave", VERB_RESET, "web2", false },
+	{ "dave", VERB_STATUS, "lab1", false },
+	/* an allow list of general verbs gives no machine */
+	{ "erin", VERB_STATUS, "web1", false },
+	{ "erin", VERB_LIST, "web1", true },
+	{ "erin", VERB_STATUS, "lab1", true },
+	{ "erin", VERB_RESET, "lab1", false },
+	/* a group without members grants nobody */
+	{ "alice", VERB_STATUS, "secret1", false },
+	{ "dave", VERB_STATUS, "secret1", false },
+};
+
+static void
+test_may_table(void **state)
+{
+	struct config *cfg = parse(hand_ini);
+	const struct may_case *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(may_cases) / sizeof(may_cases[0]); i++) {
+		c = &may_cases[i];
+		if (policy_may(cfg, c->tenant, c->verb, c->domain) != c->want)
+			fail_msg("%s %s %s: want %s", c->tenant ? c->tenant :
+			    "(null)", verb_name(c->verb), c->domain ?
+			    c->domain : "(null)", c->want ? "permit" : "deny");
+	}
+	config_free(cfg);
+}
+
+struct enabled_case {
+	const char *tenant;
+	bool want;
+};
+
+static void
+test_enabled(void **state)
+{
+	static const struct enabled_case cases[] = {
+		{ "alice", true }, { "bob", true }, { "dave", true },
+		{ "erin", true }, { "carol", false }, { "mallory", false },
+		{ "ops", false }, { "web1", false }, { "", false },
+		{ NULL, false }, { "Alice", false },
+	};
+	struct config *cfg = parse(hand_ini);
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (policy_tenant_enabled(cfg, cases[i].tenant) !=
+		    cases[i].want)
+			fail_msg("%s: want %d", cases[i].tenant ?
+			    cases[i].tenant : "(null)", cases[i].want);
+	}
+	config_free(cfg);
+}
+
+struct domains_case {
+	const char *tenant;
+	const char *want;	/* space-separated, sorted */
+};
+
+static void
+test_domains(void **state)
+{
+	static const struct domains_case cases[] = {
+		{ "alice", "db1 web1" },
+		{ "bob", "build1 web2" },
+		{ "carol", "" },
+		{ "dave", "build1 dev1 web2" },
+		{ "erin", "lab1" },
+		{ "mallory", "" },
+		{ NULL, "" },
+	};
+	struct config *cfg = parse(hand_ini);
+	const char **names;
+	char got[256];
+	size_t i, j, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = 999;
+		names = policy_domains(cfg, cases[i].tenant, &n);
+		assert_non_null(names);
+		got[0] = '\0';
+		for (j = 0; j < n; j++) {
+			if (j > 0)
+				strcat(got, " ");
+			strcat(got, names[j]);
+		}
+		if (strcmp(got, cases[i].want) != 0)
+			fail_msg("%s: got '%s', want '%s'", cases[i].tenant ?
+			    cases[i].tenant : "(null)", got, cases[i].want);
+		free(names);
+	}
+	config_free(cfg);
+}
+
+/*
+ * The full matrix: disabled x own allow x group membership, checked for
+ * every verb on every machine against a model written out here.
+ */
+#define NALLOW 3
+#define NGROUPS 4
+static const char *const own_allow[NALLOW] = { NULL, "status", "reset console" };
+static const unsigned own_bits[NALLOW] = {
+	VERB_ALL, VERB_BIT(VERB_STATUS),
+	VERB_BIT(VERB_RESET) | VERB_BIT(VERB_CONSOLE),
+};
+/* group g1: every verb; g2: start only; membership index: 0 none, 1 g1,
+ * 2 g2, 3 both */
+static const char *const machines[] = { "own1", "shared", "g1dom", "g2dom",
+    "other" };
+
+static bool
+model(bool disabled, int a, int m, enum verb v, const char *d)
+{
+	bool own = strcmp(d, "own1") == 0 || strcmp(d, "shared") == 0;
+	bool in1 = (m & 1) && (strcmp(d, "g1dom") == 0 ||
+	    strcmp(d, "shared") == 0);
+	bool in2 = (m & 2) && (strcmp(d, "g2dom") == 0 ||
+	    strcmp(d, "shared") == 0);
+
+	if (disabled)
+		return false;
+	if (VERB_BIT(v) & VERB_GENERAL)
+		return true;
+	return (own && (own_bits[a] & VERB_BIT(v))) || in1 ||
+	    (in2 && v == VERB_START);
+}
+
+static void
+test_matrix(void **state)
+{
+	char *text = NULL, *g1 = NULL, *g2 = NULL, *tmp, name[32];
+	struct config *cfg;
+	int dis, a, m, v;
+	size_t k;
+
+	(void)state;
+	text = strdup("");
+	g1 = strdup("");
+	g2 = strdup("");
+	for (dis = 0; dis < 2; dis++)
+	for (a = 0; a < NALLOW; a++)
+	for (m = 0; m < NGROUPS; m++) {
+		snprintf(name, sizeof(name), "t%d%d%d", dis, a, m);
+		assert_true(asprintf(&tmp, "%s[tenant %s]\n"
+		    "domains = own1 shared\n%s%s%s%s", text, name,
+		    own_allow[a] ? "allow = " : "", own_allow[a] ?
+		    own_allow[a] : "", own_allow[a] ? "\n" : "",
+		    dis ? "disabled = yes\n" : "") > 0);
+		free(text);
+		text = tmp;
+		if (m & 1) {
+			assert_true(asprintf(&tmp, "%s %s", g1, name) > 0);
+			free(g1);
+			g1 = tmp;
+		}
+		if (m & 2) {
+			assert_true(asprintf(&tmp, "%s %s", g2, name) > 0);
+			free(g2);
+			g2 = tmp;
+		}
+	}
+	assert_true(asprintf(&tmp, "%s[group g1]\nmembers =%s\n"
+	    "domains = g1dom shared\n[group g2]\nmembers =%s\n"
+	    "domains = g2dom shared\nallow = start\n", text, g1, g2) > 0);
+	free(text);
+	text = tmp;
+	cfg = parse(text);
+
+	for (dis = 0; dis < 2; dis++)
+	for (a = 0; a < NALLOW; a++)
+	for (m = 0; m < NGROUPS; m++) {
+		snprintf(name, sizeof(name), "t%d%d%d", dis, a, m);
+		for (v = 0; v < VERB_COUNT; v++) {
+			for (k = 0; k < sizeof(machines) / sizeof(machines[0]);
+			    k++) {
+				if (policy_may(cfg, name, (enum verb)v,
+				    machines[k]) != model(dis, a, m,
+				    (enum verb)v, machines[k]))
+					fail_msg("%s %s %s", name,
+					    verb_name((enum verb)v),
+					    machines[k]);
+			}
+		}
+	}
+	config_free(cfg);
+	free(text);
+	free(g1);
+	free(g2);
+}
+
+/* A config with many tenants and groups still answers from its tables. */
+static void
+test_many(void **state)
+{
+	const size_t n = 20000;
+	char *text = malloc(n * 64 + 64), *p, name[32];
+	struct config *cfg;
+	const char **names;
+	size_t i, cnt;
+
+	(void)state;
+	p = text;
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "[tenant u%zu]\ndomains = vm%zu\n", i, i);
+	p += sprintf(p, "[group all]\nmembers = u7 u19999\ndomains = vmx\n");
+	cfg = parse(text);
+	for (i = 0; i + 1 < n; i += 997) {
+		char vm[32], next[32];
+
+		snprintf(name, sizeof(name), "u%zu", i);
+		snprintf(vm, sizeof(vm), "vm%zu", i);
+		snprintf(next, sizeof(next), "vm%zu", i + 1);
+		assert_true(policy_may(cfg, name, VERB_RESET, vm));
+		assert_false(policy_may(cfg, name, VERB_RESET, next));
+	}
+	assert_true(policy_may(cfg, "u12345", VERB_RESET, "vm12345"));
+	assert_false(policy_may(cfg, "u12345", VERB_RESET, "vm12346"));
+	assert_true(policy_may(cfg, "u19999", VERB_RESET, "vmx"));
+	assert_false(policy_may(cfg, "u19998", VERB_RESET, "vmx"));
+	names = policy_domains(cfg, "u7", &cnt);
+	assert_int_equal(cnt, 2);
+	assert_string_equal(names[0], "vm7");
+	assert_string_equal(names[1], "vmx");
+	free(names);
+	config_free(cfg);
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_may_table),
+		cmocka_unit_test(test_enabled),
+		cmocka_unit_test(test_domains),
+		cmocka_unit_test(test_matrix),
+		cmocka_unit_test(test_many),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
