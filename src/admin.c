@@ -1,0 +1,678 @@
+/*
+ * admin: the admin commands of SPEC §7 and §8. check validates the config
+ * and the key directory; check --tenant answers permit/deny; authorized-keys
+ * writes the authorized_keys lines sshd's AuthorizedKeysCommand asks for,
+ * with the restrictions that keep a tenant to its own SPICE endpoints; audit
+ * compares the live system (libvirt domains, sshd's effective settings) with
+ * what the config needs. None of them changes anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmgate/admin.h"
+#include "vmgate/hypervisor.h"
+#include "vmgate/keys.h"
+#include "vmgate/policy.h"
+#include "vmgate/util.h"
+#include "vmgate/verb.h"
+
+#define ADMIN_MAX_ENDPOINT	80	/* "[v6 literal]:65535" */
+#define ADMIN_MAX_WORD		64	/* untrusted words echoed back */
+#define SSHD_PATH		"/usr/sbin/sshd"
+#define SSHD_MAX_OUTPUT		(1u << 20)	/* sshd -T prints ~10 KiB */
+#define SSHD_MAX_SPEC		256	/* "user=...,host=...,addr=..." */
+#define SSHD_CONN_HOST		"localhost"
+#define SSHD_CONN_ADDR		"127.0.0.1"
+
+static bool
+tenant_known(const char *tenant, void *arg)
+{
+	return config_tenant(arg, tenant) != NULL;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sort and drop repeats of an array of borrowed strings; returns the count. */
+static size_t
+sort_unique(const char **v, size_t n)
+{
+	size_t i, o;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_str);
+	for (i = o = 1; i < n; i++) {
+		if (strcmp(v[i], v[o - 1]) != 0)
+			v[o++] = v[i];
+	}
+	return o;
+}
+
+/*
+ * Every machine the config names: in a tenant's or group's domains list or
+ * as a [domain] section. Sorted, unique, borrowed from cfg.
+ */
+static const char **
+config_machines(const struct config *cfg, size_t *n)
+{
+	const char **v;
+	size_t i, j, total = cfg->ndomains, k = 0;
+
+	for (i = 0; i < cfg->ntenants; i++)
+		total += cfg->tenants[i].grant.ndomains;
+	for (i = 0; i < cfg->ngroups; i++)
+		total += cfg->groups[i].grant.ndomains;
+	v = xreallocarray(NULL, total, sizeof(*v));
+	for (i = 0; i < cfg->ntenants; i++)
+		for (j = 0; j < cfg->tenants[i].grant.ndomains; j++)
+			v[k++] = cfg->tenants[i].grant.domains[j];
+	for (i = 0; i < cfg->ngroups; i++)
+		for (j = 0; j < cfg->groups[i].grant.ndomains; j++)
+			v[k++] = cfg->groups[i].grant.domains[j];
+	for (i = 0; i < cfg->ndomains; i++)
+		v[k++] = cfg->domains[i].name;
+	*n = sort_unique(v, k);
+	return v;
+}
+
+static void
+print_diag(const struct diag *d, FILE *err)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++)
+		fprintf(err, "%s\n", d->msgs[i]);
+	if (d->dropped > 0)
+		fprintf(err, "vmgate: %zu more problems not shown\n",
+		    d->dropped);
+}
+
+enum result
+admin_check(const char *path, uid_t owner_ok, FILE *out, FILE *err)
+{
+	struct config *cfg = NULL;
+	struct keyring ring = { 0 };
+	struct diag d;
+	const char **machines = NULL;
+	size_t nmachines = 0, nkeys = 0, i;
+	enum result r = RESULT_CONFIG;
+
+	diag_init(&d);
+	if (config_load(path, owner_ok, &cfg, &d) != 0) {
+		print_diag(&d, err);
+		goto out;
+	}
+	if (keys_load(cfg->keys_dir, tenant_known, cfg, &ring, &d) != 0) {
+		print_diag(&d, err);
+		goto out;
+	}
+	for (i = 0; i < ring.nkeys; i++)
+		nkeys += ring.keys[i].usable;
+	machines = config_machines(cfg, &nmachines);
+	fprintf(out, "%s: ok (%zu tenants, %zu domains, %zu keys)\n", path,
+	    cfg->ntenants, nmachines, nkeys);
+	r = RESULT_OK;
+ out:
+	free(machines);
+	keys_free(&ring);
+	config_free(cfg);
+	diag_clear(&d);
+	return r;
+}
+
+enum result
+admin_check_request(const struct config *cfg, const char *tenant,
+    const char *verb, const char *domain, FILE *out, FILE *err)
+{
+	char shown[ADMIN_MAX_WORD * 4 + 1];
+	enum verb v = verb_from_name(verb);
+
+	if (v == VERB_NONE) {
+		str_sanitize(shown, sizeof(shown), verb);
+		fprintf(err, "vmgate: unknown verb: %s\n", shown);
+		return RESULT_USAGE;
+	}
+	if (verb_needs_domain(v) && domain == NULL) {
+		fprintf(err, "vmgate: %s needs a machine\n", verb_name(v));
+		return RESULT_USAGE;
+	}
+	if (!verb_needs_domain(v) && domain != NULL) {
+		fprintf(err, "vmgate: %s takes no machine\n", verb_name(v));
+		return RESULT_USAGE;
+	}
+	if (policy_may(cfg, tenant, v, domain)) {
+		fprintf(out, "permit\n");
+		return RESULT_OK;
+	}
+	fprintf(out, "deny\n");
+	return RESULT_DENIED;
+}
+
+/*
+ * command="..." is parsed by sshd: a '"' or '\' would end or escape the
+ * quoted string and blanks would split our argv. Only absolute paths of
+ * plain printable characters are written.
+ */
+static bool
+path_quotable(const char *p)
+{
+	if (p == NULL || p[0] != '/')
+		return false;
+	for (; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\\')
+			return false;
+	}
+	return true;
+}
+
+/* an IP literal as libvirt reports a listen address, and not a wildcard */
+static bool
+listen_host_ok(const char *h)
+{
+	const char *p;
+
+	if (h[0] == '\0' || strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0)
+		return false;
+	for (p = h; *p != '\0'; p++) {
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
+		    (*p >= 'A' && *p <= 'F') || *p == '.' || *p == ':'))
+			return false;
+	}
+	return true;
+}
+
+/* The endpoint a tenant may forward to for machine name, from the config
+ * or the live domain; -1 when there is none. */
+static int
+spice_endpoint(const struct config *cfg, struct hv **hv, const char *name,
+    char *buf, size_t len)
+{
+	const struct domain_conf *dc = config_domain(cfg, name);
+	struct hv_domain *dom = NULL;
+	struct hv_spice sp;
+	int e, n, r = -1;
+
+	if (dc != NULL && dc->spice_host != NULL)
+		return config_spice_endpoint(dc, buf, len);
+	if (*hv == NULL)
+		*hv = hv_new();
+	dom = hv_lookup(*hv, config_domain_uri(cfg, name), name, &e);
+	if (dom == NULL || hv_get_spice(dom, &sp) != HV_OK || !sp.present ||
+	    sp.autoport || sp.port <= 0 || !listen_host_ok(sp.host))
+		goto out;
+	n = snprintf(buf, len, strchr(sp.host, ':') != NULL ? "[%s]:%d" :
+	    "%s:%d", sp.host, sp.port);
+	r = n < 0 || (size_t)n >= len ? -1 : 0;
+ out:
+	hv_domain_free(dom);
+	return r;
+}
+
+struct endpoints {
+	char (*v)[ADMIN_MAX_ENDPOINT];
+	size_t n;
+};
+
+static int
+cmp_endpoint(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* The distinct SPICE endpoints of the machines tenant may use spice on. */
+static void
+tenant_endpoints(const struct config *cfg, struct hv **hv,
+    const char *tenant, struct endpoints *ep)
+{
+	const char **doms;
+	size_t n = 0, i, o;
+
+	free(ep->v);
+	memset(ep, 0, sizeof(*ep));
+	doms = policy_domains(cfg, tenant, &n);
+	ep->v = xreallocarray(NULL, n, sizeof(*ep->v));
+	for (i = 0; i < n; i++) {
+		if (policy_may(cfg, tenant, VERB_SPICE, doms[i]) &&
+		    spice_endpoint(cfg, hv, doms[i], ep->v[ep->n],
+		    sizeof(ep->v[ep->n])) == 0)
+			ep->n++;
+	}
+	free(doms);
+	if (ep->n == 0)
+		return;
+	qsort(ep->v, ep->n, sizeof(*ep->v), cmp_endpoint);
+	for (i = o = 1; i < ep->n; i++) {
+		if (strcmp(ep->v[i], ep->v[o - 1]) != 0)
+			memmove(ep->v[o++], ep->v[i], sizeof(ep->v[i]));
+	}
+	ep->n = o;
+}
+
+static void
+print_key_line(FILE *out, const struct endpoints *ep, const char *self,
+    const char *cfg_path, const char *shared_tenant,
+    const struct key_entry *k)
+{
+	size_t i;
+
+	fputs("restrict,pty", out);
+	if (ep->n > 0)
+		fputs(",port-forwarding", out);
+	for (i = 0; i < ep->n; i++)
+		fprintf(out, ",permitopen=\"%s\"", ep->v[i]);
+	fprintf(out, ",command=\"%s -f %s", self, cfg_path);
+	if (shared_tenant != NULL)
+		fprintf(out, " --tenant %s", shared_tenant);
+	fprintf(out, "\" %s %s\n", k->type, k->base64);
+}
+
+enum result
+admin_authorized_keys(const struct config *cfg, const char *self,
+    const char *cfg_path, const char *user, const char *keytype,
+    const char *key, FILE *out, FILE *err)
+{
+	struct keyring ring = { 0 };
+	struct endpoints ep = { 0 };
+	struct hv *hv = NULL;
+	struct diag d;
+	const char *last = NULL;
+	bool shared;
+	size_t i;
+
+	if (!path_quotable(self) || !path_quotable(cfg_path)) {
+		fprintf(err, "vmgate: authorized-keys: the program and config "
+		    "paths must be absolute, without blanks, quotes or "
+		    "backslashes\n");
+		return RESULT_CONFIG;
+	}
+	if ((keytype == NULL) != (key == NULL))
+		return RESULT_USAGE;
+	if (!name_valid(user))
+		return RESULT_OK;
+	shared = cfg->service_user != NULL &&
+	    strcmp(user, cfg->service_user) == 0;
+	if (!shared && !policy_tenant_enabled(cfg, user))
+		return RESULT_OK;
+
+	diag_init(&d);
+	/* a bad line elsewhere costs only that line: sshd logs our stderr */
+	if (keys_load_only(cfg->keys_dir, tenant_known, (void *)cfg,
+	    shared ? NULL : user, keytype, key, &ring, &d) != 0)
+		print_diag(&d, err);
+	/* the ring is sorted by tenant: endpoints once per tenant */
+	for (i = 0; i < ring.nkeys; i++) {
+		const struct key_entry *k = &ring.keys[i];
+
+		if (!k->usable || !policy_tenant_enabled(cfg, k->tenant))
+			continue;
+		if (last == NULL || strcmp(last, k->tenant) != 0)
+			tenant_endpoints(cfg, &hv, k->tenant, &ep);
+		last = k->tenant;
+		print_key_line(out, &ep, self, cfg_path,
+		    shared ? k->tenant : NULL, k);
+	}
+	fflush(out);
+	free(ep.v);
+	hv_free(hv);
+	keys_free(&ring);
+	diag_clear(&d);
+	return RESULT_OK;
+}
+
+/* ---- audit ---- */
+
+struct audit_run {
+	const struct config *cfg;
+	FILE *out;
+	size_t findings;
+	const char **dead_uris;	/* unreachable, reported once each */
+	size_t ndead;
+};
+
+static void finding(struct audit_run *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+finding(struct audit_run *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(a->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', a->out);
+	a->findings++;
+}
+
+static bool
+is_loopback(const char *h)
+{
+	return strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0;
+}
+
+static bool
+uri_dead(const struct audit_run *a, const char *uri)
+{
+	size_t i;
+
+	/* a handful of URIs at most: each one failed a 5 s connect */
+	for (i = 0; i < a->ndead; i++) {
+		if (strcmp(a->dead_uris[i], uri) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+audit_spice(struct audit_run *a, const char *name,
+    const struct domain_conf *dc, const struct hv_spice *sp)
+{
+	const struct config *cfg = a->cfg;
+	char when[32];
+	struct tm tm;
+	time_t now = time(NULL);
+
+	if (!sp->present) {
+		if (dc != NULL && dc->spice_host != NULL)
+			finding(a, "domain %s: spice = %s:%d in the config, but "
+			    "the machine has no SPICE display", name,
+			    dc->spice_host, dc->spice_port);
+		return;
+	}
+	if (sp->host[0] == '\0')
+		finding(a, "domain %s: SPICE has no listen address (QEMU's "
+		    "default applies)", name);
+	else if (dc != NULL && dc->spice_host != NULL) {
+		if (strcmp(sp->host, dc->spice_host) != 0)
+			finding(a, "domain %s: SPICE listens on %s, the config "
+			    "says %s", name, sp->host, dc->spice_host);
+	} else if (!is_loopback(sp->host))
+		finding(a, "domain %s: SPICE listens on %s, not on loopback",
+		    name, sp->host);
+	if (sp->autoport || sp->port <= 0)
+		finding(a, "domain %s: SPICE port is not fixed (autoport)",
+		    name);
+	else if (dc != NULL && dc->spice_host != NULL &&
+	    sp->port != dc->spice_port)
+		finding(a, "domain %s: SPICE port is %d, the config says %d",
+		    name, sp->port, dc->spice_port);
+	if (!sp->has_passwd)
+		finding(a, "domain %s: SPICE has no password: ticketing is "
+		    "off and any local user can connect (define it locked: "
+		    "passwd with passwdValidTo in the past)", name);
+	else if (!sp->passwd_expires)
+		finding(a, "domain %s: SPICE password never expires (no "
+		    "passwdValidTo)", name);
+	else if (sp->passwd_valid_to > now + (time_t)cfg->spice_ttl) {
+		/* a ticket vmgate issued lives at most spice_ttl seconds */
+		gmtime_r(&sp->passwd_valid_to, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		finding(a, "domain %s: SPICE password valid until %s, longer "
+		    "than spice_ttl", name, when);
+	}
+}
+
+static void
+audit_domain(struct audit_run *a, struct hv *hv, const char *name)
+{
+	const struct config *cfg = a->cfg;
+	const char *uri = config_domain_uri(cfg, name);
+	struct hv_domain *dom = NULL;
+	struct hv_spice sp;
+	int e;
+
+	if (uri_dead(a, uri))
+		return;
+	if ((dom = hv_lookup(hv, uri, name, &e)) == NULL) {
+		if (e == HV_EUNREACHABLE) {
+			finding(a, "libvirt %s: unreachable (%s)", uri,
+			    hv_last_error(hv));
+			a->dead_uris = xreallocarray(a->dead_uris, a->ndead + 1,
+			    sizeof(*a->dead_uris));
+			a->dead_uris[a->ndead++] = uri;
+		} else if (e == HV_ENOENT)
+			finding(a, "domain %s: no such domain on %s", name, uri);
+		else
+			finding(a, "domain %s: lookup failed on %s (%s)", name,
+			    uri, hv_last_error(hv));
+		return;
+	}
+	memset(&sp, 0, sizeof(sp));
+	if (hv_get_spice(dom, &sp) != HV_OK)
+		finding(a, "domain %s: cannot read its SPICE display (%s)",
+		    name, hv_last_error(hv));
+	else
+		audit_spice(a, name, config_domain(cfg, name), &sp);
+	hv_domain_free(dom);
+}
+
+/*
+ * What sshd must enforce for every vmgate account: a forced command does
+ * not stop forwarding, only these do (TESTING.md).
+ */
+static const struct sshd_rule {
+	const char *key;
+	const char *ok[2];	/* accepted values; NULL ends */
+	bool forwarding;	/* "disableforwarding yes" covers it too */
+} sshd_rules[] = {
+	{ "allowtcpforwarding", { "local", "no" }, true },
+	{ "allowstreamlocalforwarding", { "no", NULL }, true },
+	{ "allowagentforwarding", { "no", NULL }, true },
+	{ "x11forwarding", { "no", NULL }, true },
+	{ "permittunnel", { "no", NULL }, false },
+	{ "permituserenvironment", { "no", NULL }, false },
+};
+#define NSSHD_RULES (sizeof(sshd_rules) / sizeof(sshd_rules[0]))
+
+/*
+ * Run sshd -T -f config -C user=...: fixed argv, no shell, an empty
+ * environment but PATH. Its output (stdout and stderr) in *outp.
+ * Returns the exit status, or -1 when it could not run.
+ */
+static int
+run_sshd_test(const char *config, const char *user, char **outp)
+{
+	char spec[SSHD_MAX_SPEC], *buf = NULL;
+	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	size_t have = 0;
+	ssize_t got;
+	int p[2] = { -1, -1 }, status, devnull;
+	pid_t pid;
+
+	*outp = NULL;
+	snprintf(spec, sizeof(spec), "user=%s,host=%s,addr=%s", user,
+	    SSHD_CONN_HOST, SSHD_CONN_ADDR);
+	if (pipe(p) == -1)
+		return -1;
+	/* only the child's copies on 1 and 2 survive execve */
+	if (fcntl(p[0], F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(p[1], F_SETFD, FD_CLOEXEC) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		char *const argv[] = { SSHD_PATH, "-T", "-f", (char *)config,
+		    "-C", spec, NULL };
+
+		devnull = open("/dev/null", O_RDONLY);
+		if (devnull == -1 || dup2(devnull, 0) == -1 ||
+		    dup2(p[1], 1) == -1 || dup2(p[1], 2) == -1)
+			_exit(127);
+		execve(SSHD_PATH, argv, envp);
+		_exit(127);
+	}
+	close(p[1]);
+	buf = xmalloc(SSHD_MAX_OUTPUT + 1);
+	for (;;) {
+		got = read(p[0], buf + have, SSHD_MAX_OUTPUT - have);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		have += (size_t)got;
+		if (have == SSHD_MAX_OUTPUT)
+			break;
+	}
+	buf[have] = '\0';
+	close(p[0]);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR) {
+			free(buf);
+			return -1;
+		}
+	}
+	*outp = buf;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* the value of key in sshd -T output, into val; false when absent */
+static bool
+sshd_value(const char *text, const char *key, char *val, size_t len)
+{
+	const char *line = text, *end;
+	size_t klen = strlen(key), vlen;
+
+	while (*line != '\0') {
+		end = strchr(line, '\n');
+		if (end == NULL)
+			end = line + strlen(line);
+		if ((size_t)(end - line) > klen && strncmp(line, key, klen) == 0
+		    && line[klen] == ' ') {
+			vlen = (size_t)(end - line) - klen - 1;
+			if (vlen >= len)
+				vlen = len - 1;
+			memcpy(val, line + klen + 1, vlen);
+			val[vlen] = '\0';
+			return true;
+		}
+		line = *end ? end + 1 : end;
+	}
+	return false;
+}
+
+static void
+audit_sshd_user(struct audit_run *a, const char *config, const char *user)
+{
+	char *text = NULL, val[64], first[ADMIN_MAX_WORD * 4 + 1];
+	bool disabled;
+	size_t i, j;
+	int st;
+
+	st = run_sshd_test(config, user, &text);
+	if (st != 0) {
+		if (text != NULL)
+			text[strcspn(text, "\n")] = '\0';
+		str_sanitize(first, sizeof(first), text ? text : "");
+		finding(a, "sshd (user %s): %s -T -f %s failed (%s)", user,
+		    SSHD_PATH, config, st < 0 ? strerror(errno) : first);
+		goto out;
+	}
+	disabled = sshd_value(text, "disableforwarding", val, sizeof(val)) &&
+	    strcmp(val, "yes") == 0;
+	for (i = 0; i < NSSHD_RULES; i++) {
+		const struct sshd_rule *r = &sshd_rules[i];
+		bool ok = false;
+
+		if (r->forwarding && disabled)
+			continue;
+		if (!sshd_value(text, r->key, val, sizeof(val))) {
+			finding(a, "sshd (user %s): %s is not reported by "
+			    "sshd -T", user, r->key);
+			continue;
+		}
+		for (j = 0; j < 2 && r->ok[j] != NULL; j++)
+			ok = ok || strcmp(val, r->ok[j]) == 0;
+		if (!ok)
+			finding(a, "sshd (user %s): %s %s (must be %s%s%s)",
+			    user, r->key, val, r->ok[0], r->ok[1] ? " or " : "",
+			    r->ok[1] ? r->ok[1] : "");
+	}
+ out:
+	free(text);
+}
+
+/*
+ * The accounts sshd lets in as vmgate: the service_user and every tenant
+ * that has an account of its own (the per-user model). Tenants without an
+ * account are reached only through the service_user.
+ */
+static void
+audit_sshd(struct audit_run *a, const char *config)
+{
+	const struct config *cfg = a->cfg;
+	struct passwd *pw;
+	char **accounts = NULL;
+	const char *name;
+	size_t i, n = 0, cap = 0;
+
+	/* one pass over the user database, not one getpwnam per tenant */
+	setpwent();
+	while ((pw = getpwent()) != NULL) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 256;
+			accounts = xreallocarray(accounts, cap,
+			    sizeof(*accounts));
+		}
+		accounts[n++] = xstrdup(pw->pw_name);
+	}
+	endpwent();
+	if (n > 0)
+		qsort(accounts, n, sizeof(*accounts), cmp_str);
+	if (cfg->service_user != NULL) {
+		name = cfg->service_user;
+		if (bsearch(&name, accounts, n, sizeof(*accounts),
+		    cmp_str) == NULL)
+			finding(a, "service_user %s: no such account", name);
+		else
+			audit_sshd_user(a, config, name);
+	}
+	for (i = 0; i < cfg->ntenants; i++) {
+		name = cfg->tenants[i].name;
+		if (bsearch(&name, accounts, n, sizeof(*accounts),
+		    cmp_str) != NULL)
+			audit_sshd_user(a, config, name);
+	}
+	for (i = 0; i < n; i++)
+		free(accounts[i]);
+	free(accounts);
+}
+
+enum result
+admin_audit(const struct config *cfg, const char *sshd_config, FILE *out,
+    FILE *err)
+{
+	struct audit_run a = { .cfg = cfg, .out = out };
+	struct hv *hv = hv_new();
+	const char **machines;
+	size_t n, i;
+
+	machines = config_machines(cfg, &n);
+	for (i = 0; i < n; i++)
+		audit_domain(&a, hv, machines[i]);
+	audit_sshd(&a, sshd_config);
+	fflush(out);
+	if (a.findings > 0)
+		fprintf(err, "vmgate: audit: %zu finding%s\n", a.findings,
+		    a.findings == 1 ? "" : "s");
+	free(machines);
+	free(a.dead_uris);
+	hv_free(hv);
+	return a.findings > 0 ? RESULT_FAILED : RESULT_OK;
+}
