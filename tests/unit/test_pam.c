@@ -261,8 +261,12 @@ reexec_under_wrapper(char **argv)
 	if (setenv("LD_PRELOAD", WRAPPER_LIB, 1) != 0 ||
 	    setenv("PAM_WRAPPER", "1", 1) != 0 ||
 	    setenv("PAM_WRAPPER_SERVICE_DIR", svc, 1) != 0 ||
-	    /* the module must reach the wrapper's pam_syslog to be seen */
+	    /*
+	     * no RTLD_DEEPBIND, which valgrind and the sanitizers cannot
+	     * handle; pam_wrapper 1.1.4 reads the second name by mistake
+	     */
 	    setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1) != 0 ||
+	    setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1) != 0 ||
 	    /* a sanitizer build: the preloaded wrapper comes first */
 	    setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 0) != 0 ||
 	    setenv(ENV_DIR, top, 1) != 0)
