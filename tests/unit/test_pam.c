@@ -8,7 +8,9 @@
  * and the one syslog line the module leaves (pam_wrapper shows the module's
  * pam_syslog calls on stderr as "SYSLOG(PRIORITY): TEXT" at trace level).
  */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf */
+#endif
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
