@@ -89,8 +89,9 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Failures worth retrying: the daemon is not (yet) listening. A bad URI or
- * a refused login would fail the same way on every attempt. */
+/* Failures worth retrying: the daemon's socket is not (yet) there or does
+ * not answer. A URI no driver takes, or a bad URI, fails the same way on
+ * every attempt. */
 static int
 connect_transient(void)
 {
@@ -99,7 +100,7 @@ connect_transient(void)
 	if (e == NULL)
 		return 0;
 	return e->code == VIR_ERR_SYSTEM_ERROR || e->code == VIR_ERR_RPC ||
-	    e->code == VIR_ERR_NO_CONNECT || e->domain == VIR_FROM_RPC;
+	    e->domain == VIR_FROM_RPC;
 }
 
 static virConnectPtr

@@ -1,0 +1,249 @@
+/*
+ * test_hypervisor: lookup, states, facts and life-cycle actions through
+ * libvirt's test driver (tests/unit/data/node.xml), as libvirt then sees
+ * the machines; and how an unreachable daemon is reported.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf */
+#endif
+#include "unit.h"
+
+#include <fcntl.h>
+#include <time.h>
+
+#include "vmgate/hypervisor.h"
+
+#define NODE_URI	"test://" TEST_DATA "/node.xml"
+#define DEAD_URI	"qemu+unix:///system?socket=/nonexistent/vmgate-sock"
+#define RETRY_SLACK_MS	2000	/* scheduling headroom past the timeout */
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct hv_domain *
+lookup(struct hv *hv, const char *name)
+{
+	struct hv_domain *d;
+	int err = 1;
+
+	d = hv_lookup(hv, NODE_URI, name, &err);
+	assert_non_null(d);
+	assert_int_equal(err, HV_OK);
+	return d;
+}
+
+static enum hv_state
+state_of(struct hv_domain *d)
+{
+	enum hv_state s = HV_STATE_NOSTATE;
+
+	assert_int_equal(hv_get_state(d, &s), HV_OK);
+	return s;
+}
+
+static void
+test_state_names_are_virsh_words(void **state)
+{
+	static const struct {
+		enum hv_state s;
+		const char *name;
+	} names[] = {
+		{ HV_STATE_NOSTATE, "no state" },
+		{ HV_STATE_RUNNING, "running" },
+		{ HV_STATE_IDLE, "idle" },
+		{ HV_STATE_PAUSED, "paused" },
+		{ HV_STATE_SHUTDOWN, "in shutdown" },
+		{ HV_STATE_SHUTOFF, "shut off" },
+		{ HV_STATE_CRASHED, "crashed" },
+		{ HV_STATE_PMSUSPENDED, "pmsuspended" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_string_equal(hv_state_name(names[i].s), names[i].name);
+	assert_string_equal(hv_state_name((enum hv_state)99), "no state");
+}
+
+static void
+test_lookup(void **state)
+{
+	static const struct {
+		const char *name;
+		int err;
+	} cases[] = {
+		{ "web1", HV_OK },
+		{ "db1", HV_OK },
+		{ "nope", HV_ENOENT },
+		{ "WEB1", HV_ENOENT },
+		{ "", HV_ENOENT },
+		{ "../web1", HV_ENOENT },
+		{ "web1 ", HV_ENOENT },
+	};
+	struct hv *hv = hv_new();
+	struct hv_domain *d;
+	size_t i;
+	int err;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		err = 1;
+		d = hv_lookup(hv, NODE_URI, cases[i].name, &err);
+		assert_int_equal(err, cases[i].err);
+		assert_true((d != NULL) == (cases[i].err == HV_OK));
+		hv_domain_free(d);
+	}
+	hv_free(hv);
+}
+
+/* One connection keeps the test driver's state: each action is seen. */
+static void
+test_life_cycle(void **state)
+{
+	static const struct {
+		const char *machine;
+		int (*act)(struct hv_domain *);
+		int err;
+		enum hv_state after;
+	} steps[] = {
+		{ "web1", hv_start, HV_ESTATE, HV_STATE_RUNNING },
+		{ "db1", hv_shutdown, HV_ESTATE, HV_STATE_SHUTOFF },
+		{ "db1", hv_destroy, HV_ESTATE, HV_STATE_SHUTOFF },
+		{ "db1", hv_reset, HV_ESTATE, HV_STATE_SHUTOFF },
+		{ "db1", hv_reboot, HV_ESTATE, HV_STATE_SHUTOFF },
+		{ "db1", hv_start, HV_OK, HV_STATE_RUNNING },
+		{ "db1", hv_start, HV_ESTATE, HV_STATE_RUNNING },
+		{ "db1", hv_reset, HV_OK, HV_STATE_RUNNING },
+		{ "db1", hv_reboot, HV_OK, HV_STATE_RUNNING },
+		{ "db1", hv_destroy, HV_OK, HV_STATE_SHUTOFF },
+		{ "db1", hv_destroy, HV_ESTATE, HV_STATE_SHUTOFF },
+		{ "web1", hv_shutdown, HV_OK, HV_STATE_SHUTOFF },
+		{ "web1", hv_start, HV_OK, HV_STATE_RUNNING },
+	};
+	struct hv *hv = hv_new();
+	struct hv_domain *d;
+	size_t i;
+
+	(void)state;
+	d = lookup(hv, "db1");
+	assert_int_equal(state_of(d), HV_STATE_SHUTOFF);
+	hv_domain_free(d);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		print_message("step %zu: %s\n", i, steps[i].machine);
+		d = lookup(hv, steps[i].machine);
+		assert_int_equal(steps[i].act(d), steps[i].err);
+		hv_domain_free(d);
+		/* a fresh lookup on the same connection sees the new state */
+		d = lookup(hv, steps[i].machine);
+		assert_int_equal(state_of(d), steps[i].after);
+		hv_domain_free(d);
+	}
+	hv_free(hv);
+}
+
+static void
+test_info(void **state)
+{
+	struct hv *hv = hv_new();
+	struct hv_domain *d;
+	struct hv_info info;
+
+	(void)state;
+	d = lookup(hv, "web1");
+	assert_int_equal(hv_get_info(d, &info), HV_OK);
+	assert_int_equal(info.state, HV_STATE_RUNNING);
+	assert_int_equal(info.vcpus, 2);
+	assert_int_equal(info.memory_kib, 512 * 1024);
+	assert_int_equal(info.naddrs, 1);
+	assert_string_equal(info.addrs[0], "192.168.122.3");
+	assert_true(info.spice.present);
+	assert_int_equal(info.spice.port, 5901);
+	assert_string_equal(info.spice.host, "127.0.0.1");
+	hv_domain_free(d);
+
+	/* off: no addresses known, no error either */
+	d = lookup(hv, "db1");
+	assert_int_equal(hv_get_info(d, &info), HV_OK);
+	assert_int_equal(info.state, HV_STATE_SHUTOFF);
+	assert_int_equal(info.vcpus, 1);
+	assert_int_equal(info.memory_kib, 256 * 1024);
+	assert_int_equal(info.naddrs, 0);
+	assert_false(info.spice.present);
+	hv_domain_free(d);
+	hv_free(hv);
+}
+
+static void
+test_connect_needs_an_explicit_uri(void **state)
+{
+	struct hv *hv = hv_new();
+	int err = 1;
+
+	(void)state;
+	/* whatever LIBVIRT_DEFAULT_URI says, no URI means no connection */
+	setenv("LIBVIRT_DEFAULT_URI", NODE_URI, 1);
+	assert_int_equal(hv_connect(hv, NULL), HV_EUNREACHABLE);
+	assert_int_equal(hv_connect(hv, ""), HV_EUNREACHABLE);
+	assert_null(hv_lookup(hv, NULL, "web1", &err));
+	assert_int_equal(err, HV_EUNREACHABLE);
+	unsetenv("LIBVIRT_DEFAULT_URI");
+	hv_free(hv);
+}
+
+static void
+test_unreachable_daemon_retried_then_reported(void **state)
+{
+	struct hv *hv = hv_new();
+	long long t0, elapsed;
+	char *stray_path = unit_write_file("stderr", "", 0600);
+	int fd, saved;
+	struct stat st;
+
+	(void)state;
+	fd = open(stray_path, O_WRONLY | O_APPEND);
+	saved = dup(STDERR_FILENO);
+	assert_true(fd >= 0 && saved >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+
+	t0 = now_ms();
+	assert_int_equal(hv_connect(hv, DEAD_URI), HV_EUNREACHABLE);
+	elapsed = now_ms() - t0;
+
+	/* a URI no driver takes will not get better: no retry */
+	t0 = now_ms();
+	assert_int_equal(hv_connect(hv, "bogus:///system"), HV_EUNREACHABLE);
+
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	close(fd);
+	assert_true(now_ms() - t0 < HV_CONNECT_TIMEOUT_MS);
+	assert_true(elapsed >= HV_CONNECT_TIMEOUT_MS);
+	assert_true(elapsed < HV_CONNECT_TIMEOUT_MS + RETRY_SLACK_MS);
+	/* libvirt's text is kept for the log, never printed */
+	assert_true(strlen(hv_last_error(hv)) > 0);
+	assert_int_equal(stat(stray_path, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	free(stray_path);
+	hv_free(hv);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_names_are_virsh_words),
+		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_life_cycle),
+		cmocka_unit_test(test_info),
+		cmocka_unit_test(test_connect_needs_an_explicit_uri),
+		cmocka_unit_test(test_unreachable_daemon_retried_then_reported),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
