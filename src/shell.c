@@ -33,7 +33,6 @@
 struct run {
 	const struct shell_ctx *ctx;
 	struct request req;
-	bool parsed;
 	struct hv *hv;			/* created on first use */
 	struct hv_domain *dom;		/* the machine acted on */
 	char detail[SHELL_DETAIL];	/* for the audit line only */
@@ -540,8 +539,9 @@ record(const struct run *r, enum result res)
 	ev.tenant = c->tenant;
 	ev.key = c->key_fp;
 	ev.from = c->from;
-	ev.verb = r->parsed ? verb_name(r->req.verb) : NULL;
-	ev.domain = r->parsed ? r->req.domain : NULL;
+	/* a refused request keeps the verb and machine it named, if any */
+	ev.verb = r->req.verb != VERB_NONE ? verb_name(r->req.verb) : NULL;
+	ev.domain = r->req.domain;
 	ev.result = audit_result_of(res);
 	ev.request = c->request;
 	ev.detail = r->detail[0] != '\0' ? r->detail : NULL;
@@ -563,7 +563,6 @@ shell_run(const struct shell_ctx *ctx)
 		res = RESULT_USAGE;
 		goto done;
 	}
-	r.parsed = true;
 	if (r.req.verb < 0 || r.req.verb >= VERB_COUNT ||
 	    handlers[r.req.verb] == NULL) {
 		fprintf(ctx->err, "vmgate: unknown command\n");

@@ -1,0 +1,556 @@
+/*
+ * test_shell: the tenant verbs of SPEC §4 as a tenant sees them (output,
+ * result, exit code) and as an admin sees them (one audit line each),
+ * against libvirt's test driver with tests/unit/data/node.xml:
+ *   web1 running, db1 shut off (alice); other1 running (bob).
+ * Every shell_run opens its own connection, so each request starts from
+ * the node file again.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* open_memstream, asprintf */
+#endif
+#include "unit.h"
+
+#include <fcntl.h>
+
+#include "vmgate/config.h"
+#include "vmgate/result.h"
+#include "vmgate/shell.h"
+#include "vmgate/util.h"
+
+#define NODE_URI	"test://" TEST_DATA "/node.xml"
+#define ALICE_KEY	"SHA256:aliceKeyFingerprint0123456789abcdefABCDEF"
+#define FROM		"192.0.2.1"
+#define VMHOST		"vmhost"
+
+static const char config_body[] =
+    "[tenant alice]\n"
+    "domains = web1, db1, ghost1\n"
+    "\n"
+    "[tenant bob]\n"
+    "domains = other1\n"
+    "\n"
+    "[tenant carol]\n"
+    "domains = web1\n"
+    "allow = status\n"
+    "\n"
+    "[tenant dave]\n"
+    "domains = web1\n"
+    "disabled = yes\n"
+    "\n"
+    "[tenant erin]\n"
+    "\n"
+    "[group ops]\n"
+    "members = erin\n"
+    "domains = web1\n"
+    "allow = status reset\n"
+    "\n"
+    "[domain db1]\n"
+    "spice = 127.0.0.1:5999\n";
+
+struct fixture {
+	struct config *cfg;
+	char *audit_log;
+};
+
+static struct fixture fx;
+
+static struct config *
+load(const char *uri, const char *audit_log)
+{
+	struct config *cfg = NULL;
+	struct diag d;
+	char *text = NULL, *path;
+	size_t i;
+
+	assert_true(asprintf(&text, "[vmgate]\nuri = %s\naudit_log = %s\n\n%s",
+	    uri, audit_log, config_body) > 0);
+	path = unit_write_file("vmgate.ini", text, 0600);
+	diag_init(&d);
+	if (config_load(path, geteuid(), &cfg, &d) != 0) {
+		for (i = 0; i < d.count; i++)
+			print_error("%s\n", d.msgs[i]);
+		fail_msg("test config refused");
+	}
+	diag_clear(&d);
+	free(text);
+	free(path);
+	return cfg;
+}
+
+static int
+setup(void **state)
+{
+	char *dir_file = unit_write_file("audit.log", "", 0600);
+	int fd;
+
+	(void)state;
+	/* the log is created by the first request */
+	if (unlink(dir_file) != 0)
+		return -1;
+	fx.audit_log = dir_file;
+	fx.cfg = load(NODE_URI, fx.audit_log);
+	/* no terminal, whatever runs the tests */
+	fd = open("/dev/null", O_RDONLY);
+	if (fd < 0 || dup2(fd, STDIN_FILENO) < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	config_free(fx.cfg);
+	free(fx.audit_log);
+	return 0;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+	int c;
+
+	m = open_memstream(&buf, &len);
+	assert_non_null(m);
+	while (f != NULL && (c = fgetc(f)) != EOF)
+		fputc(c, m);
+	fclose(m);
+	if (f != NULL)
+		fclose(f);
+	return buf;
+}
+
+static size_t
+count_lines(const char *text)
+{
+	size_t n = 0;
+
+	for (; *text != '\0'; text++)
+		n += *text == '\n';
+	return n;
+}
+
+/* the last line, without its timestamp */
+static char *
+last_audit_line(const char *text)
+{
+	const char *end = text + strlen(text), *start;
+
+	assert_true(end > text && end[-1] == '\n');
+	for (start = end - 1; start > text && start[-1] != '\n'; start--)
+		;
+	start = strchr(start, ' ');
+	assert_non_null(start);
+	return strndup(start + 1, (size_t)(end - start - 2));
+}
+
+struct outcome {
+	enum result result;
+	char *out;
+	char *err;
+	char *audit;	/* the request's audit line after its timestamp */
+};
+
+static void
+outcome_clear(struct outcome *o)
+{
+	free(o->out);
+	free(o->err);
+	free(o->audit);
+	memset(o, 0, sizeof(*o));
+}
+
+/*
+ * One request as main would make it. Checks on the way that it left
+ * exactly one audit line and that nothing (libvirt included) wrote to
+ * the process's real stderr.
+ */
+static void
+run(const struct config *cfg, const char *tenant, const char *key,
+    const char *request, struct outcome *o)
+{
+	struct shell_ctx ctx;
+	size_t outlen = 0, errlen = 0;
+	char *before, *after, *stray_path, *stray;
+	int saved, fd;
+
+	memset(o, 0, sizeof(*o));
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.cfg = cfg;
+	ctx.tenant = tenant;
+	ctx.key_fp = key;
+	ctx.from = FROM;
+	ctx.request = request;
+	ctx.vmhost = VMHOST;
+	ctx.out = open_memstream(&o->out, &outlen);
+	ctx.err = open_memstream(&o->err, &errlen);
+	assert_non_null(ctx.out);
+	assert_non_null(ctx.err);
+
+	before = slurp(cfg->audit_log);
+	stray_path = unit_write_file("stderr", "", 0600);
+	fd = open(stray_path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fd, STDERR_FILENO) >= 0);
+
+	o->result = shell_run(&ctx);
+
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	close(fd);
+	fclose(ctx.out);
+	fclose(ctx.err);
+
+	stray = slurp(stray_path);
+	assert_string_equal(stray, "");
+	after = slurp(cfg->audit_log);
+	assert_int_equal(count_lines(after), count_lines(before) + 1);
+	o->audit = last_audit_line(after);
+	free(stray);
+	free(stray_path);
+	free(before);
+	free(after);
+}
+
+/* The audit line up to and including request="...": libvirt's detail
+ * text may follow, its wording is libvirt's. */
+static void
+assert_audit(const char *line, const char *expect)
+{
+	size_t n = strlen(expect);
+
+	if (strncmp(line, expect, n) != 0 ||
+	    (line[n] != '\0' && strncmp(line + n, " detail=\"", 9) != 0))
+		fail_msg("audit line\n  %s\nexpected\n  %s[ detail=...]",
+		    line, expect);
+}
+
+#define AUDIT_ALICE	"tenant=alice key=" ALICE_KEY " from=" FROM " "
+#define STATUS_WEB1 \
+	"name: web1\nstate: running\nvcpus: 2\nmemory: 512 MiB\n" \
+	"spice: 127.0.0.1:5901\naddresses: 192.168.122.3\n"
+#define NO_SUCH(name)	"vmgate: " name ": no such machine\n"
+
+struct shell_case {
+	const char *tenant;
+	const char *request;
+	enum result result;
+	const char *out;
+	const char *err;	/* NULL: any "vmgate: ..." line (core's text) */
+	const char *audit;
+};
+
+static const struct shell_case cases[] = {
+	/* list */
+	{ "alice", "list", RESULT_OK, "db1 shut off\nweb1 running\n", "",
+	  AUDIT_ALICE "verb=list domain=- result=ok request=\"list\"" },
+	{ "alice", "list --json", RESULT_OK,
+	  "[{\"name\":\"db1\",\"state\":\"shut off\"},"
+	  "{\"name\":\"web1\",\"state\":\"running\"}]\n", "",
+	  AUDIT_ALICE "verb=list domain=- result=ok "
+	  "request=\"list --json\"" },
+	{ "bob", "list", RESULT_OK, "other1 running\n", "",
+	  "tenant=bob key=- from=" FROM " verb=list domain=- result=ok "
+	  "request=\"list\"" },
+	{ "carol", "list --json", RESULT_OK,
+	  "[{\"name\":\"web1\",\"state\":\"running\"}]\n", "",
+	  "tenant=carol key=- from=" FROM " verb=list domain=- result=ok "
+	  "request=\"list --json\"" },
+
+	/* status */
+	{ "alice", "status web1", RESULT_OK, STATUS_WEB1, "",
+	  AUDIT_ALICE "verb=status domain=web1 result=ok "
+	  "request=\"status web1\"" },
+	{ "alice", "status web1 --json", RESULT_OK,
+	  "{\"name\":\"web1\",\"state\":\"running\",\"vcpus\":2,"
+	  "\"memory\":512,\"spice\":\"127.0.0.1:5901\","
+	  "\"addresses\":[\"192.168.122.3\"]}\n", "",
+	  AUDIT_ALICE "verb=status domain=web1 result=ok "
+	  "request=\"status web1 --json\"" },
+	{ "alice", "status db1", RESULT_OK,
+	  "name: db1\nstate: shut off\nvcpus: 1\nmemory: 256 MiB\n"
+	  "spice: 127.0.0.1:5999\n", "",
+	  AUDIT_ALICE "verb=status domain=db1 result=ok "
+	  "request=\"status db1\"" },
+	{ "alice", "status db1 --json", RESULT_OK,
+	  "{\"name\":\"db1\",\"state\":\"shut off\",\"vcpus\":1,"
+	  "\"memory\":256,\"spice\":\"127.0.0.1:5999\",\"addresses\":[]}\n",
+	  "",
+	  AUDIT_ALICE "verb=status domain=db1 result=ok "
+	  "request=\"status db1 --json\"" },
+	{ "bob", "status other1", RESULT_OK,
+	  "name: other1\nstate: running\nvcpus: 1\nmemory: 128 MiB\n"
+	  "spice: none\n", "",
+	  "tenant=bob key=- from=" FROM " verb=status domain=other1 "
+	  "result=ok request=\"status other1\"" },
+
+	/* life cycle */
+	{ "alice", "start db1", RESULT_OK, "db1: started\n", "",
+	  AUDIT_ALICE "verb=start domain=db1 result=ok "
+	  "request=\"start db1\"" },
+	{ "alice", "start web1", RESULT_FAILED, "",
+	  "vmgate: web1: already running\n",
+	  AUDIT_ALICE "verb=start domain=web1 result=failed "
+	  "request=\"start web1\"" },
+	{ "alice", "stop web1", RESULT_OK, "web1: shutdown requested\n", "",
+	  AUDIT_ALICE "verb=stop domain=web1 result=ok "
+	  "request=\"stop web1\"" },
+	{ "alice", "stop db1", RESULT_FAILED, "", "vmgate: db1: not running\n",
+	  AUDIT_ALICE "verb=stop domain=db1 result=failed "
+	  "request=\"stop db1\"" },
+	{ "alice", "poweroff web1", RESULT_OK, "web1: powered off\n", "",
+	  AUDIT_ALICE "verb=poweroff domain=web1 result=ok "
+	  "request=\"poweroff web1\"" },
+	{ "alice", "poweroff db1", RESULT_FAILED, "",
+	  "vmgate: db1: not running\n",
+	  AUDIT_ALICE "verb=poweroff domain=db1 result=failed "
+	  "request=\"poweroff db1\"" },
+	{ "alice", "reset web1", RESULT_OK, "web1: reset\n", "",
+	  AUDIT_ALICE "verb=reset domain=web1 result=ok "
+	  "request=\"reset web1\"" },
+	{ "alice", "reset db1", RESULT_FAILED, "",
+	  "vmgate: db1: not running\n",
+	  AUDIT_ALICE "verb=reset domain=db1 result=failed "
+	  "request=\"reset db1\"" },
+	{ "alice", "reboot web1", RESULT_OK, "web1: reboot requested\n", "",
+	  AUDIT_ALICE "verb=reboot domain=web1 result=ok "
+	  "request=\"reboot web1\"" },
+	{ "alice", "reboot db1", RESULT_FAILED, "",
+	  "vmgate: db1: not running\n",
+	  AUDIT_ALICE "verb=reboot domain=db1 result=failed "
+	  "request=\"reboot db1\"" },
+
+	/* denied: foreign, granted but missing, and unknown look alike */
+	{ "alice", "status other1", RESULT_DENIED, "", NO_SUCH("other1"),
+	  AUDIT_ALICE "verb=status domain=other1 result=denied "
+	  "request=\"status other1\"" },
+	{ "alice", "status ghost1", RESULT_DENIED, "", NO_SUCH("ghost1"),
+	  AUDIT_ALICE "verb=status domain=ghost1 result=denied "
+	  "request=\"status ghost1\"" },
+	{ "alice", "poweroff other1", RESULT_DENIED, "", NO_SUCH("other1"),
+	  AUDIT_ALICE "verb=poweroff domain=other1 result=denied "
+	  "request=\"poweroff other1\"" },
+	/* allow narrowing: carol may look at web1 but not touch it */
+	{ "carol", "status web1", RESULT_OK, STATUS_WEB1, "",
+	  "tenant=carol key=- from=" FROM " verb=status domain=web1 "
+	  "result=ok request=\"status web1\"" },
+	{ "carol", "start web1", RESULT_DENIED, "", NO_SUCH("web1"),
+	  "tenant=carol key=- from=" FROM " verb=start domain=web1 "
+	  "result=denied request=\"start web1\"" },
+	{ "carol", "console web1", RESULT_USAGE, "",
+	  "vmgate: console needs a terminal: use ssh -t\n",
+	  "tenant=carol key=- from=" FROM " verb=console domain=web1 "
+	  "result=usage request=\"console web1\"" },
+	/* a group's grant, narrowed by the group's allow */
+	{ "erin", "reset web1", RESULT_OK, "web1: reset\n", "",
+	  "tenant=erin key=- from=" FROM " verb=reset domain=web1 "
+	  "result=ok request=\"reset web1\"" },
+	{ "erin", "stop web1", RESULT_DENIED, "", NO_SUCH("web1"),
+	  "tenant=erin key=- from=" FROM " verb=stop domain=web1 "
+	  "result=denied request=\"stop web1\"" },
+	/* a disabled tenant has no rights at all */
+	{ "dave", "list", RESULT_DENIED, "", "vmgate: access denied\n",
+	  "tenant=dave key=- from=" FROM " verb=list domain=- "
+	  "result=denied request=\"list\"" },
+	{ "dave", "status web1", RESULT_DENIED, "", "vmgate: access denied\n",
+	  "tenant=dave key=- from=" FROM " verb=status domain=web1 "
+	  "result=denied request=\"status web1\"" },
+	{ "nobody", "whoami", RESULT_DENIED, "", "vmgate: access denied\n",
+	  "tenant=nobody key=- from=" FROM " verb=whoami domain=- "
+	  "result=denied request=\"whoami\"" },
+
+	/* usage */
+	{ "alice", "frobnicate", RESULT_USAGE, "", NULL,
+	  AUDIT_ALICE "verb=- domain=- result=usage "
+	  "request=\"frobnicate\"" },
+	{ "alice", "status", RESULT_USAGE, "", NULL,
+	  AUDIT_ALICE "verb=status domain=- result=usage "
+	  "request=\"status\"" },
+	{ "alice", "status web1 --force", RESULT_USAGE, "", NULL,
+	  AUDIT_ALICE "verb=status domain=web1 result=usage "
+	  "request=\"status web1 --force\"" },
+	{ "alice", "list; poweroff web1", RESULT_USAGE, "", NULL,
+	  AUDIT_ALICE "verb=- domain=- result=usage "
+	  "request=\"list; poweroff web1\"" },
+	{ "alice", "console web1", RESULT_USAGE, "",
+	  "vmgate: console needs a terminal: use ssh -t\n",
+	  AUDIT_ALICE "verb=console domain=web1 result=usage "
+	  "request=\"console web1\"" },
+
+	/* identity */
+	{ "alice", "whoami", RESULT_OK,
+	  "tenant: alice\nkey: " ALICE_KEY "\n", "",
+	  AUDIT_ALICE "verb=whoami domain=- result=ok request=\"whoami\"" },
+	{ "bob", "whoami", RESULT_OK, "tenant: bob\n", "",
+	  "tenant=bob key=- from=" FROM " verb=whoami domain=- result=ok "
+	  "request=\"whoami\"" },
+	{ "bob", "version", RESULT_OK, "vmgate " VMGATE_VERSION "\n", "",
+	  "tenant=bob key=- from=" FROM " verb=version domain=- result=ok "
+	  "request=\"version\"" },
+};
+
+static void
+test_verbs(void **state)
+{
+	struct outcome o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct shell_case *c = &cases[i];
+
+		print_message("case: %s: %s\n", c->tenant, c->request);
+		run(fx.cfg, c->tenant, strcmp(c->tenant, "alice") == 0 ?
+		    ALICE_KEY : NULL, c->request, &o);
+		assert_string_equal(o.out, c->out);
+		if (c->err != NULL)
+			assert_string_equal(o.err, c->err);
+		else {
+			/* one line, ours, on stderr */
+			assert_true(strncmp(o.err, "vmgate: ", 8) == 0);
+			assert_int_equal(count_lines(o.err), 1);
+		}
+		assert_int_equal(o.result, c->result);
+		assert_audit(o.audit, c->audit);
+		outcome_clear(&o);
+	}
+}
+
+/*
+ * For every verb on a machine: another tenant's, one granted but missing
+ * in libvirt, and one nobody has must give the same answer.
+ */
+static void
+test_foreign_and_missing_alike(void **state)
+{
+	static const char *const verbs[] = {
+		"status", "start", "stop", "poweroff", "reset", "reboot",
+		"console", "spice",
+	};
+	static const char *const machines[] = { "other1", "ghost1", "nope" };
+	struct outcome o;
+	enum result first = RESULT_OK;
+	char *req = NULL, *want = NULL;
+	size_t v, m;
+
+	(void)state;
+	for (v = 0; v < sizeof(verbs) / sizeof(verbs[0]); v++) {
+		for (m = 0; m < sizeof(machines) / sizeof(machines[0]); m++) {
+			assert_true(asprintf(&req, "%s %s", verbs[v],
+			    machines[m]) > 0);
+			print_message("case: alice: %s\n", req);
+			run(fx.cfg, "alice", ALICE_KEY, req, &o);
+			if (m == 0)
+				first = o.result;
+			assert_int_equal(o.result, first);
+			assert_string_equal(o.out, "");
+			if (o.result == RESULT_USAGE) {
+				/* console without a terminal says so first */
+				assert_string_equal(o.err, "vmgate: console "
+				    "needs a terminal: use ssh -t\n");
+			} else {
+				assert_int_equal(o.result, RESULT_DENIED);
+				assert_true(asprintf(&want, NO_SUCH("%s"),
+				    machines[m]) > 0);
+				assert_string_equal(o.err, want);
+				free(want);
+			}
+			assert_non_null(strstr(o.audit, o.result ==
+			    RESULT_DENIED ? " result=denied " :
+			    " result=usage "));
+			outcome_clear(&o);
+			free(req);
+		}
+	}
+}
+
+static void
+test_help_lists_only_what_the_tenant_may_use(void **state)
+{
+	struct outcome o;
+
+	(void)state;
+	run(fx.cfg, "carol", NULL, NULL, &o);
+	assert_int_equal(o.result, RESULT_OK);
+	assert_string_equal(o.out,
+	    "usage: ssh " VMHOST " COMMAND\n"
+	    "\n"
+	    "commands:\n"
+	    "  help                     this text\n"
+	    "  list [--json]            your machines and their state\n"
+	    "  status VM [--json]       state, vCPUs, memory, SPICE endpoint, "
+	    "addresses\n"
+	    "  whoami                   your tenant name and key\n"
+	    "  version                  vmgate's version\n"
+	    "\n"
+	    "machines: web1\n");
+	assert_audit(o.audit, "tenant=carol key=- from=" FROM " verb=help "
+	    "domain=- result=ok request=-");
+	outcome_clear(&o);
+
+	run(fx.cfg, "alice", ALICE_KEY, "help", &o);
+	assert_int_equal(o.result, RESULT_OK);
+	assert_non_null(strstr(o.out, "\n  poweroff VM "));
+	assert_non_null(strstr(o.out, "\n  console VM [--force] "));
+	assert_non_null(strstr(o.out, "\n  spice VM [--port N] [--vv] "
+	    "[--no-wait]\n"));
+	/* the tenant's own grant, from the config */
+	assert_non_null(strstr(o.out, "\nmachines: db1 ghost1 web1\n"));
+	assert_null(strstr(o.out, "other1"));
+	outcome_clear(&o);
+
+	run(fx.cfg, "erin", NULL, "help", &o);
+	assert_non_null(strstr(o.out, "\n  reset VM "));
+	assert_null(strstr(o.out, "\n  start VM "));
+	assert_non_null(strstr(o.out, "\nmachines: web1\n"));
+	outcome_clear(&o);
+}
+
+/* A daemon that does not answer: exit 69 after the retry time, and
+ * libvirt's words stay in the audit detail. */
+static void
+test_unreachable_hypervisor(void **state)
+{
+	struct config *cfg;
+	struct outcome o;
+
+	(void)state;
+	cfg = load("qemu+unix:///system?socket=/nonexistent/vmgate-test-sock",
+	    fx.audit_log);
+	run(cfg, "alice", ALICE_KEY, "status web1", &o);
+	assert_int_equal(o.result, RESULT_UNAVAILABLE);
+	assert_int_equal(result_exit_code(o.result), 69);
+	assert_string_equal(o.out, "");
+	assert_string_equal(o.err, "vmgate: cannot reach the hypervisor\n");
+	assert_audit(o.audit, AUDIT_ALICE "verb=status domain=web1 "
+	    "result=error request=\"status web1\"");
+	assert_non_null(strstr(o.audit, "detail=\"libvirt unreachable: "));
+	outcome_clear(&o);
+
+	/* verbs on no machine never need the daemon */
+	run(cfg, "erin", NULL, "whoami", &o);
+	assert_int_equal(o.result, RESULT_OK);
+	outcome_clear(&o);
+	config_free(cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verbs),
+		cmocka_unit_test(test_foreign_and_missing_alike),
+		cmocka_unit_test(test_help_lists_only_what_the_tenant_may_use),
+		cmocka_unit_test(test_unreachable_hypervisor),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
