@@ -13,7 +13,7 @@ WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
              -Wmissing-prototypes -Wstrict-prototypes
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
              -fstack-clash-protection
-BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -Iinclude \
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g $(WARN) -Iinclude \
              -DVMGATE_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -45,10 +45,10 @@ $(BUILD)/obj/%.o: src/%.c $(wildcard include/vmgate/*.h) | $(BUILD)/obj
 	$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $<
 
 $(BUILD)/pic/%.o: src/%.c $(wildcard include/vmgate/*.h) | $(BUILD)/pic
-	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/pic/pam_vmgate.o: pam/pam_vmgate.c $(wildcard include/vmgate/*.h) | $(BUILD)/pic
-	$(CC) $(ALL_CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/libvmgate.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^

@@ -42,7 +42,7 @@ xreallocarray(void *p, size_t nmemb, size_t size)
 {
 	if (size != 0 && nmemb > SIZE_MAX / size)
 		oom();
-	p = realloc(p, nmemb * size ? nmemb * size : 1);
+	p = realloc(p, nmemb * size != 0 ? nmemb * size : 1);
 	if (p == NULL)
 		oom();
 	return p;
