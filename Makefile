@@ -80,6 +80,7 @@ check: deps
 
 check-unit: $(UNIT_BIN) $(BUILD)/vmgate $(BUILD)/pam_vmgate.so
 	@sh tests/unit/run.sh $(UNIT_BIN)
+	@sh tests/unit/pamtester.sh $(BUILD)/pam_vmgate.so
 
 check-e2e: $(BUILD)/vmgate $(BUILD)/pam_vmgate.so $(E2E_BIN)
 	@sh tests/e2e/run.sh $(E2E_BIN)
