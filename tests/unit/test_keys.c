@@ -2,61 +2,40 @@
  * test_keys: the key directory rules of SPEC §3 as an admin meets them:
  * which keys are offered, under which tenant, with the fingerprint
  * ssh-keygen -l shows, and which "PATH:LINE: message" each mistake gets.
- * Keys are made with ssh-keygen when the tests start.
+ * The expected fingerprints come from ssh-keygen -lf.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* asprintf */
 #endif
 #include "unit.h"
 
-#include <errno.h>
 #include <stdbool.h>
 
 #include "vmgate/keys.h"
 
 #define NPOOL 4
 
-/* ssh-keygen made these; line is "TYPE BASE64 comment" */
+/* TEST_DATA/keys/kN.pub: "TYPE BASE64 comment" as ssh-keygen wrote it */
 struct pool_key {
-	const char *kind;	/* ssh-keygen -t */
 	char line[4096];
 	char type[64];
 	char base64[4000];
-	char fp[KEYS_FP_LEN];	/* from ssh-keygen -lf */
+	char fp[KEYS_FP_LEN];	/* from ssh-keygen -lf, when the tests start */
 };
 
-static struct pool_key pool[NPOOL] = {
-	{ .kind = "ed25519" }, { .kind = "rsa" }, { .kind = "ecdsa" },
-	{ .kind = "ed25519" },
-};
-static char pool_dir[] = "/tmp/vmgate-keys-pool-XXXXXX";
-
-static void
-run_or_die(const char *cmd)
-{
-	if (system(cmd) != 0) {
-		fprintf(stderr, "test_keys: failed: %s\n", cmd);
-		abort();
-	}
-}
+static struct pool_key pool[NPOOL];
 
 static int
-make_pool(void **state)
+read_pool(void **state)
 {
-	char cmd[512], path[256], buf[256];
+	char path[512], cmd[600], buf[256];
 	FILE *f;
 	int i;
 
 	(void)state;
-	if (mkdtemp(pool_dir) == NULL)
-		return -1;
 	for (i = 0; i < NPOOL; i++) {
-		snprintf(path, sizeof(path), "%s/k%d", pool_dir, i);
-		snprintf(cmd, sizeof(cmd), "ssh-keygen -q -t %s -N '' -C "
-		    "'key %d' -f %s", pool[i].kind, i, path);
-		run_or_die(cmd);
-		snprintf(cmd, sizeof(cmd), "%s.pub", path);
-		if ((f = fopen(cmd, "r")) == NULL ||
+		snprintf(path, sizeof(path), "%s/keys/k%d.pub", TEST_DATA, i);
+		if ((f = fopen(path, "r")) == NULL ||
 		    fgets(pool[i].line, sizeof(pool[i].line), f) == NULL)
 			return -1;
 		fclose(f);
@@ -64,12 +43,11 @@ make_pool(void **state)
 		if (sscanf(pool[i].line, "%63s %3999s", pool[i].type,
 		    pool[i].base64) != 2)
 			return -1;
-		snprintf(cmd, sizeof(cmd), "ssh-keygen -lf %s.pub", path);
+		snprintf(cmd, sizeof(cmd), "ssh-keygen -lf %s", path);
 		if ((f = popen(cmd, "r")) == NULL ||
 		    fgets(buf, sizeof(buf), f) == NULL)
 			return -1;
-		pclose(f);
-		if (sscanf(buf, "%*d %63s", pool[i].fp) != 1)
+		if (pclose(f) != 0 || sscanf(buf, "%*d %63s", pool[i].fp) != 1)
 			return -1;
 	}
 	return 0;
@@ -687,5 +665,5 @@ main(void)
 		cmocka_unit_test(test_auth_info),
 	};
 
-	return cmocka_run_group_tests(tests, make_pool, NULL);
+	return cmocka_run_group_tests(tests, read_pool, NULL);
 }
