@@ -262,6 +262,14 @@ do_list(struct run *r)
 	return res;
 }
 
+static void
+format_endpoint(char *buf, size_t len, const char *host, int port)
+{
+	/* an IPv6 address is bracketed, as ssh -L and URIs write it */
+	snprintf(buf, len, strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d",
+	    host, port);
+}
+
 /* The endpoint tenants forward to: the config's, else the domain XML's. */
 static bool
 spice_endpoint(const struct run *r, const struct hv_info *info, char *buf,
@@ -271,12 +279,12 @@ spice_endpoint(const struct run *r, const struct hv_info *info, char *buf,
 	    r->req.domain);
 
 	if (dc != NULL && dc->spice_host != NULL) {
-		snprintf(buf, len, "%s:%d", dc->spice_host, dc->spice_port);
+		format_endpoint(buf, len, dc->spice_host, dc->spice_port);
 		return true;
 	}
 	if (!info->spice.present || info->spice.port <= 0)
 		return false;
-	snprintf(buf, len, "%s:%d", info->spice.host[0] != '\0' ?
+	format_endpoint(buf, len, info->spice.host[0] != '\0' ?
 	    info->spice.host : DEFAULT_SPICE_HOST, info->spice.port);
 	return true;
 }

@@ -2,7 +2,7 @@
  * test_shell: the tenant verbs of SPEC §4 as a tenant sees them (output,
  * result, exit code) and as an admin sees them (one audit line each),
  * against libvirt's test driver with tests/unit/data/node.xml:
- *   web1 running, db1 shut off (alice); other1 running (bob).
+ *   web1 running, db1 shut off (alice); other1, lab1 running (bob).
  * Every shell_run opens its own connection, so each request starts from
  * the node file again.
  */
@@ -28,7 +28,7 @@ static const char config_body[] =
     "domains = web1, db1, ghost1\n"
     "\n"
     "[tenant bob]\n"
-    "domains = other1\n"
+    "domains = other1 lab1\n"
     "\n"
     "[tenant carol]\n"
     "domains = web1\n"
@@ -46,7 +46,10 @@ static const char config_body[] =
     "allow = status reset\n"
     "\n"
     "[domain db1]\n"
-    "spice = 127.0.0.1:5999\n";
+    "spice = 127.0.0.1:5999\n"
+    "\n"
+    "[domain lab1]\n"
+    "spice = [::1]:5931\n";
 
 struct fixture {
 	struct config *cfg;
@@ -257,7 +260,7 @@ static const struct shell_case cases[] = {
 	  "{\"name\":\"web1\",\"state\":\"running\"}]\n", "",
 	  AUDIT_ALICE "verb=list domain=- result=ok "
 	  "request=\"list --json\"" },
-	{ "bob", "list", RESULT_OK, "other1 running\n", "",
+	{ "bob", "list", RESULT_OK, "lab1 running\nother1 running\n", "",
 	  "tenant=bob key=- from=" FROM " verb=list domain=- result=ok "
 	  "request=\"list\"" },
 	{ "carol", "list --json", RESULT_OK,
@@ -291,6 +294,11 @@ static const struct shell_case cases[] = {
 	  "spice: none\n", "",
 	  "tenant=bob key=- from=" FROM " verb=status domain=other1 "
 	  "result=ok request=\"status other1\"" },
+	{ "bob", "status lab1 --json", RESULT_OK,
+	  "{\"name\":\"lab1\",\"state\":\"running\",\"vcpus\":1,"
+	  "\"memory\":64,\"spice\":\"[::1]:5931\",\"addresses\":[]}\n", "",
+	  "tenant=bob key=- from=" FROM " verb=status domain=lab1 "
+	  "result=ok request=\"status lab1 --json\"" },
 
 	/* life cycle */
 	{ "alice", "start db1", RESULT_OK, "db1: started\n", "",
