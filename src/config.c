@@ -99,6 +99,21 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* qsort and bsearch must not see a NULL base, even for no elements */
+static void
+sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+static void *
+find(const void *key, const void *base, size_t n, size_t size,
+    int (*cmp)(const void *, const void *))
+{
+	return n == 0 ? NULL : bsearch(key, base, n, size, cmp);
+}
+
 static bool
 is_blank(char c)
 {
@@ -239,7 +254,7 @@ parse_names(struct parser *p, const char *key, const char *what,
 	if (split_list(p, key, value, add_name, &l) != 0)
 		l.bad = true;
 	if (!l.bad && l.n > 1) {
-		qsort(l.names, l.n, sizeof(*l.names), cmp_str);
+		sort(l.names, l.n, sizeof(*l.names), cmp_str);
 		for (i = 1; i < l.n; i++) {
 			if (strcmp(l.names[i - 1], l.names[i]) == 0) {
 				perr(p, p->line, "%s: '%s' listed twice", key,
@@ -936,9 +951,9 @@ finish(struct parser *p)
 	size_t i, j, first;
 	char buf[SHOW_MAX];
 
-	qsort(c->tenants, c->ntenants, sizeof(*c->tenants), cmp_tenant);
-	qsort(c->groups, c->ngroups, sizeof(*c->groups), cmp_group);
-	qsort(c->domains, c->ndomains, sizeof(*c->domains), cmp_domain);
+	sort(c->tenants, c->ntenants, sizeof(*c->tenants), cmp_tenant);
+	sort(c->groups, c->ngroups, sizeof(*c->groups), cmp_group);
+	sort(c->domains, c->ndomains, sizeof(*c->domains), cmp_domain);
 
 	for (i = 1, first = 0; i < c->ntenants; i++) {
 		if (strcmp(c->tenants[i].name, c->tenants[first].name) != 0)
@@ -965,7 +980,7 @@ finish(struct parser *p)
 	/* groups in name order, so each tenant's index list comes sorted */
 	for (i = 0; i < c->ngroups; i++) {
 		for (j = 0; j < c->groups[i].nmembers; j++) {
-			t = bsearch(c->groups[i].members[j], c->tenants,
+			t = find(c->groups[i].members[j], c->tenants,
 			    c->ntenants, sizeof(*c->tenants), find_tenant);
 			if (t == NULL) {
 				perr(p, c->groups[i].members_line,
@@ -1146,7 +1161,7 @@ config_tenant(const struct config *cfg, const char *name)
 {
 	if (cfg == NULL || name == NULL)
 		return NULL;
-	return bsearch(name, cfg->tenants, cfg->ntenants,
+	return find(name, cfg->tenants, cfg->ntenants,
 	    sizeof(*cfg->tenants), find_tenant);
 }
 
@@ -1155,7 +1170,7 @@ config_group(const struct config *cfg, const char *name)
 {
 	if (cfg == NULL || name == NULL)
 		return NULL;
-	return bsearch(name, cfg->groups, cfg->ngroups, sizeof(*cfg->groups),
+	return find(name, cfg->groups, cfg->ngroups, sizeof(*cfg->groups),
 	    find_group);
 }
 
@@ -1164,7 +1179,7 @@ config_domain(const struct config *cfg, const char *name)
 {
 	if (cfg == NULL || name == NULL)
 		return NULL;
-	return bsearch(name, cfg->domains, cfg->ndomains,
+	return find(name, cfg->domains, cfg->ndomains,
 	    sizeof(*cfg->domains), find_domain);
 }
 

@@ -33,8 +33,9 @@ grant_may(const struct grant *g, enum verb v, const char *domain)
 {
 	if ((g->allow & VERB_BIT(v)) == 0)
 		return false;
-	return bsearch(domain, g->domains, g->ndomains, sizeof(*g->domains),
-	    cmp_name) != NULL;
+	/* bsearch must not see the NULL array of an empty grant */
+	return g->ndomains > 0 && bsearch(domain, g->domains, g->ndomains,
+	    sizeof(*g->domains), cmp_name) != NULL;
 }
 
 /* a grant whose allow list holds only general verbs gives no machine */
@@ -102,7 +103,8 @@ policy_domains(const struct config *cfg, const char *tenant, size_t *n)
 		for (j = 0; j < g->ndomains; j++)
 			out[k++] = g->domains[j];
 	}
-	qsort(out, k, sizeof(*out), cmp_str);
+	if (k > 1)
+		qsort(out, k, sizeof(*out), cmp_str);
 	for (i = 0, j = 0; i < k; i++) {
 		if (j == 0 || strcmp(out[j - 1], out[i]) != 0)
 			out[j++] = out[i];

@@ -246,7 +246,7 @@ model(bool disabled, int a, int m, enum verb v, const char *d)
 static void
 test_matrix(void **state)
 {
-	char *text = NULL, *g1 = NULL, *g2 = NULL, *tmp, name[32];
+	char *text = NULL, *g1 = NULL, *g2 = NULL, *tmp, name[48];
 	struct config *cfg;
 	int dis, a, m, v;
 	size_t k;
