@@ -32,14 +32,22 @@ struct load_scope {
 	bool (*known)(const char *tenant, void *arg);
 	void *arg;
 	const char *tenant;	/* NULL: every tenant */
-	const char *type;	/* NULL: every key */
-	const char *base64;
+	bool cross_check;	/* tenant: look for its keys in other files */
+	const char *type;	/* NULL: every key type */
+	const char **want;	/* sorted key blobs (base64); NULL: every key */
+	size_t nwant;
 };
 
 struct key_file {
 	char *name;		/* entry in the directory */
 	char *tenant;
 };
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
 
 static bool
 is_blank(char c)
@@ -184,7 +192,7 @@ list_dir(int dfd, const char *dir, const struct load_scope *scope,
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0 || !has_suffix(de->d_name))
 			continue;
-		if (scope->tenant != NULL &&
+		if (scope->tenant != NULL && !scope->cross_check &&
 		    !maybe_tenants(de->d_name, scope->tenant))
 			continue;
 		if ((tenant = file_tenant(de->d_name)) == NULL) {
@@ -362,8 +370,9 @@ parse_line(char *line, const char *path, int lineno, const char *tenant,
 		*p++ = '\0';
 	/* the rest is the comment */
 
-	if (scope->type != NULL && (strcmp(type, scope->type) != 0 ||
-	    strcmp(b64, scope->base64) != 0))
+	if ((scope->type != NULL && strcmp(type, scope->type) != 0) ||
+	    (scope->want != NULL && bsearch(&b64, scope->want, scope->nwant,
+	    sizeof(*scope->want), cmp_str) == NULL))
 		return;
 	if (ssh_key_type_from_name(type) == SSH_KEYTYPE_UNKNOWN &&
 	    strstr(type, KEYS_CERT_MARK) == NULL) {
@@ -507,17 +516,86 @@ find_duplicates(struct keyring *ring, struct diag *d)
 	free(idx);
 }
 
+/*
+ * Read files[] into ring: with a tenant in scope, only its files (own) or
+ * only the other tenants' files (!own).
+ */
+static void
+load_files(int dfd, const char *dir, const struct key_file *files,
+    size_t nfiles, const struct load_scope *scope, bool own,
+    struct keyring *ring, size_t *cap, struct diag *d)
+{
+	const char *last_unknown = NULL;
+	char *path = NULL, *buf = NULL;
+	size_t i, len, had;
+	bool usable;
+
+	for (i = 0; i < nfiles; i++) {
+		if (scope->tenant != NULL &&
+		    own != (strcmp(files[i].tenant, scope->tenant) == 0))
+			continue;
+		path = xasprintf("%s/%s", dir, files[i].name);
+		usable = scope->known == NULL ||
+		    scope->known(files[i].tenant, scope->arg);
+		had = ring->nkeys;
+		if ((buf = read_key_file(dfd, path, files[i].name, &len,
+		    d)) != NULL)
+			parse_file(buf, len, path, files[i].tenant, usable,
+			    scope, ring, cap, d);
+		/*
+		 * Once per tenant (files are sorted by tenant); on the login
+		 * path only when the file holds a key asked for.
+		 */
+		if (!usable && (scope->want == NULL || ring->nkeys > had) &&
+		    (last_unknown == NULL ||
+		    strcmp(last_unknown, files[i].tenant) != 0)) {
+			diag_add(d, "%s:0: no tenant %s in the config", path,
+			    files[i].tenant);
+			last_unknown = files[i].tenant;
+		}
+		xfree_ptr(&buf);
+		xfree_ptr(&path);
+	}
+}
+
+/*
+ * The tenant's keys found, the other tenants' files are read for them
+ * (string compares; only copies are parsed), so that find_duplicates sees
+ * a key the tenant shares. Nothing found, nothing else is read.
+ */
+static void
+cross_check(int dfd, const char *dir, const struct key_file *files,
+    size_t nfiles, const struct load_scope *scope, struct keyring *ring,
+    size_t *cap, struct diag *d)
+{
+	struct load_scope others = *scope;
+	char **blobs;
+	size_t i, n = ring->nkeys;
+
+	if (n == 0)
+		return;
+	/* copies: ring->keys moves as it grows */
+	blobs = xreallocarray(NULL, n, sizeof(*blobs));
+	for (i = 0; i < n; i++)
+		blobs[i] = xstrdup(ring->keys[i].base64);
+	qsort(blobs, n, sizeof(*blobs), cmp_str);
+	others.type = NULL;
+	others.want = (const char **)blobs;
+	others.nwant = n;
+	load_files(dfd, dir, files, nfiles, &others, false, ring, cap, d);
+	for (i = 0; i < n; i++)
+		free(blobs[i]);
+	free(blobs);
+}
+
 static int
 load(const char *dir, const struct load_scope *scope, struct keyring *ring,
     struct diag *d)
 {
 	struct key_file *files = NULL;
 	struct stat st;
-	size_t nfiles = 0, i, len, cap = 0, had;
+	size_t nfiles = 0, i, cap = 0;
 	size_t before = d->count + d->dropped;
-	char *path = NULL, *buf = NULL;
-	const char *last_unknown = NULL;
-	bool usable;
 	int dfd;
 
 	memset(ring, 0, sizeof(*ring));
@@ -536,32 +614,9 @@ load(const char *dir, const struct load_scope *scope, struct keyring *ring,
 	}
 	if (list_dir(dfd, dir, scope, &files, &nfiles, d) == -1)
 		goto out;
-	for (i = 0; i < nfiles; i++) {
-		if (scope->tenant != NULL &&
-		    strcmp(files[i].tenant, scope->tenant) != 0)
-			continue;
-		path = xasprintf("%s/%s", dir, files[i].name);
-		usable = scope->known == NULL ||
-		    scope->known(files[i].tenant, scope->arg);
-		had = ring->nkeys;
-		if ((buf = read_key_file(dfd, path, files[i].name, &len,
-		    d)) != NULL)
-			parse_file(buf, len, path, files[i].tenant, usable,
-			    scope, ring, &cap, d);
-		/*
-		 * Once per tenant (files are sorted by tenant); on the login
-		 * path only when the file holds the key asked for.
-		 */
-		if (!usable && (scope->type == NULL || ring->nkeys > had) &&
-		    (last_unknown == NULL ||
-		    strcmp(last_unknown, files[i].tenant) != 0)) {
-			diag_add(d, "%s:0: no tenant %s in the config", path,
-			    files[i].tenant);
-			last_unknown = files[i].tenant;
-		}
-		xfree_ptr(&buf);
-		xfree_ptr(&path);
-	}
+	load_files(dfd, dir, files, nfiles, scope, true, ring, &cap, d);
+	if (scope->tenant != NULL && scope->cross_check)
+		cross_check(dfd, dir, files, nfiles, scope, ring, &cap, d);
 	find_duplicates(ring, d);
  out:
 	for (i = 0; i < nfiles; i++) {
@@ -601,9 +656,11 @@ keys_load_only(const char *dir, bool (*known)(const char *tenant, void *arg),
     void *arg, const char *tenant, const char *type, const char *base64,
     struct keyring *ring, struct diag *d)
 {
+	const char *want[1] = { base64 };
 	const struct load_scope scope = {
 		.known = known, .arg = arg, .tenant = tenant,
-		.type = type, .base64 = base64
+		.cross_check = true, .type = type,
+		.want = base64 != NULL ? want : NULL, .nwant = 1
 	};
 
 	memset(ring, 0, sizeof(*ring));

@@ -39,15 +39,19 @@ struct keyring {
  */
 int keys_load(const char *dir, bool (*known)(const char *tenant, void *arg),
     void *arg, struct keyring *ring, struct diag *d);
-/* Only the files that can hold tenant's keys (TENANT.pub, TENANT@*.pub). */
+/*
+ * Only the files that can hold tenant's keys (TENANT.pub, TENANT@*.pub):
+ * cheap, but blind to a key the tenant shares with another tenant.
+ */
 int keys_load_tenant(const char *dir, const char *tenant,
     struct keyring *ring, struct diag *d);
 /*
  * The sshd login path (AuthorizedKeysCommand): like keys_load, narrowed to
  * one tenant's files when tenant is not NULL and to the one key type/base64
- * when they are not NULL. Every candidate file is still read, so a key that
- * two tenants share is caught, but only lines holding that key are parsed;
- * problems on other lines are left to keys_load (vmgate check).
+ * when they are not NULL. Only lines holding a wanted key are parsed;
+ * problems on other lines are left to keys_load (vmgate check). When the
+ * tenant's files hold keys, the other files are searched for them too, so
+ * a key filed under two tenants is never usable.
  */
 int keys_load_only(const char *dir, bool (*known)(const char *tenant,
     void *arg), void *arg, const char *tenant, const char *type,

@@ -1,0 +1,676 @@
+/*
+ * test_admin: the admin commands as an admin and sshd see them: the output
+ * of check, check --tenant, authorized-keys (exact lines, both account
+ * models) and audit (exact findings), and the result each one returns.
+ * Machines come from libvirt's test driver (TEST_DATA/keys/node.xml); audit
+ * runs the real /usr/sbin/sshd -T on a config of its own.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf, open_memstream */
+#endif
+#include "unit.h"
+
+#include <stdbool.h>
+
+#include "vmgate/admin.h"
+#include "vmgate/config.h"
+
+#define NPOOL 6
+#define SELF "/usr/local/bin/vmgate"
+#define CFG "/etc/vmgate/vmgate.ini"
+
+struct pool_key {
+	char type[64];
+	char base64[4000];
+};
+
+static struct pool_key pool[NPOOL];
+static char work[] = "/tmp/vmgate-admin-XXXXXX";
+static char *cfg_path;
+
+/* the config: alice has spice everywhere, bob through group ops only,
+ * carol is disabled, dave's machines have no usable endpoint, erin may not
+ * use spice at all */
+static const char config_fmt[] =
+    "[vmgate]\n"
+    "uri = test://%s/keys/node.xml\n"
+    "keys = %s/%s\n"
+    "service_user = gatesvc\n"
+    "[tenant alice]\n"
+    "domains = web1, db1, gate-ok\n"
+    "[tenant bob]\n"
+    "domains = web2\n"
+    "allow = status console\n"
+    "[tenant carol]\n"
+    "domains = web1\n"
+    "disabled = yes\n"
+    "[tenant dave]\n"
+    "domains = gate-open gate-auto gate-nospice gate-gone\n"
+    "[tenant erin]\n"
+    "domains = web1\n"
+    "allow = status\n"
+    "[group ops]\n"
+    "members = alice bob\n"
+    "domains = web2\n"
+    "allow = status spice\n"
+    "[domain web1]\n"
+    "spice = 127.0.0.1:5931\n"
+    "[domain db1]\n"
+    "spice = [::1]:5932\n"
+    "[domain web2]\n"
+    "spice = 127.0.0.1:5933\n";
+
+/* key file -> pool key */
+static const struct {
+	const char *file;
+	int key;
+} key_files[] = {
+	{ "alice.pub", 0 }, { "alice@laptop.pub", 1 }, { "bob.pub", 2 },
+	{ "carol.pub", 3 }, { "dave.pub", 4 }, { "erin@x.pub", 5 },
+};
+
+static void
+write_text(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static char *
+pool_line(int i)
+{
+	char *s;
+
+	if (asprintf(&s, "%s %s pool key %d\n", pool[i].type, pool[i].base64,
+	    i) < 0)
+		abort();
+	return s;
+}
+
+/* a key directory dir (mode 0755) with key_files in it */
+static void
+make_keys(const char *dir)
+{
+	char path[512], *text;
+	size_t i;
+
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(chmod(dir, 0755), 0);
+	for (i = 0; i < sizeof(key_files) / sizeof(key_files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, key_files[i].file);
+		text = pool_line(key_files[i].key);
+		write_text(path, text, 0644);
+		free(text);
+	}
+}
+
+/* WORK/NAME.ini naming key directory WORK/KEYS; returns its path */
+static char *
+write_config(const char *name, const char *keys)
+{
+	char *text, *path;
+
+	/* the test driver wants an absolute path after test:// */
+	if (asprintf(&text, config_fmt, TEST_DATA, work, keys) < 0 ||
+	    asprintf(&path, "%s/%s.ini", work, name) < 0)
+		abort();
+	write_text(path, text, 0600);
+	free(text);
+	return path;
+}
+
+static int
+setup(void **state)
+{
+	char path[512];
+	FILE *f;
+	int i;
+
+	(void)state;
+	for (i = 0; i < NPOOL; i++) {
+		snprintf(path, sizeof(path), "%s/keys/k%d.pub", TEST_DATA, i);
+		if ((f = fopen(path, "r")) == NULL)
+			return -1;
+		if (fscanf(f, "%63s %3999s", pool[i].type,
+		    pool[i].base64) != 2)
+			return -1;
+		fclose(f);
+	}
+	if (mkdtemp(work) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/keys", work);
+	make_keys(path);
+	cfg_path = write_config("vmgate", "keys");
+	return 0;
+}
+
+/* Output of one admin call: streams in, text out. */
+struct capture {
+	FILE *out, *err;
+	char *outbuf, *errbuf;
+	size_t outlen, errlen;
+};
+
+static void
+cap_open(struct capture *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->out = open_memstream(&c->outbuf, &c->outlen);
+	c->err = open_memstream(&c->errbuf, &c->errlen);
+	assert_non_null(c->out);
+	assert_non_null(c->err);
+}
+
+static void
+cap_close(struct capture *c)
+{
+	fclose(c->out);
+	fclose(c->err);
+}
+
+static void
+cap_free(struct capture *c)
+{
+	free(c->outbuf);
+	free(c->errbuf);
+}
+
+static struct config *
+load(const char *path)
+{
+	struct config *cfg = NULL;
+	struct diag d;
+	size_t i;
+
+	diag_init(&d);
+	if (config_load(path, geteuid(), &cfg, &d) != 0) {
+		for (i = 0; i < d.count; i++)
+			fprintf(stderr, "config: %s\n", d.msgs[i]);
+		fail_msg("config %s refused", path);
+	}
+	diag_clear(&d);
+	return cfg;
+}
+
+static void
+test_check_ok(void **state)
+{
+	struct capture c;
+	char *want;
+	enum result r;
+
+	(void)state;
+	cap_open(&c);
+	r = admin_check(cfg_path, geteuid(), c.out, c.err);
+	cap_close(&c);
+	fprintf(stderr, "%s", c.errbuf);
+	assert_int_equal(r, RESULT_OK);
+	/* machines: web1 db1 gate-ok web2 gate-open gate-auto gate-nospice
+	 * gate-gone; every key is usable */
+	if (asprintf(&want, "%s: ok (5 tenants, 8 domains, 6 keys)\n",
+	    cfg_path) < 0)
+		abort();
+	assert_string_equal(c.outbuf, want);
+	assert_string_equal(c.errbuf, "");
+	free(want);
+	cap_free(&c);
+}
+
+static void
+test_check_problems(void **state)
+{
+	char dir[256], path[512], *text, *ini;
+	struct capture c;
+	enum result r;
+
+	(void)state;
+	/* a second config whose key directory has two problems */
+	snprintf(dir, sizeof(dir), "%s/keys2", work);
+	make_keys(dir);
+	snprintf(path, sizeof(path), "%s/zed.pub", dir);
+	text = pool_line(0);
+	write_text(path, text, 0644);
+	free(text);
+	snprintf(path, sizeof(path), "%s/bob@old.pub", dir);
+	write_text(path, "no-pty ssh-ed25519 AAAA\n", 0644);
+	ini = write_config("keys2", "keys2");
+
+	cap_open(&c);
+	r = admin_check(ini, geteuid(), c.out, c.err);
+	cap_close(&c);
+	assert_int_equal(r, RESULT_CONFIG);
+	assert_string_equal(c.outbuf, "");
+	/* zed's key is alice's too: refused for both, and zed is unknown */
+	fprintf(stderr, "%s", c.errbuf);
+	assert_non_null(strstr(c.errbuf, "bob@old.pub:1: key options are not "
+	    "allowed (vmgate writes them)\n"));
+	assert_non_null(strstr(c.errbuf, "/keys2/zed.pub:0: no tenant zed in "
+	    "the config\n"));
+	assert_non_null(strstr(c.errbuf, "/keys2/alice.pub:1: key SHA256:"));
+	assert_non_null(strstr(c.errbuf, "is also under tenant zed ("));
+	cap_free(&c);
+	free(ini);
+
+	/* a config that cannot be read: its message, nothing on stdout */
+	cap_open(&c);
+	r = admin_check("/nonexistent/vmgate.ini", geteuid(), c.out, c.err);
+	cap_close(&c);
+	assert_int_equal(r, RESULT_CONFIG);
+	assert_string_equal(c.outbuf, "");
+	assert_memory_equal(c.errbuf, "/nonexistent/vmgate.ini:0: ", 27);
+	cap_free(&c);
+}
+
+static void
+test_check_request(void **state)
+{
+	static const struct {
+		const char *tenant, *verb, *domain;
+		enum result r;
+		const char *out;
+	} rows[] = {
+		{ "alice", "status", "web1", RESULT_OK, "permit\n" },
+		{ "alice", "spice", "web2", RESULT_OK, "permit\n" },
+		{ "alice", "reset", "web2", RESULT_DENIED, "deny\n" },
+		{ "alice", "reset", "web9", RESULT_DENIED, "deny\n" },
+		{ "alice", "list", NULL, RESULT_OK, "permit\n" },
+		{ "bob", "spice", "web2", RESULT_OK, "permit\n" },
+		{ "bob", "console", "web2", RESULT_OK, "permit\n" },
+		{ "bob", "start", "web2", RESULT_DENIED, "deny\n" },
+		{ "erin", "spice", "web1", RESULT_DENIED, "deny\n" },
+		{ "carol", "status", "web1", RESULT_DENIED, "deny\n" },
+		{ "carol", "list", NULL, RESULT_DENIED, "deny\n" },
+		{ "mallory", "list", NULL, RESULT_DENIED, "deny\n" },
+		{ "alice", "frobnicate", "web1", RESULT_USAGE, "" },
+		{ "alice", "status", NULL, RESULT_USAGE, "" },
+		{ "alice", "list", "web1", RESULT_USAGE, "" },
+	};
+	struct config *cfg = load(cfg_path);
+	struct capture c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		cap_open(&c);
+		assert_int_equal(admin_check_request(cfg, rows[i].tenant,
+		    rows[i].verb, rows[i].domain, c.out, c.err), rows[i].r);
+		cap_close(&c);
+		assert_string_equal(c.outbuf, rows[i].out);
+		if (rows[i].r == RESULT_USAGE)
+			assert_true(c.errlen > 0);
+		cap_free(&c);
+	}
+	cap_open(&c);
+	admin_check_request(cfg, "alice", "frob\x1b[2J", "web1", c.out, c.err);
+	cap_close(&c);
+	assert_string_equal(c.errbuf, "vmgate: unknown verb: frob\\x1b[2J\n");
+	cap_free(&c);
+	config_free(cfg);
+}
+
+/* the line authorized-keys must print for pool key k */
+static char *
+want_line(const char *opts, const char *tenant, int k)
+{
+	char *s;
+
+	if (asprintf(&s, "restrict,pty%s,command=\"" SELF " -f " CFG "%s%s\" "
+	    "%s %s\n", opts, tenant ? " --tenant " : "", tenant ? tenant : "",
+	    pool[k].type, pool[k].base64) < 0)
+		abort();
+	return s;
+}
+
+static char *
+join(char **lines, size_t n)
+{
+	size_t i, len = 1;
+	char *s;
+
+	for (i = 0; i < n; i++)
+		len += strlen(lines[i]);
+	s = calloc(1, len);
+	for (i = 0; i < n; i++) {
+		strcat(s, lines[i]);
+		free(lines[i]);
+	}
+	return s;
+}
+
+#define ALICE_OPTS ",port-forwarding,permitopen=\"127.0.0.1:5931\"," \
+	"permitopen=\"127.0.0.1:5933\",permitopen=\"127.0.0.1:5934\"," \
+	"permitopen=\"[::1]:5932\""
+#define BOB_OPTS ",port-forwarding,permitopen=\"127.0.0.1:5933\""
+
+static void
+run_keys(const struct config *cfg, const char *user, int key,
+    const char *want, enum result want_r)
+{
+	struct capture c;
+	enum result r;
+
+	cap_open(&c);
+	r = admin_authorized_keys(cfg, SELF, CFG, user,
+	    key >= 0 ? pool[key].type : NULL,
+	    key >= 0 ? pool[key].base64 : NULL, c.out, c.err);
+	cap_close(&c);
+	if (strcmp(c.outbuf, want) != 0)
+		fprintf(stderr, "user %s key %d:\n got: %s want: %s err: %s\n",
+		    user, key, c.outbuf, want, c.errbuf);
+	assert_int_equal(r, want_r);
+	assert_string_equal(c.outbuf, want);
+	cap_free(&c);
+}
+
+static void
+test_authorized_keys_per_user(void **state)
+{
+	struct config *cfg = load(cfg_path);
+	char *lines[2], *want;
+
+	(void)state;
+	/* alice: both files, every endpoint once, sorted; gate-ok's from
+	 * the domain XML */
+	lines[0] = want_line(ALICE_OPTS, NULL, 0);
+	lines[1] = want_line(ALICE_OPTS, NULL, 1);
+	want = join(lines, 2);
+	run_keys(cfg, "alice", -1, want, RESULT_OK);
+	free(want);
+	/* the key sshd asks about, and only it */
+	want = want_line(ALICE_OPTS, NULL, 1);
+	run_keys(cfg, "alice", 1, want, RESULT_OK);
+	free(want);
+	/* bob's key does not open alice's account */
+	run_keys(cfg, "alice", 2, "", RESULT_OK);
+	/* bob: spice through his group only */
+	want = want_line(BOB_OPTS, NULL, 2);
+	run_keys(cfg, "bob", 2, want, RESULT_OK);
+	free(want);
+	/* no endpoint: wildcard listen, autoport, no display, no machine */
+	want = want_line("", NULL, 4);
+	run_keys(cfg, "dave", -1, want, RESULT_OK);
+	free(want);
+	/* no spice right: no forwarding at all */
+	want = want_line("", NULL, 5);
+	run_keys(cfg, "erin", 5, want, RESULT_OK);
+	free(want);
+	/* disabled, unknown, not a name */
+	run_keys(cfg, "carol", -1, "", RESULT_OK);
+	run_keys(cfg, "carol", 3, "", RESULT_OK);
+	run_keys(cfg, "mallory", -1, "", RESULT_OK);
+	run_keys(cfg, "../alice", -1, "", RESULT_OK);
+	run_keys(cfg, "", -1, "", RESULT_OK);
+	config_free(cfg);
+}
+
+static void
+test_authorized_keys_shared(void **state)
+{
+	struct config *cfg = load(cfg_path);
+	char *lines[5], *want;
+
+	(void)state;
+	/* every enabled tenant's keys, the tenant in command= */
+	lines[0] = want_line(ALICE_OPTS, "alice", 0);
+	lines[1] = want_line(ALICE_OPTS, "alice", 1);
+	lines[2] = want_line(BOB_OPTS, "bob", 2);
+	lines[3] = want_line("", "dave", 4);
+	lines[4] = want_line("", "erin", 5);
+	want = join(lines, 5);
+	run_keys(cfg, "gatesvc", -1, want, RESULT_OK);
+	free(want);
+	want = want_line(BOB_OPTS, "bob", 2);
+	run_keys(cfg, "gatesvc", 2, want, RESULT_OK);
+	free(want);
+	/* carol is disabled: her key opens nothing */
+	run_keys(cfg, "gatesvc", 3, "", RESULT_OK);
+	config_free(cfg);
+}
+
+static void
+test_authorized_keys_refusals(void **state)
+{
+	struct config *cfg = load(cfg_path);
+	struct capture c;
+	size_t i;
+	static const char *const bad[][2] = {
+		{ "/usr/local/bin/vm gate", CFG },
+		{ SELF, "etc/vmgate.ini" },
+		{ SELF, "/etc/vmgate\".ini" },
+		{ "/usr/bin/vmgate\\", CFG },
+		{ "/usr/bin/vm\tgate", CFG },
+	};
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cap_open(&c);
+		assert_int_equal(admin_authorized_keys(cfg, bad[i][0],
+		    bad[i][1], "alice", NULL, NULL, c.out, c.err),
+		    RESULT_CONFIG);
+		cap_close(&c);
+		assert_string_equal(c.outbuf, "");
+		assert_true(c.errlen > 0);
+		cap_free(&c);
+	}
+	/* a type without a key */
+	cap_open(&c);
+	assert_int_equal(admin_authorized_keys(cfg, SELF, CFG, "alice",
+	    pool[0].type, NULL, c.out, c.err), RESULT_USAGE);
+	cap_close(&c);
+	assert_string_equal(c.outbuf, "");
+	cap_free(&c);
+	config_free(cfg);
+}
+
+/* A key filed under two tenants is offered to neither, in either model. */
+static void
+test_authorized_keys_duplicate(void **state)
+{
+	char dir[256], path[512], *text, *ini;
+	struct config *cfg;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/keys3", work);
+	make_keys(dir);
+	snprintf(path, sizeof(path), "%s/bob@copy.pub", dir);
+	text = pool_line(0);
+	write_text(path, text, 0644);
+	free(text);
+	ini = write_config("keys3", "keys3");
+	cfg = load(ini);
+	free(ini);
+	run_keys(cfg, "alice", 0, "", RESULT_OK);
+	run_keys(cfg, "bob", 0, "", RESULT_OK);
+	run_keys(cfg, "gatesvc", 0, "", RESULT_OK);
+	/* alice's other key still works */
+	text = want_line(ALICE_OPTS, NULL, 1);
+	run_keys(cfg, "alice", 1, text, RESULT_OK);
+	free(text);
+	config_free(cfg);
+}
+
+/* ---- audit ---- */
+
+static char *
+audit_setup(const char *sshd_extra, char **sshd_path)
+{
+	char path[512], *text, *snippet = NULL, *p;
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "ssh-keygen -q -t ed25519 -N '' -f "
+	    "%s/hostkey </dev/null >/dev/null 2>&1 || true", work);
+	assert_int_equal(system(path), 0);
+	if (strcmp(sshd_extra, "contrib") == 0) {
+		/* the shipped snippet, its service account renamed root */
+		snprintf(path, sizeof(path), "%s/../../../contrib/"
+		    "sshd_config.vmgate", TEST_DATA);
+		assert_non_null(f = fopen(path, "r"));
+		assert_int_not_equal(getdelim(&snippet, &len, '\0', f), -1);
+		fclose(f);
+		assert_non_null(p = strstr(snippet, "Match User vmgate\n"));
+		memcpy(p, "Match User root  \n", 18);
+		sshd_extra = snippet;
+	}
+	if (asprintf(&text, "HostKey %s/hostkey\nPidFile none\n%s", work,
+	    sshd_extra) < 0)
+		abort();
+	if (asprintf(sshd_path, "%s/sshd_config.%d", work, rand()) < 0)
+		abort();
+	write_text(*sshd_path, text, 0600);
+	free(text);
+	free(snippet);
+	/* vmgate config: the node's machines, one missing, root as the
+	 * shared account (it exists everywhere) */
+	if (asprintf(&text,
+	    "[vmgate]\n"
+	    "uri = test://%s/keys/node.xml\n"
+	    "keys = %s/keys\n"
+	    "service_user = root\n"
+	    "[tenant alice]\n"
+	    "domains = gate-ok gate-open gate-auto gate-nospice gate-gone\n"
+	    "[domain gate-ok]\n"
+	    "spice = 127.0.0.1:5934\n"
+	    "[domain gate-nospice]\n"
+	    "spice = 127.0.0.1:5935\n", TEST_DATA, work) < 0)
+		abort();
+	snprintf(path, sizeof(path), "%s/audit.ini", work);
+	write_text(path, text, 0600);
+	free(text);
+	return strdup(path);
+}
+
+static void
+test_audit(void **state)
+{
+	char *ini, *sshd, *want;
+	struct config *cfg;
+	struct capture c;
+	enum result r;
+	const char *domain_findings =
+	    "domain gate-auto: SPICE port is not fixed (autoport)\n"
+	    "domain gate-auto: SPICE password never expires (no "
+	    "passwdValidTo)\n"
+	    "domain gate-gone: no such domain on test://" TEST_DATA
+	    "/keys/node.xml\n"
+	    "domain gate-nospice: spice = 127.0.0.1:5935 in the config, but "
+	    "the machine has no SPICE display\n"
+	    "domain gate-open: SPICE listens on 0.0.0.0, not on loopback\n"
+	    "domain gate-open: SPICE has no password: ticketing is off and "
+	    "any local user can connect (define it locked: passwd with "
+	    "passwdValidTo in the past)\n";
+
+	(void)state;
+	/* sshd's defaults: forwarding of every kind */
+	ini = audit_setup("", &sshd);
+	cfg = load(ini);
+	cap_open(&c);
+	r = admin_audit(cfg, sshd, c.out, c.err);
+	cap_close(&c);
+	if (asprintf(&want, "%s"
+	    "sshd (user root): allowtcpforwarding yes (must be local or no)\n"
+	    "sshd (user root): allowstreamlocalforwarding yes (must be no)\n"
+	    "sshd (user root): allowagentforwarding yes (must be no)\n",
+	    domain_findings) < 0)
+		abort();
+	assert_string_equal(c.outbuf, want);
+	assert_int_equal(r, RESULT_FAILED);
+	free(want);
+	cap_free(&c);
+	config_free(cfg);
+	free(sshd);
+	free(ini);
+
+	/* the shipped snippet satisfies the sshd part */
+	ini = audit_setup("contrib", &sshd);
+	cfg = load(ini);
+	cap_open(&c);
+	r = admin_audit(cfg, sshd, c.out, c.err);
+	cap_close(&c);
+	assert_string_equal(c.outbuf, domain_findings);
+	assert_int_equal(r, RESULT_FAILED);
+	cap_free(&c);
+	free(sshd);
+
+	/* DisableForwarding covers the forwarding settings, not the rest */
+	free(audit_setup("DisableForwarding yes\nPermitTunnel yes\n", &sshd));
+	cap_open(&c);
+	r = admin_audit(cfg, sshd, c.out, c.err);
+	cap_close(&c);
+	if (asprintf(&want, "%ssshd (user root): permittunnel yes (must be "
+	    "no)\n", domain_findings) < 0)
+		abort();
+	assert_string_equal(c.outbuf, want);
+	free(want);
+	cap_free(&c);
+	free(sshd);
+
+	/* an sshd config that does not parse is a finding, not a pass */
+	free(audit_setup("NoSuchOption yes\n", &sshd));
+	cap_open(&c);
+	r = admin_audit(cfg, sshd, c.out, c.err);
+	cap_close(&c);
+	assert_int_equal(r, RESULT_FAILED);
+	assert_non_null(strstr(c.outbuf, "sshd (user root): /usr/sbin/sshd "
+	    "-T -f "));
+	cap_free(&c);
+	free(sshd);
+	config_free(cfg);
+	free(ini);
+}
+
+/* Only the clean machine and a clean sshd: exit 0, nothing printed. */
+static void
+test_audit_clean(void **state)
+{
+	char *ini, *sshd, path[512];
+	struct config *cfg;
+	struct capture c;
+
+	(void)state;
+	ini = audit_setup("contrib", &sshd);
+	snprintf(path, sizeof(path), "%s/clean.ini", work);
+	{
+		char *text;
+
+		if (asprintf(&text,
+		    "[vmgate]\nuri = test://%s/keys/node.xml\n"
+		    "keys = %s/keys\nservice_user = root\n"
+		    "[tenant alice]\ndomains = gate-ok\n", TEST_DATA,
+		    work) < 0)
+			abort();
+		write_text(path, text, 0600);
+		free(text);
+	}
+	cfg = load(path);
+	cap_open(&c);
+	assert_int_equal(admin_audit(cfg, sshd, c.out, c.err), RESULT_OK);
+	cap_close(&c);
+	assert_string_equal(c.outbuf, "");
+	cap_free(&c);
+	config_free(cfg);
+	free(sshd);
+	free(ini);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_ok),
+		cmocka_unit_test(test_check_problems),
+		cmocka_unit_test(test_check_request),
+		cmocka_unit_test(test_authorized_keys_per_user),
+		cmocka_unit_test(test_authorized_keys_shared),
+		cmocka_unit_test(test_authorized_keys_refusals),
+		cmocka_unit_test(test_authorized_keys_duplicate),
+		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_audit_clean),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
