@@ -46,6 +46,7 @@ struct hv_spice {
 	bool has_passwd;	/* passwd attribute set (needs secure XML) */
 	bool passwd_expires;	/* passwdValidTo set */
 	time_t passwd_valid_to;	/* when passwd_expires */
+	int tls_port;		/* 0 when none; a ticket must repeat it */
 };
 
 struct hv_info {
@@ -75,6 +76,12 @@ const char *hv_state_name(enum hv_state s);
 int hv_get_state(struct hv_domain *dom, enum hv_state *state);
 int hv_get_info(struct hv_domain *dom, struct hv_info *info);
 int hv_get_spice(struct hv_domain *dom, struct hv_spice *spice);
+/*
+ * The first <graphics type='spice'> under <domain><devices> of a domain
+ * XML (libvirt's output). Pure. 0 (out->present tells whether there is
+ * one), or -1 when the XML or one of the display's attributes is malformed.
+ */
+int hv_spice_parse_xml(const char *xml, struct hv_spice *out);
 
 /* Life cycle; HV_ESTATE when e.g. starting a running machine. */
 int hv_start(struct hv_domain *dom);

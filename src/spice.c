@@ -1,0 +1,249 @@
+/*
+ * spice: one-time SPICE passwords (SPEC §6). Checks that the machine runs
+ * and has a locked display with ticketing on, makes a 24-character password
+ * from libsodium's generator, sets it live with an expiry, prints the
+ * tenant's instructions or a virt-viewer file, and holds the session open
+ * while the tenant's -L tunnel is in use.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "vmgate/spice.h"
+
+#define SPICE_WAIT_BUF	4096	/* stdin is drained and ignored */
+#define SPICE_TIME_BUF	32	/* "YYYY-MM-DDTHH:MM:SSZ" */
+#define SPICE_HOST_BUF	80	/* a host, bracketed when IPv6 */
+#define SPICE_LOCAL_HOST "127.0.0.1"	/* the tenant's end of the tunnel */
+
+static const char spice_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+void
+spice_make_password(char *out, size_t len)
+{
+	size_t i;
+
+	if (sodium_init() < 0) {
+		/* no safe randomness: refuse rather than make a weak ticket */
+		static const char msg[] = "vmgate: libsodium failed to start\n";
+		ssize_t r = write(2, msg, sizeof(msg) - 1);
+
+		(void)r;
+		abort();
+	}
+	for (i = 0; i < len; i++)
+		out[i] = spice_alphabet[randombytes_uniform(
+		    (uint32_t)(sizeof(spice_alphabet) - 1))];
+	out[len] = '\0';
+}
+
+/*
+ * The display is served while the QEMU process lives and the guest is not
+ * shut off: a paused machine still shows its (frozen) screen.
+ */
+static bool
+spice_state_live(enum hv_state st)
+{
+	return st == HV_STATE_RUNNING || st == HV_STATE_IDLE ||
+	    st == HV_STATE_PAUSED;
+}
+
+/*
+ * Where sshd on the host should forward to: a wildcard listener is reached
+ * on loopback, and libvirt always fills in the listen address of a running
+ * display (an empty one means QEMU's default, loopback).
+ */
+static const char *
+spice_forward_host(const char *listen)
+{
+	if (listen[0] == '\0' || strcmp(listen, "0.0.0.0") == 0)
+		return "127.0.0.1";
+	if (strcmp(listen, "::") == 0)
+		return "::1";
+	return listen;
+}
+
+int
+spice_issue_at(struct hv_domain *dom, const char *machine, unsigned ttl,
+    const char *host, int port, int local_port, struct spice_ticket *t,
+    const char **why)
+{
+	struct hv_spice sp;
+	enum hv_state st;
+	int rc, n;
+
+	memset(t, 0, sizeof(*t));
+	*why = NULL;
+	if ((rc = hv_get_state(dom, &st)) != HV_OK) {
+		*why = "cannot read the machine's state";
+		return rc;
+	}
+	if (!spice_state_live(st)) {
+		*why = "not running";
+		return HV_ESTATE;
+	}
+	if ((rc = hv_get_spice(dom, &sp)) != HV_OK) {
+		*why = "cannot read the SPICE display";
+		return rc;
+	}
+	/* each cause its own words: the audit line repeats them */
+	if (!sp.present) {
+		*why = "has no SPICE display: ask the admin";
+		return HV_EUNSUPPORTED;
+	}
+	if (sp.autoport || sp.port <= 0) {
+		*why = "has no SPICE display with a fixed port: ask the admin";
+		return HV_EUNSUPPORTED;
+	}
+	if (!sp.has_passwd) {
+		/* ticketing off: QEMU would refuse a live password anyway */
+		*why = "has no SPICE display with ticketing: ask the admin";
+		return HV_EUNSUPPORTED;
+	}
+	if (host != NULL && port > 0) {
+		n = snprintf(t->host, sizeof(t->host), "%s", host);
+		t->remote_port = port;
+	} else {
+		n = snprintf(t->host, sizeof(t->host), "%s",
+		    spice_forward_host(sp.host));
+		t->remote_port = sp.port;
+	}
+	if (n < 0 || (size_t)n >= sizeof(t->host) ||
+	    snprintf(t->machine, sizeof(t->machine), "%s", machine) >=
+	    (int)sizeof(t->machine)) {
+		*why = "cannot describe the SPICE endpoint";
+		rc = HV_EFAIL;
+		goto fail;
+	}
+	t->local_port = local_port > 0 ? local_port : t->remote_port;
+	spice_make_password(t->password, SPICE_PASSWD_LEN);
+	t->expires = time(NULL) + (time_t)ttl;
+	if ((rc = hv_spice_set_ticket(dom, &sp, t->password, t->expires)) !=
+	    HV_OK) {
+		*why = "could not set the SPICE password";
+		goto fail;
+	}
+	return HV_OK;
+ fail:
+	spice_ticket_clear(t);
+	return rc;
+}
+
+int
+spice_issue(struct hv_domain *dom, const char *machine, unsigned ttl,
+    int local_port, struct spice_ticket *t, const char **why)
+{
+	return spice_issue_at(dom, machine, ttl, NULL, 0, local_port, t, why);
+}
+
+/* ssh -L wants an IPv6 address in brackets */
+static void
+spice_host_word(char *buf, size_t size, const char *host)
+{
+	if (strchr(host, ':') != NULL)
+		snprintf(buf, size, "[%s]", host);
+	else
+		snprintf(buf, size, "%s", host);
+}
+
+void
+spice_print_human(FILE *out, const struct spice_ticket *t,
+    const char *vmhost)
+{
+	char when[SPICE_TIME_BUF] = "";
+	char host[SPICE_HOST_BUF];
+	struct tm tm;
+
+	if (gmtime_r(&t->expires, &tm) != NULL)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	spice_host_word(host, sizeof(host), t->host);
+	fprintf(out,
+	    "machine:  %s\n"
+	    "password: %s\n"
+	    "expires:  %s\n"
+	    "tunnel:   ssh -L %d:%s:%d %s\n"
+	    "viewer:   remote-viewer spice://%s:%d\n",
+	    t->machine, t->password, when, t->local_port, host,
+	    t->remote_port, vmhost != NULL ? vmhost : "vmhost",
+	    SPICE_LOCAL_HOST, t->local_port);
+	/* the session may now be held open: the tenant needs this first */
+	fflush(out);
+}
+
+void
+spice_print_vv(FILE *out, const struct spice_ticket *t)
+{
+	fprintf(out,
+	    "[virt-viewer]\n"
+	    "type=spice\n"
+	    "host=%s\n"
+	    "port=%d\n"
+	    "password=%s\n"
+	    "title=%s\n"
+	    "delete-this-file=1\n",
+	    SPICE_LOCAL_HOST, t->local_port, t->password, t->machine);
+	fflush(out);
+}
+
+static volatile sig_atomic_t spice_hangup;
+
+static void
+spice_on_hangup(int sig)
+{
+	(void)sig;
+	spice_hangup = 1;
+}
+
+/*
+ * SIGHUP stays blocked except inside pselect, so a hangup between the
+ * check and the wait cannot be lost.
+ */
+void
+spice_wait(void)
+{
+	struct sigaction sa, old_sa;
+	sigset_t block, orig, during;
+	char buf[SPICE_WAIT_BUF];
+	fd_set rfds;
+	ssize_t n;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = spice_on_hangup;
+	sigemptyset(&sa.sa_mask);
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigaction(SIGHUP, &sa, &old_sa);
+	during = orig;
+	sigdelset(&during, SIGHUP);
+	spice_hangup = 0;
+	while (!spice_hangup) {
+		FD_ZERO(&rfds);
+		FD_SET(STDIN_FILENO, &rfds);
+		if (pselect(STDIN_FILENO + 1, &rfds, NULL, NULL, NULL,
+		    &during) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n == 0)
+			break;
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			break;
+	}
+	sigaction(SIGHUP, &old_sa, NULL);
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+}
+
+void
+spice_ticket_clear(struct spice_ticket *t)
+{
+	sodium_memzero(t->password, sizeof(t->password));
+}
