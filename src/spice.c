@@ -70,9 +70,8 @@ spice_forward_host(const char *listen)
 }
 
 int
-spice_issue_at(struct hv_domain *dom, const char *machine, unsigned ttl,
-    const char *host, int port, int local_port, struct spice_ticket *t,
-    const char **why)
+spice_issue(struct hv_domain *dom, const char *machine, unsigned ttl,
+    int local_port, struct spice_ticket *t, const char **why)
 {
 	struct hv_spice sp;
 	enum hv_state st;
@@ -106,14 +105,9 @@ spice_issue_at(struct hv_domain *dom, const char *machine, unsigned ttl,
 		*why = "has no SPICE display with ticketing: ask the admin";
 		return HV_EUNSUPPORTED;
 	}
-	if (host != NULL && port > 0) {
-		n = snprintf(t->host, sizeof(t->host), "%s", host);
-		t->remote_port = port;
-	} else {
-		n = snprintf(t->host, sizeof(t->host), "%s",
-		    spice_forward_host(sp.host));
-		t->remote_port = sp.port;
-	}
+	n = snprintf(t->host, sizeof(t->host), "%s",
+	    spice_forward_host(sp.host));
+	t->remote_port = sp.port;
 	if (n < 0 || (size_t)n >= sizeof(t->host) ||
 	    snprintf(t->machine, sizeof(t->machine), "%s", machine) >=
 	    (int)sizeof(t->machine)) {
@@ -133,13 +127,6 @@ spice_issue_at(struct hv_domain *dom, const char *machine, unsigned ttl,
  fail:
 	spice_ticket_clear(t);
 	return rc;
-}
-
-int
-spice_issue(struct hv_domain *dom, const char *machine, unsigned ttl,
-    int local_port, struct spice_ticket *t, const char **why)
-{
-	return spice_issue_at(dom, machine, ttl, NULL, 0, local_port, t, why);
 }
 
 /* ssh -L wants an IPv6 address in brackets */

@@ -30,18 +30,11 @@ struct spice_ticket {
  * Check that dom runs and has a locked SPICE display (ticketing on), make
  * a password and set it live for ttl seconds. Returns 0, or an hv_err with
  * a tenant-safe reason in why (it names the cause, for the audit line).
- * The endpoint shown to the tenant is the one in the domain XML.
+ * The endpoint in t is the domain XML's; a caller with a configured
+ * endpoint ([domain] spice = HOST:PORT) puts that in t instead.
  */
 int spice_issue(struct hv_domain *dom, const char *machine, unsigned ttl,
     int local_port, struct spice_ticket *t, const char **why);
-/*
- * The same, with the endpoint from the config ([domain] spice = HOST:PORT)
- * shown to the tenant instead; host NULL (or port <= 0) means "from the
- * XML". The ticket itself is always set on the display the XML describes.
- */
-int spice_issue_at(struct hv_domain *dom, const char *machine, unsigned ttl,
-    const char *host, int port, int local_port, struct spice_ticket *t,
-    const char **why);
 
 /* The five "key:  value" lines of SPEC §6; vmhost is the ssh host word. */
 void spice_print_human(FILE *out, const struct spice_ticket *t,
