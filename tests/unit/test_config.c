@@ -496,6 +496,40 @@ test_spec_example(void **state)
 	free(text);
 }
 
+/* The example config shipped for admins must stay valid. */
+static void
+test_shipped_example(void **state)
+{
+	const char *path = TEST_DATA "/../../../conf/vmgate.ini.example";
+	struct config *cfg = NULL;
+	struct diag d;
+	char *text;
+	long n;
+	FILE *f;
+
+	(void)state;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		print_message("no %s: skipped\n", path);
+		skip();
+	}
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	text = malloc((size_t)n + 1);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	diag_init(&d);
+	if (config_parse(path, text, (size_t)n, &cfg, &d) != 0) {
+		dump(&d);
+		fail_msg("shipped example refused");
+	}
+	assert_true(cfg->ntenants > 0);
+	config_free(cfg);
+	diag_clear(&d);
+	free(text);
+}
+
 static void
 test_defaults(void **state)
 {
@@ -1177,6 +1211,7 @@ main(void)
 		cmocka_unit_test(test_bad_table),
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_spec_example),
+		cmocka_unit_test(test_shipped_example),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_values),
