@@ -1,0 +1,220 @@
+#!/bin/sh
+# stack.sh: the real stack the end-to-end tests run on (TESTING.md):
+# virtlogd + libvirtd without systemd, and diskless SeaBIOS guests.
+#
+#   sh tests/e2e/stack.sh up                     start daemons unless one answers
+#   sh tests/e2e/stack.sh guest NAME SPICEPORT   (re)define and start a guest
+#   sh tests/e2e/stack.sh rmguest NAME           destroy and undefine it
+#   sh tests/e2e/stack.sh down                   stop only what `up` started
+#
+# Sourced (". tests/e2e/stack.sh") it only defines the stack_* functions.
+# Everything is idempotent. The daemons are shared by every suite on the
+# machine: `up` leaves a running libvirtd alone, `down` stops only daemons
+# whose pids `up` recorded under $STACK_RUN, and only when no domain runs.
+
+STACK_RUN=${STACK_RUN:-/run/vmgate-e2e}
+STACK_URI=qemu:///system
+STACK_WAIT=30		# seconds to wait for libvirtd to answer
+STACK_MEM_KIB=49152	# 48 MiB: enough for SeaBIOS
+
+stack_say()
+{
+	echo "stack: $*"
+}
+
+stack_answers()
+{
+	virsh -c "$STACK_URI" version >/dev/null 2>&1
+}
+
+# pid in file $1 is a live process
+stack_pid_alive()
+{
+	[ -s "$1" ] || return 1
+	kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+stack_write_conf()
+{
+	# Our own libvirtd.conf: group libvirt may use the rw socket without
+	# polkit, which is not running on a machine without systemd.
+	cat >"$STACK_RUN/libvirtd.conf" <<'EOF'
+unix_sock_group = "libvirt"
+unix_sock_rw_perms = "0770"
+unix_sock_ro_perms = "0777"
+auth_unix_rw = "none"
+auth_unix_ro = "none"
+log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+EOF
+}
+
+stack_up()
+{
+	mkdir -p /var/log/libvirt /run/libvirt /var/lib/libvirt/qemu "$STACK_RUN"
+	if stack_answers; then
+		stack_say "libvirtd already answers on $STACK_URI; left as it is"
+		return 0
+	fi
+	if stack_pid_alive /run/virtlogd.pid; then
+		stack_say "virtlogd already runs (pid $(cat /run/virtlogd.pid))"
+	else
+		virtlogd -d || { stack_say "virtlogd failed to start"; return 1; }
+		sleep 0.2
+		cp /run/virtlogd.pid "$STACK_RUN/virtlogd.pid" 2>/dev/null
+		stack_say "started virtlogd (pid $(cat /run/virtlogd.pid 2>/dev/null))"
+	fi
+	if stack_pid_alive /run/libvirtd.pid; then
+		stack_say "libvirtd runs (pid $(cat /run/libvirtd.pid)) but does not answer yet"
+	else
+		stack_write_conf
+		libvirtd -d -f "$STACK_RUN/libvirtd.conf" ||
+		    { stack_say "libvirtd failed to start"; return 1; }
+		sleep 0.2
+		cp /run/libvirtd.pid "$STACK_RUN/libvirtd.pid" 2>/dev/null
+		stack_say "started libvirtd -f $STACK_RUN/libvirtd.conf (pid $(cat /run/libvirtd.pid 2>/dev/null))"
+	fi
+	i=0
+	while [ "$i" -lt $((STACK_WAIT * 5)) ]; do
+		if stack_answers; then
+			stack_say "libvirtd answers on $STACK_URI"
+			return 0
+		fi
+		sleep 0.2
+		i=$((i + 1))
+	done
+	stack_say "libvirtd did not answer within ${STACK_WAIT}s (see /var/log/libvirt/libvirtd.log)"
+	return 1
+}
+
+# stop the daemon whose pid `up` recorded in $STACK_RUN/$1.pid
+stack_stop_ours()
+{
+	f="$STACK_RUN/$1.pid"
+	if ! stack_pid_alive "$f"; then
+		rm -f "$f"
+		return 0
+	fi
+	pid=$(cat "$f")
+	kill "$pid" 2>/dev/null
+	i=0
+	while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rm -f "$f"
+	stack_say "stopped $1 (pid $pid)"
+}
+
+stack_down()
+{
+	if [ ! -e "$STACK_RUN/libvirtd.pid" ] && [ ! -e "$STACK_RUN/virtlogd.pid" ]; then
+		stack_say "nothing of ours to stop"
+		return 0
+	fi
+	if stack_answers &&
+	    [ -n "$(virsh -c "$STACK_URI" list --name 2>/dev/null | sed '/^$/d')" ]; then
+		stack_say "domains still run (another suite?); daemons left running"
+		return 0
+	fi
+	stack_stop_ours libvirtd
+	stack_stop_ours virtlogd
+}
+
+# domain XML for NAME SPICEPORT TYPE on stdout
+stack_guest_xml()
+{
+	cat <<EOF
+<domain type='$3'>
+  <name>$1</name>
+  <memory unit='KiB'>$STACK_MEM_KIB</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <bios useserial='yes'/>
+  </os>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <serial type='pty'><target port='0'/></serial>
+    <console type='pty'><target type='serial' port='0'/></console>
+    <graphics type='spice' port='$2' autoport='no' passwd='locked' passwdValidTo='1970-01-01T00:00:00'>
+      <listen type='address' address='127.0.0.1'/>
+    </graphics>
+    <video><model type='qxl'/></video>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF
+}
+
+stack_rmguest()
+{
+	[ -n "${1:-}" ] || { stack_say "usage: rmguest NAME"; return 64; }
+	virsh -c "$STACK_URI" destroy "$1" >/dev/null 2>&1
+	virsh -c "$STACK_URI" undefine "$1" >/dev/null 2>&1
+	stack_say "removed guest $1"
+	return 0
+}
+
+# define NAME with SPICEPORT as TYPE (kvm or qemu) and start it
+stack_define_start()
+{
+	xml="$STACK_RUN/guest-$1.xml"
+	stack_guest_xml "$1" "$2" "$3" >"$xml" || return 1
+	virsh -c "$STACK_URI" define "$xml" >/dev/null || return 1
+	virsh -c "$STACK_URI" start "$1" >/dev/null 2>"$STACK_RUN/guest-$1.err"
+}
+
+stack_guest()
+{
+	if [ -z "${1:-}" ] || [ -z "${2:-}" ]; then
+		stack_say "usage: guest NAME SPICEPORT"
+		return 64
+	fi
+	mkdir -p "$STACK_RUN"
+	virsh -c "$STACK_URI" destroy "$1" >/dev/null 2>&1
+	virsh -c "$STACK_URI" undefine "$1" >/dev/null 2>&1
+	# /dev/kvm may exist and still be unusable for QEMU's account: try
+	# kvm once, remember what worked.
+	type=$(cat "$STACK_RUN/virttype" 2>/dev/null)
+	case $type in
+	kvm|qemu) ;;
+	*) type=kvm ;;
+	esac
+	if [ "$type" = kvm ] && [ -e /dev/kvm ]; then
+		if stack_define_start "$1" "$2" kvm; then
+			echo kvm >"$STACK_RUN/virttype"
+			stack_say "guest $1 runs (kvm, spice 127.0.0.1:$2)"
+			return 0
+		fi
+		virsh -c "$STACK_URI" undefine "$1" >/dev/null 2>&1
+	fi
+	if stack_define_start "$1" "$2" qemu; then
+		echo qemu >"$STACK_RUN/virttype"
+		stack_say "guest $1 runs (qemu, spice 127.0.0.1:$2)"
+		return 0
+	fi
+	stack_say "guest $1 failed to start: $(cat "$STACK_RUN/guest-$1.err")"
+	return 1
+}
+
+stack_main()
+{
+	cmd=${1:-}
+	[ $# -gt 0 ] && shift
+	case $cmd in
+	up) stack_up ;;
+	down) stack_down ;;
+	guest) stack_guest "$@" ;;
+	rmguest) stack_rmguest "$@" ;;
+	*)
+		echo "usage: stack.sh up | down | guest NAME SPICEPORT | rmguest NAME" >&2
+		return 64
+		;;
+	esac
+}
+
+case ${0##*/} in
+stack.sh) stack_main "$@"; exit $? ;;
+esac
