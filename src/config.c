@@ -943,6 +943,51 @@ report_twice(struct parser *p, const char *kind, const char *name,
 	    kind, name, first);
 }
 
+/*
+ * A group member without a [tenant] section is a tenant all the same
+ * (enabled, no machines of its own): the SPEC example grants bob only
+ * through [group ops]. Add those tenants, then sort again.
+ */
+static void
+add_member_tenants(struct config *c)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0, i, j, added = 0;
+	struct tenant *t;
+
+	for (i = 0; i < c->ngroups; i++) {
+		for (j = 0; j < c->groups[i].nmembers; j++) {
+			if (find(c->groups[i].members[j], c->tenants,
+			    c->ntenants, sizeof(*c->tenants),
+			    find_tenant) != NULL)
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				names = xreallocarray(names, cap,
+				    sizeof(*names));
+			}
+			names[n++] = c->groups[i].members[j];
+		}
+	}
+	if (n == 0)
+		return;
+	qsort(names, n, sizeof(*names), cmp_str);
+	c->tenants = xreallocarray(c->tenants, c->ntenants + n,
+	    sizeof(*c->tenants));
+	for (i = 0; i < n; i++) {
+		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
+			continue;
+		t = &c->tenants[c->ntenants + added++];
+		memset(t, 0, sizeof(*t));
+		t->name = xstrdup(names[i]);
+		t->grant.allow = VERB_ALL;
+		t->implicit = true;
+	}
+	c->ntenants += added;
+	sort(c->tenants, c->ntenants, sizeof(*c->tenants), cmp_tenant);
+	free(names);
+}
+
 static void
 finish(struct parser *p)
 {
@@ -976,6 +1021,8 @@ finish(struct parser *p)
 			report_twice(p, "domain", c->domains[i].name,
 			    c->domains[i].line, c->domains[first].line);
 	}
+
+	add_member_tenants(c);
 
 	/* groups in name order, so each tenant's index list comes sorted */
 	for (i = 0; i < c->ngroups; i++) {

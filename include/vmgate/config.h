@@ -58,6 +58,7 @@ struct grant {
 struct tenant {
 	char *name;
 	bool disabled;
+	bool implicit;		/* only named as a group member: no section */
 	struct grant grant;
 	size_t *groups;		/* indexes into config.groups it is a member of */
 	size_t ngroups;
