@@ -27,7 +27,8 @@
  *   CONFIG_MAX_LOGIN bytes, not all digits) and not a tenant's name.
  * - spice = ADDR:PORT, ADDR an IPv4 literal or a bracketed IPv6 literal
  *   (not 0.0.0.0 or [::]), PORT 1..65535.
- * - Group members must be defined tenants.
+ * - A group member without a [tenant] section is a tenant all the same
+ *   (enabled, with only the group's rights).
  */
 #ifndef VMGATE_CONFIG_H
 #define VMGATE_CONFIG_H
