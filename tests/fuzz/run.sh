@@ -33,34 +33,39 @@ if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "fuzz: $CC not found (apt-get install clang)" >&2
 	exit 1
 fi
+# shellcheck disable=SC2086
 PKG_CFLAGS=$(pkg-config --cflags $PKGS) || exit 1
+# shellcheck disable=SC2086
 PKG_LIBS=$(pkg-config --libs $PKGS) || exit 1
 VERSION=$(sed -n 's/^VERSION *:= *//p' Makefile)
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=gnu11 -D_GNU_SOURCE -O1 -g -fno-omit-frame-pointer -Iinclude \
--DVMGATE_VERSION=\"${VERSION:-fuzz}\" -Wall -Wextra $PKG_CFLAGS"
+-Wall -Wextra $PKG_CFLAGS"
+VERSION_DEF="-DVMGATE_VERSION=\"${VERSION:-fuzz}\""
 
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
+UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+export ASAN_OPTIONS UBSAN_OPTIONS
 
 # -- the library, once: every src/*.c but main.c, rebuilt when it or a
 # header is newer than its object
-newest_header=$(ls -t include/vmgate/*.h src/*.h 2>/dev/null | head -n 1)
 build_failed=0
 pids=""
 for src in src/*.c; do
 	name=$(basename "$src" .c)
 	[ "$name" = main ] && continue
 	obj=$OUT/obj/$name.o
-	if [ -f "$obj" ] && [ ! "$src" -nt "$obj" ] &&
-	    [ ! "$newest_header" -nt "$obj" ]; then
+	if [ -f "$obj" ] && [ -z "$(find include/vmgate src -newer "$obj" \
+	    \( -name '*.h' -o -name "$name.c" \) 2>/dev/null)" ]; then
 		continue
 	fi
 	# shellcheck disable=SC2086
-	$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$obj.tmp" "$src" \
+	$CC $CFLAGS "$VERSION_DEF" $SAN -fsanitize=fuzzer-no-link -c \
+	    -o "$obj.tmp" "$src" \
 	    2>"$OUT/obj/$name.log" && mv "$obj.tmp" "$obj" &
 	pids="$pids $!"
+	# shellcheck disable=SC2086
 	set -- $pids
 	if [ $# -ge "$JOBS" ]; then
 		wait "$1" || build_failed=1
