@@ -453,7 +453,7 @@ static enum result
 do_spice(struct run *r)
 {
 	const struct domain_conf *dc;
-	const char *why = "SPICE is not available";
+	const char *why = NULL;
 	enum result res;
 	int err;
 
@@ -464,6 +464,8 @@ do_spice(struct run *r)
 	if (err == HV_EUNREACHABLE)
 		return unreachable(r);
 	if (err != HV_OK) {
+		if (why == NULL)
+			why = "SPICE is not available";
 		fprintf(r->ctx->err, "vmgate: %s: %s\n", r->req.domain, why);
 		set_detail(r, "%s: %s", why, libvirt_text(r));
 		return RESULT_FAILED;
