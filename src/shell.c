@@ -467,7 +467,8 @@ do_spice(struct run *r)
 		if (why == NULL)
 			why = "SPICE is not available";
 		fprintf(r->ctx->err, "vmgate: %s: %s\n", r->req.domain, why);
-		set_detail(r, "%s: %s", why, libvirt_text(r));
+		set_detail(r, "%s%s%s", why, *libvirt_text(r) != '\0' ?
+		    ": " : "", libvirt_text(r));
 		return RESULT_FAILED;
 	}
 	/* the admin's endpoint is what the tenant's permitopen allows */

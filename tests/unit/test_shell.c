@@ -336,6 +336,17 @@ static const struct shell_case cases[] = {
 	  AUDIT_ALICE "verb=reboot domain=db1 result=failed "
 	  "request=\"reboot db1\"" },
 
+	/* spice: the test driver's displays cannot take a ticket */
+	{ "alice", "spice web1", RESULT_FAILED, "",
+	  "vmgate: web1: has no SPICE display with ticketing: ask the admin\n",
+	  AUDIT_ALICE "verb=spice domain=web1 result=failed "
+	  "request=\"spice web1\" detail=\"has no SPICE display with "
+	  "ticketing: ask the admin\"" },
+	{ "alice", "spice db1 --vv --no-wait", RESULT_FAILED, "",
+	  "vmgate: db1: not running\n",
+	  AUDIT_ALICE "verb=spice domain=db1 result=failed "
+	  "request=\"spice db1 --vv --no-wait\" detail=\"not running\"" },
+
 	/* denied: foreign, granted but missing, and unknown look alike */
 	{ "alice", "status other1", RESULT_DENIED, "", NO_SUCH("other1"),
 	  AUDIT_ALICE "verb=status domain=other1 result=denied "
