@@ -48,9 +48,26 @@ log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
 EOF
 }
 
+# Without udev, /dev/kvm stays root:root 0600. QEMU then cannot use it
+# as libvirt-qemu, yet libvirtd's capability probe (run before QEMU drops
+# root) sees KVM: libvirtd then finds its capability cache stale on every
+# call and re-probes QEMU, which makes each define take minutes. Give it
+# the owner and mode Debian's udev rules give it.
+stack_fix_kvm()
+{
+	[ -c /dev/kvm ] || return 0
+	getent group kvm >/dev/null || return 0
+	if [ "$(stat -c %G:%a /dev/kvm)" != kvm:660 ]; then
+		chgrp kvm /dev/kvm && chmod 0660 /dev/kvm &&
+		    stack_say "/dev/kvm set to group kvm, mode 0660 (as udev does)"
+		rm -f "$STACK_RUN/virttype"
+	fi
+}
+
 stack_up()
 {
 	mkdir -p /var/log/libvirt /run/libvirt /var/lib/libvirt/qemu "$STACK_RUN"
+	stack_fix_kvm
 	if stack_answers; then
 		stack_say "libvirtd already answers on $STACK_URI; left as it is"
 		return 0
