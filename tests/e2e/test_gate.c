@@ -1,0 +1,642 @@
+/*
+ * test_gate: the SSH gate on the real stack. A private sshd on
+ * 127.0.0.1:2230 built from contrib/sshd_config.vmgate, with vmgate's
+ * authorized-keys as AuthorizedKeysCommand (run as nobody), real accounts
+ * for both models (per-user tenants, one shared service account), real
+ * guests gate-a and gate-b on libvirtd, and libssh as the client: what a
+ * tenant can and cannot do through the door.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf */
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libssh/libssh.h>
+
+#define SSHD_PORT	2230
+#define SPICE_A		5930
+#define SPICE_B		5931
+#define LIBEXEC		"/usr/local/libexec/vmgate-e2e"
+#define VMGATE		LIBEXEC "/vmgate"
+#define USER_A		"vgt-gate-a"
+#define USER_B		"vgt-gate-b"
+#define USER_SVC	"vgt-gate-svc"
+#define GROUP_TENANTS	"vgt-gate-tenants"
+#define TENANT_C	"gate-c"	/* no account: shared model only */
+#define GUEST_A		"gate-a"
+#define GUEST_B		"gate-b"
+#define MAX_OUT		65536
+#define WAIT_SSHD_MS	10000
+
+static char work[] = "/tmp/vmgate-gate-XXXXXX";
+static char cfg_path[256];
+static pid_t sshd_pid = -1;
+static bool ready;
+
+/* ---- helpers ---- */
+
+static int
+run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* a test-side command line of our own making, never tenant input */
+static int
+run(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (f == NULL)
+		return NULL;
+	if (getdelim(&buf, &len, '\0', f) == -1) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+static int
+spit(const char *path, const char *text, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fputs(text, f);
+	fclose(f);
+	return chmod(path, mode);
+}
+
+/* replace every "from" in s by "to"; returns a new string */
+static char *
+replace_all(const char *s, const char *from, const char *to)
+{
+	size_t n = 0, fl = strlen(from), tl = strlen(to);
+	const char *p;
+	char *out, *o;
+
+	for (p = s; (p = strstr(p, from)) != NULL; p += fl)
+		n++;
+	out = o = malloc(strlen(s) + n * tl + 1);
+	while ((p = strstr(s, from)) != NULL) {
+		memcpy(o, s, (size_t)(p - s));
+		o += p - s;
+		memcpy(o, to, tl);
+		o += tl;
+		s = p + fl;
+	}
+	strcpy(o, s);
+	return out;
+}
+
+static int
+write_config(bool b_disabled)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+	    "[vmgate]\n"
+	    "uri = qemu:///system\n"
+	    "keys = %s/keys\n"
+	    "service_user = " USER_SVC "\n"
+	    "[tenant " USER_A "]\n"
+	    "domains = " GUEST_A "\n"
+	    "[tenant " USER_B "]\n"
+	    "domains = " GUEST_B "\n"
+	    "disabled = %s\n"
+	    "[tenant " TENANT_C "]\n"
+	    "domains = " GUEST_A "\n"
+	    "allow = status\n"
+	    "[domain " GUEST_A "]\n"
+	    "spice = 127.0.0.1:%d\n"
+	    "[domain " GUEST_B "]\n"
+	    "spice = 127.0.0.1:%d\n",
+	    work, b_disabled ? "yes" : "no", SPICE_A, SPICE_B);
+	/* readable by nobody, the AuthorizedKeysCommandUser */
+	return spit(cfg_path, text, 0644);
+}
+
+static int
+make_key(const char *name, const char *tenant_file)
+{
+	if (run("ssh-keygen -q -t ed25519 -N '' -C %s -f %s/%s", name, work,
+	    name) != 0)
+		return -1;
+	if (tenant_file != NULL &&
+	    run("install -m 0644 %s/%s.pub %s/keys/%s", work, name, work,
+	    tenant_file) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+add_account(const char *user, const char *groups)
+{
+	run("userdel %s >/dev/null 2>&1", user);
+	/* sshd refuses a locked account ('!') even for keys: '*' */
+	return run("useradd -M -d / -s /bin/sh -G %s %s && usermod -p '*' %s",
+	    groups, user, user);
+}
+
+static void
+remove_accounts(void)
+{
+	run("userdel " USER_A " >/dev/null 2>&1");
+	run("userdel " USER_B " >/dev/null 2>&1");
+	run("userdel " USER_SVC " >/dev/null 2>&1");
+	run("groupdel " GROUP_TENANTS " >/dev/null 2>&1");
+}
+
+/* sshd_config: our listener, then the shipped snippet with test names */
+static int
+write_sshd_config(void)
+{
+	char path[512], head[1024], cmd[512], *snippet, *a, *b, *c, *text;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/../../contrib/sshd_config.vmgate",
+	    E2E_DIR);
+	if ((snippet = slurp(path)) == NULL)
+		return -1;
+	snprintf(cmd, sizeof(cmd), VMGATE " -f %s", cfg_path);
+	a = replace_all(snippet, "/usr/local/bin/vmgate", cmd);
+	b = replace_all(a, "Match Group vmgate-tenants",
+	    "Match Group " GROUP_TENANTS);
+	c = replace_all(b, "Match User vmgate\n", "Match User " USER_SVC "\n");
+	snprintf(head, sizeof(head),
+	    "Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\n"
+	    "PidFile %s/sshd.pid\nLogLevel VERBOSE\nPermitRootLogin no\n"
+	    "AllowUsers " USER_A " " USER_B " " USER_SVC "\n"
+	    "AuthorizedKeysFile none\nPasswordAuthentication no\n"
+	    "KbdInteractiveAuthentication no\n",
+	    SSHD_PORT, work, work);
+	if (asprintf(&text, "%s%s", head, c) < 0)
+		abort();
+	snprintf(path, sizeof(path), "%s/sshd_config", work);
+	r = spit(path, text, 0644);
+	free(snippet);
+	free(a);
+	free(b);
+	free(c);
+	free(text);
+	return r;
+}
+
+static bool
+port_open(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), r;
+
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r == 0;
+}
+
+static int
+start_sshd(void)
+{
+	char conf[512], log[512];
+	struct timespec pause = { 0, 100 * 1000000L };
+	int waited;
+
+	snprintf(conf, sizeof(conf), "%s/sshd_config", work);
+	snprintf(log, sizeof(log), "%s/sshd.log", work);
+	if (run("/usr/sbin/sshd -t -f %s", conf) != 0)
+		return -1;
+	if ((sshd_pid = fork()) == -1)
+		return -1;
+	if (sshd_pid == 0) {
+		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-f", conf,
+		    "-E", log, (char *)NULL);
+		_exit(127);
+	}
+	for (waited = 0; waited < WAIT_SSHD_MS; waited += 100) {
+		if (port_open(SSHD_PORT))
+			return 0;
+		nanosleep(&pause, NULL);
+	}
+	return -1;
+}
+
+static void
+stop_sshd(void)
+{
+	if (sshd_pid > 0) {
+		kill(sshd_pid, SIGTERM);
+		waitpid(sshd_pid, NULL, 0);
+		sshd_pid = -1;
+	}
+}
+
+static int
+setup(void **state)
+{
+	char path[512];
+
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "\n*** test_gate: SKIPPED: the real-sshd suite "
+		    "needs root (accounts, sshd, libvirtd) ***\n\n");
+		return 0;
+	}
+	if (mkdtemp(work) == NULL || chmod(work, 0755) != 0)
+		return -1;
+	snprintf(cfg_path, sizeof(cfg_path), "%s/vmgate.ini", work);
+	snprintf(path, sizeof(path), "%s/keys", work);
+	if (mkdir(path, 0755) != 0)
+		return -1;
+	if (run("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
+	    run("sh %s/stack.sh guest " GUEST_A " %d >&2", E2E_DIR,
+	    SPICE_A) != 0 ||
+	    run("sh %s/stack.sh guest " GUEST_B " %d >&2", E2E_DIR,
+	    SPICE_B) != 0)
+		return -1;
+	/* sshd runs AuthorizedKeysCommand only from a root-owned path */
+	if (run("install -d -m 0755 -o root -g root " LIBEXEC " && "
+	    "install -m 0755 -o root -g root %s/vmgate " VMGATE,
+	    BUILD_DIR) != 0)
+		return -1;
+	if (make_key("key-a", USER_A ".pub") != 0 ||
+	    make_key("key-b", USER_B "@laptop.pub") != 0 ||
+	    make_key("key-c", TENANT_C ".pub") != 0 ||
+	    make_key("key-stranger", NULL) != 0)
+		return -1;
+	if (run("ssh-keygen -q -t ed25519 -N '' -f %s/hostkey", work) != 0)
+		return -1;
+	if (write_config(false) != 0 || write_sshd_config() != 0)
+		return -1;
+	remove_accounts();
+	if (run("groupadd " GROUP_TENANTS) != 0 ||
+	    add_account(USER_A, "libvirt," GROUP_TENANTS) != 0 ||
+	    add_account(USER_B, "libvirt," GROUP_TENANTS) != 0 ||
+	    add_account(USER_SVC, "libvirt") != 0)
+		return -1;
+	mkdir("/run/sshd", 0755);
+	if (start_sshd() != 0) {
+		fprintf(stderr, "test_gate: sshd did not start\n");
+		return -1;
+	}
+	ready = true;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	stop_sshd();
+	remove_accounts();
+	run("sh %s/stack.sh rmguest " GUEST_A " >&2", E2E_DIR);
+	run("sh %s/stack.sh rmguest " GUEST_B " >&2", E2E_DIR);
+	run("rm -rf %s", work);
+	return 0;
+}
+
+/* ---- the client ---- */
+
+static ssh_session
+connect_as(const char *user, const char *keyname, bool *authed)
+{
+	ssh_session s = ssh_new();
+	ssh_key key = NULL;
+	char path[512];
+	int port = SSHD_PORT, r;
+	bool no = false;
+
+	*authed = false;
+	assert_non_null(s);
+	ssh_options_set(s, SSH_OPTIONS_HOST, "127.0.0.1");
+	ssh_options_set(s, SSH_OPTIONS_PORT, &port);
+	ssh_options_set(s, SSH_OPTIONS_USER, user);
+	ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &no);
+	ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
+	assert_int_equal(ssh_connect(s), SSH_OK);
+	snprintf(path, sizeof(path), "%s/%s", work, keyname);
+	assert_int_equal(ssh_pki_import_privkey_file(path, NULL, NULL, NULL,
+	    &key), SSH_OK);
+	r = ssh_userauth_publickey(s, NULL, key);
+	ssh_key_free(key);
+	*authed = r == SSH_AUTH_SUCCESS;
+	return s;
+}
+
+static void
+disconnect(ssh_session s)
+{
+	ssh_disconnect(s);
+	ssh_free(s);
+}
+
+struct exec_result {
+	int status;
+	char out[MAX_OUT];
+	char err[MAX_OUT];
+};
+
+static void
+read_all(ssh_channel ch, char *buf, size_t cap, int is_stderr)
+{
+	size_t have = 0;
+	int n;
+
+	while (have + 1 < cap && (n = ssh_channel_read_timeout(ch,
+	    buf + have, (uint32_t)(cap - 1 - have), is_stderr, 20000)) > 0)
+		have += (size_t)n;
+	buf[have] = '\0';
+}
+
+static void
+exec_cmd(ssh_session s, const char *cmd, struct exec_result *res)
+{
+	ssh_channel ch = ssh_channel_new(s);
+
+	memset(res, 0, sizeof(*res));
+	assert_non_null(ch);
+	assert_int_equal(ssh_channel_open_session(ch), SSH_OK);
+	assert_int_equal(ssh_channel_request_exec(ch, cmd), SSH_OK);
+	read_all(ch, res->out, sizeof(res->out), 0);
+	read_all(ch, res->err, sizeof(res->err), 1);
+	ssh_channel_send_eof(ch);
+	res->status = ssh_channel_get_exit_status(ch);
+	ssh_channel_close(ch);
+	ssh_channel_free(ch);
+}
+
+/* log in as user with key, run cmd; fails the test when refused */
+static void
+login_exec(const char *user, const char *keyname, const char *cmd,
+    struct exec_result *res)
+{
+	bool authed;
+	ssh_session s = connect_as(user, keyname, &authed);
+
+	if (!authed)
+		fail_msg("%s with %s: refused", user, keyname);
+	exec_cmd(s, cmd, res);
+	disconnect(s);
+}
+
+static bool
+login_refused(const char *user, const char *keyname)
+{
+	bool authed;
+	ssh_session s = connect_as(user, keyname, &authed);
+
+	disconnect(s);
+	return !authed;
+}
+
+static char *
+fingerprint_of(const char *keyname)
+{
+	char cmd[600], line[256];
+	static char fp[128];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ssh-keygen -lf %s/%s.pub", work, keyname);
+	assert_non_null(f = popen(cmd, "r"));
+	assert_non_null(fgets(line, sizeof(line), f));
+	pclose(f);
+	assert_int_equal(sscanf(line, "%*d %127s", fp), 1);
+	return fp;
+}
+
+#define SKIP_UNLESS_READY() do { \
+	if (!ready) { \
+		fprintf(stderr, "test_gate: skipped (not root)\n"); \
+		skip(); \
+	} \
+} while (0)
+
+/* ---- the cases ---- */
+
+static void
+test_tenants_list_and_status(void **state)
+{
+	struct exec_result *r = malloc(sizeof(*r));
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	login_exec(USER_A, "key-a", "list", r);
+	assert_int_equal(r->status, 0);
+	assert_string_equal(r->out, GUEST_A " running\n");
+	login_exec(USER_A, "key-a", "status " GUEST_A, r);
+	assert_int_equal(r->status, 0);
+	assert_non_null(strstr(r->out, "running"));
+	login_exec(USER_B, "key-b", "list", r);
+	assert_int_equal(r->status, 0);
+	assert_string_equal(r->out, GUEST_B " running\n");
+	/* a neighbour's machine: 77, as if it did not exist */
+	login_exec(USER_A, "key-a", "status " GUEST_B, r);
+	assert_int_equal(r->status, 77);
+	assert_string_equal(r->err, "vmgate: " GUEST_B ": no such machine\n");
+	login_exec(USER_A, "key-a", "status gate-nonexistent", r);
+	assert_int_equal(r->status, 77);
+	assert_string_equal(r->err,
+	    "vmgate: gate-nonexistent: no such machine\n");
+	/* the shared account: the key picks the tenant */
+	login_exec(USER_SVC, "key-c", "list", r);
+	assert_int_equal(r->status, 0);
+	assert_string_equal(r->out, GUEST_A " running\n");
+	login_exec(USER_SVC, "key-c", "start " GUEST_A, r);
+	assert_int_equal(r->status, 77);
+	login_exec(USER_SVC, "key-b", "list", r);
+	assert_int_equal(r->status, 0);
+	assert_string_equal(r->out, GUEST_B " running\n");
+	free(r);
+}
+
+static void
+test_whoami_names_the_key(void **state)
+{
+	struct exec_result *r = malloc(sizeof(*r));
+	char want[256];
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	login_exec(USER_A, "key-a", "whoami", r);
+	assert_int_equal(r->status, 0);
+	snprintf(want, sizeof(want), "tenant: " USER_A "\nkey: %s\n",
+	    fingerprint_of("key-a"));
+	assert_string_equal(r->out, want);
+	login_exec(USER_SVC, "key-c", "whoami", r);
+	assert_int_equal(r->status, 0);
+	snprintf(want, sizeof(want), "tenant: " TENANT_C "\nkey: %s\n",
+	    fingerprint_of("key-c"));
+	assert_string_equal(r->out, want);
+	free(r);
+}
+
+static void
+test_wrong_keys_refused(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	assert_true(login_refused(USER_A, "key-stranger"));
+	assert_true(login_refused(USER_SVC, "key-stranger"));
+	/* tenant A's key does not open B's account, nor C's key A's */
+	assert_true(login_refused(USER_B, "key-a"));
+	assert_true(login_refused(USER_A, "key-c"));
+	/* and the right one does */
+	assert_false(login_refused(USER_A, "key-a"));
+}
+
+static void
+test_injection_runs_nothing(void **state)
+{
+	static const char *const attempts[] = {
+		"list; id", "list\nid", "$(id)", "list `id`", "list | id",
+		"list && id", "../../bin/sh", "list > /tmp/x",
+	};
+	struct exec_result *r = malloc(sizeof(*r));
+	size_t i;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	for (i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {
+		login_exec(USER_A, "key-a", attempts[i], r);
+		assert_int_equal(r->status, 64);
+		assert_null(strstr(r->out, "uid="));
+		assert_null(strstr(r->err, "uid="));
+		assert_null(strstr(r->out, GUEST_A));
+		/* the shared account takes the same road */
+		login_exec(USER_SVC, "key-c", attempts[i], r);
+		assert_int_equal(r->status, 64);
+		assert_null(strstr(r->out, "uid="));
+	}
+	free(r);
+}
+
+static bool
+forward_opens(ssh_session s, const char *host, int port)
+{
+	ssh_channel ch = ssh_channel_new(s);
+	int r;
+
+	assert_non_null(ch);
+	r = ssh_channel_open_forward(ch, host, port, "127.0.0.1", 40000);
+	ssh_channel_free(ch);
+	return r == SSH_OK;
+}
+
+static void
+test_forwarding_limited(void **state)
+{
+	ssh_session s;
+	ssh_channel ch;
+	bool authed;
+	int bound = 0;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	s = connect_as(USER_A, "key-a", &authed);
+	assert_true(authed);
+	/* its own SPICE display, exactly as permitopen names it */
+	assert_true(forward_opens(s, "127.0.0.1", SPICE_A));
+	assert_false(forward_opens(s, "127.0.0.1", SPICE_B));
+	assert_false(forward_opens(s, "localhost", SPICE_A));
+	assert_false(forward_opens(s, "127.0.0.1", SSHD_PORT));
+	assert_false(forward_opens(s, "127.0.0.1", 22));
+	/* no stream-local: the libvirt socket stays out of reach */
+	ch = ssh_channel_new(s);
+	assert_int_not_equal(ssh_channel_open_forward_unix(ch,
+	    "/run/libvirt/libvirt-sock", "127.0.0.1", 40000), SSH_OK);
+	ssh_channel_free(ch);
+	/* no remote forwarding */
+	assert_int_not_equal(ssh_channel_listen_forward(s, "127.0.0.1", 0,
+	    &bound), SSH_OK);
+	disconnect(s);
+
+	/* the shared account: the key's tenant's endpoint only */
+	s = connect_as(USER_SVC, "key-b", &authed);
+	assert_true(authed);
+	assert_true(forward_opens(s, "127.0.0.1", SPICE_B));
+	assert_false(forward_opens(s, "127.0.0.1", SPICE_A));
+	disconnect(s);
+	/* C may not use spice at all: no forwarding */
+	s = connect_as(USER_SVC, "key-c", &authed);
+	assert_true(authed);
+	assert_false(forward_opens(s, "127.0.0.1", SPICE_A));
+	disconnect(s);
+}
+
+static void
+test_audit_passes(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	/* the shipped snippet, the locked guests: nothing to report */
+	assert_int_equal(run(VMGATE " -f %s audit --sshd-config %s/sshd_config",
+	    cfg_path, work), 0);
+	assert_int_equal(run(VMGATE " -f %s check >/dev/null", cfg_path), 0);
+}
+
+/* last: disabling B in the config refuses B's next login at once */
+static void
+test_disabled_tenant_refused(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	assert_false(login_refused(USER_B, "key-b"));
+	assert_int_equal(write_config(true), 0);
+	assert_true(login_refused(USER_B, "key-b"));
+	assert_true(login_refused(USER_SVC, "key-b"));
+	assert_false(login_refused(USER_A, "key-a"));
+	assert_int_equal(write_config(false), 0);
+	assert_false(login_refused(USER_B, "key-b"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tenants_list_and_status),
+		cmocka_unit_test(test_whoami_names_the_key),
+		cmocka_unit_test(test_wrong_keys_refused),
+		cmocka_unit_test(test_injection_runs_nothing),
+		cmocka_unit_test(test_forwarding_limited),
+		cmocka_unit_test(test_audit_passes),
+		cmocka_unit_test(test_disabled_tenant_refused),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
