@@ -1,0 +1,654 @@
+/*
+ * e2e.c: the shared end-to-end helpers declared in e2e.h: running
+ * commands (plain and on a pty), temp files, and guests on the real
+ * libvirtd. Test code only; never linked into vmgate.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "e2e.h"
+
+#define E2E_CHUNK	4096
+#define E2E_POLL_MS	20	/* granularity of waits on a child */
+#define E2E_RMTREE_FDS	16
+
+long long
+e2e_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+remaining_ms(long long deadline)
+{
+	long long left = deadline - e2e_now_ms();
+
+	return left < 0 ? 0 : (int)left;
+}
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "e2e: %s: %s\n", what, strerror(errno));
+	abort();
+}
+
+static int
+decode_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return -1;
+}
+
+bool
+e2e_need_root(const char *suite)
+{
+	static bool told;
+
+	if (geteuid() == 0)
+		return true;
+	if (!told) {
+		fprintf(stderr, "\n%s: ****************************************\n"
+		    "%s: SKIPPED: needs root (real libvirtd, QEMU, sshd)\n"
+		    "%s: ****************************************\n\n",
+		    suite, suite, suite);
+		told = true;
+	}
+	return false;
+}
+
+/* append what fd has to *buf (cut at E2E_OUT_MAX); 0 at EOF, 1 otherwise */
+static int
+slurp(int fd, char **buf, size_t *len, size_t *cap)
+{
+	char chunk[E2E_CHUNK];
+	ssize_t n;
+
+	n = read(fd, chunk, sizeof(chunk));
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 1;
+	if (n <= 0)
+		return 0;	/* EOF, or EIO on a pty whose slave closed */
+	if (*len + (size_t)n + 1 > *cap) {
+		size_t ncap = *cap ? *cap : E2E_CHUNK;
+
+		while (*len + (size_t)n + 1 > ncap)
+			ncap *= 2;
+		if (ncap > E2E_OUT_MAX + E2E_CHUNK + 1)
+			ncap = E2E_OUT_MAX + E2E_CHUNK + 1;
+		if ((*buf = realloc(*buf, ncap)) == NULL)
+			die("realloc");
+		*cap = ncap;
+	}
+	if (*len < E2E_OUT_MAX) {
+		memcpy(*buf + *len, chunk, (size_t)n);
+		*len += (size_t)n;
+	}
+	(*buf)[*len] = '\0';
+	return 1;
+}
+
+static void
+reset_child_signals(void)
+{
+	sigset_t none;
+	int sig;
+
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+}
+
+int
+e2e_run(const char *const argv[], const char *const envp[], const char *in,
+    int timeout_ms, struct e2e_result *res)
+{
+	static const char *const empty_env[] = { NULL };
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, inp[2] = { -1, -1 };
+	size_t out_cap = 0, err_cap = 0, in_off = 0, in_len;
+	bool out_open = true, err_open = true;
+	long long deadline;
+	int wstatus = 0;
+	pid_t pid;
+
+	memset(res, 0, sizeof(*res));
+	res->status = -1;
+	in_len = in != NULL ? strlen(in) : 0;
+	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
+	    pipe2(inp, O_CLOEXEC) != 0)
+		die("pipe");
+	if ((pid = fork()) < 0)
+		die("fork");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDONLY);
+
+		reset_child_signals();
+		setsid();
+		dup2(in != NULL ? inp[0] : devnull, 0);
+		dup2(outp[1], 1);
+		dup2(errp[1], 2);
+		execve(argv[0], (char *const *)argv,
+		    (char *const *)(envp != NULL ? envp : empty_env));
+		fprintf(stderr, "e2e: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(outp[1]);
+	close(errp[1]);
+	close(inp[0]);
+	if (in == NULL || in_len == 0) {
+		close(inp[1]);
+		inp[1] = -1;
+	} else
+		fcntl(inp[1], F_SETFL, O_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN);
+
+	deadline = e2e_now_ms() + timeout_ms;
+	while (out_open || err_open) {
+		struct pollfd pfd[3] = {
+			{ out_open ? outp[0] : -1, POLLIN, 0 },
+			{ err_open ? errp[0] : -1, POLLIN, 0 },
+			{ inp[1], POLLOUT, 0 },
+		};
+		int left = remaining_ms(deadline);
+
+		if (left == 0) {
+			res->timed_out = true;
+			break;
+		}
+		if (poll(pfd, 3, left) < 0 && errno != EINTR)
+			die("poll");
+		if (pfd[0].revents)
+			out_open = slurp(outp[0], &res->out, &res->out_len, &out_cap);
+		if (pfd[1].revents)
+			err_open = slurp(errp[0], &res->err, &res->err_len, &err_cap);
+		if (pfd[2].revents) {
+			ssize_t n = write(inp[1], in + in_off, in_len - in_off);
+
+			if (n > 0)
+				in_off += (size_t)n;
+			if (n < 0 || in_off == in_len) {
+				close(inp[1]);
+				inp[1] = -1;
+			}
+		}
+	}
+	/* output closed: the child is exiting, or it handed its fds on */
+	while (!res->timed_out) {
+		pid_t r = waitpid(pid, &wstatus, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (remaining_ms(deadline) == 0)
+			res->timed_out = true;
+		else
+			usleep(E2E_POLL_MS * 1000);
+	}
+	if (res->timed_out) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &wstatus, 0);
+	}
+	res->status = decode_status(wstatus);
+	close(outp[0]);
+	close(errp[0]);
+	if (inp[1] >= 0)
+		close(inp[1]);
+	if (res->out == NULL)
+		res->out = strdup("");
+	if (res->err == NULL)
+		res->err = strdup("");
+	if (res->out == NULL || res->err == NULL)
+		die("strdup");
+	return res->timed_out ? -1 : 0;
+}
+
+void
+e2e_result_free(struct e2e_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->out);
+	free(res->err);
+	memset(res, 0, sizeof(*res));
+}
+
+int
+e2e_pty_spawn(struct e2e_pty *p, const char *const argv[],
+    const char *const envp[])
+{
+	static const char *const empty_env[] = { NULL };
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	int master;
+	pid_t pid;
+
+	memset(p, 0, sizeof(*p));
+	p->pid = -1;
+	p->master = -1;
+	p->status = -1;
+	pid = forkpty(&master, p->slave, NULL, &ws);
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		reset_child_signals();
+		execve(argv[0], (char *const *)argv,
+		    (char *const *)(envp != NULL ? envp : empty_env));
+		fprintf(stderr, "e2e: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	fcntl(master, F_SETFD, FD_CLOEXEC);
+	fcntl(master, F_SETFL, O_NONBLOCK);
+	signal(SIGPIPE, SIG_IGN);
+	p->pid = pid;
+	p->master = master;
+	p->cap = E2E_CHUNK;
+	if ((p->buf = calloc(1, p->cap)) == NULL)
+		die("calloc");
+	return 0;
+}
+
+/* read once, waiting up to timeout_ms; -1 at EOF */
+static int
+pty_read(struct e2e_pty *p, int timeout_ms)
+{
+	struct pollfd pfd = { p->master, POLLIN, 0 };
+
+	if (p->master < 0)
+		return -1;
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return 0;
+	return slurp(p->master, &p->buf, &p->len, &p->cap) ? 0 : -1;
+}
+
+int
+e2e_pty_expect(struct e2e_pty *p, const char *pattern, int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+	size_t plen = strlen(pattern);
+
+	for (;;) {
+		char *hit = memmem(p->buf + p->seen, p->len - p->seen,
+		    pattern, plen);
+
+		if (hit != NULL) {
+			p->seen = (size_t)(hit - p->buf) + plen;
+			return 0;
+		}
+		if (remaining_ms(deadline) == 0)
+			return -1;
+		if (pty_read(p, remaining_ms(deadline)) < 0) {
+			/* EOF: one last look at what is there */
+			hit = memmem(p->buf + p->seen, p->len - p->seen,
+			    pattern, plen);
+			if (hit == NULL)
+				return -1;
+			p->seen = (size_t)(hit - p->buf) + plen;
+			return 0;
+		}
+	}
+}
+
+void
+e2e_pty_drain(struct e2e_pty *p, int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+
+	while (remaining_ms(deadline) > 0 &&
+	    pty_read(p, remaining_ms(deadline)) == 0)
+		;
+}
+
+int
+e2e_pty_write(struct e2e_pty *p, const void *data, size_t len)
+{
+	const char *d = data;
+	long long deadline = e2e_now_ms() + E2E_TIMEOUT_MS;
+
+	while (len > 0) {
+		ssize_t n;
+
+		if (p->master < 0)
+			return -1;
+		n = write(p->master, d, len);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (n > 0) {
+			d += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (remaining_ms(deadline) == 0)
+			return -1;
+		pty_read(p, E2E_POLL_MS);	/* let the other side move */
+	}
+	return 0;
+}
+
+int
+e2e_pty_termios(struct e2e_pty *p, struct termios *t)
+{
+	/* on Linux the master reports the slave's (the program's) mode */
+	if (p->master < 0)
+		return -1;
+	return tcgetattr(p->master, t);
+}
+
+bool
+e2e_termios_cooked(const struct termios *t)
+{
+	return (t->c_lflag & (ECHO | ICANON)) == (ECHO | ICANON);
+}
+
+int
+e2e_pty_wait(struct e2e_pty *p, int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+	int wstatus;
+
+	if (p->pid < 0)
+		return 0;
+	for (;;) {
+		pid_t r = waitpid(p->pid, &wstatus, WNOHANG);
+
+		if (r == p->pid) {
+			p->status = decode_status(wstatus);
+			p->pid = -1;
+			/* what it printed last is still in the pty */
+			if (p->master >= 0)
+				while (pty_read(p, 0) == 0 &&
+				    poll(&(struct pollfd){ p->master, POLLIN, 0 },
+				    1, 0) > 0)
+					;
+			return 0;
+		}
+		if (remaining_ms(deadline) == 0)
+			return -1;
+		if (p->master < 0 || pty_read(p, E2E_POLL_MS) < 0)
+			usleep(E2E_POLL_MS * 1000);
+	}
+}
+
+void
+e2e_pty_hangup(struct e2e_pty *p)
+{
+	if (p->master >= 0)
+		close(p->master);
+	p->master = -1;
+}
+
+int
+e2e_pty_procs(const struct e2e_pty *p)
+{
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int count = 0;
+
+	if (p->slave[0] == '\0' || stat(p->slave, &st) != 0)
+		return 0;	/* the pty is gone: nobody can hold it */
+	if ((d = opendir("/proc")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		char path[300], line[1024], *rp;
+		unsigned long long tty_nr;
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL &&
+		    (rp = strrchr(line, ')')) != NULL &&
+		    sscanf(rp + 2, "%*c %*d %*d %*d %llu", &tty_nr) == 1 &&
+		    tty_nr == (unsigned long long)st.st_rdev)
+			count++;
+		fclose(f);
+	}
+	closedir(d);
+	return count;
+}
+
+void
+e2e_pty_free(struct e2e_pty *p)
+{
+	if (p->pid > 0) {
+		int wstatus;
+
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, &wstatus, 0);
+		p->pid = -1;
+	}
+	e2e_pty_hangup(p);
+	free(p->buf);
+	p->buf = NULL;
+	p->len = p->cap = p->seen = 0;
+}
+
+char *
+e2e_tmpdir(const char *tag)
+{
+	char *dir;
+
+	if (asprintf(&dir, "/tmp/vmgate-e2e-%s-XXXXXX", tag) < 0)
+		die("asprintf");
+	if (mkdtemp(dir) == NULL)
+		die("mkdtemp");
+	return dir;
+}
+
+char *
+e2e_write_file(const char *dir, const char *name, const char *text,
+    mode_t mode)
+{
+	char *path = NULL;
+	size_t len = strlen(text);
+	int fd;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		die("asprintf");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    mode);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len ||
+	    fchmod(fd, mode) != 0) {
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		return rmdir(path) == 0 ? 0 : 0;
+	return unlink(path) == 0 ? 0 : 0;
+}
+
+void
+e2e_rmtree(const char *dir)
+{
+	if (dir == NULL || strncmp(dir, "/tmp/", 5) != 0)
+		return;		/* never anything outside /tmp */
+	nftw(dir, rm_one, E2E_RMTREE_FDS, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+stack_cmd(const char *const argv[])
+{
+	static const char *const env[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
+	};
+	struct e2e_result r;
+	int rc;
+
+	rc = e2e_run(argv, env, NULL, 120000, &r);
+	if (rc != 0 || r.status != 0) {
+		fprintf(stderr, "e2e: %s %s failed (%d):\n%s%s", E2E_STACK,
+		    argv[2], r.status, r.out, r.err);
+		rc = -1;
+	}
+	e2e_result_free(&r);
+	return rc;
+}
+
+int
+e2e_stack_up(void)
+{
+	const char *const argv[] = { "/bin/sh", E2E_STACK, "up", NULL };
+
+	return stack_cmd(argv);
+}
+
+int
+e2e_guest(const char *name, int spice_port)
+{
+	char port[16];
+	const char *const argv[] = {
+		"/bin/sh", E2E_STACK, "guest", name, port, NULL
+	};
+
+	snprintf(port, sizeof(port), "%d", spice_port);
+	return stack_cmd(argv);
+}
+
+int
+e2e_rmguest(const char *name)
+{
+	const char *const argv[] = {
+		"/bin/sh", E2E_STACK, "rmguest", name, NULL
+	};
+
+	return stack_cmd(argv);
+}
+
+static void
+quiet_errors(void *data, virErrorPtr err)
+{
+	(void)data;
+	(void)err;
+}
+
+/* look name up; NULL with *conn still to close when it is missing */
+static virDomainPtr
+domain_open(const char *name, virConnectPtr *conn)
+{
+	virSetErrorFunc(NULL, quiet_errors);
+	*conn = virConnectOpen(E2E_URI);
+	if (*conn == NULL)
+		return NULL;
+	return virDomainLookupByName(*conn, name);
+}
+
+int
+e2e_domain_state(const char *name)
+{
+	virConnectPtr conn = NULL;
+	virDomainPtr dom;
+	int state = -1, reason, rc;
+
+	dom = domain_open(name, &conn);
+	if (conn == NULL)
+		return -2;
+	if (dom == NULL) {
+		virConnectClose(conn);
+		return E2E_NO_DOMAIN;
+	}
+	rc = virDomainGetState(dom, &state, &reason, 0);
+	virDomainFree(dom);
+	virConnectClose(conn);
+	return rc == 0 ? state : -2;
+}
+
+bool
+e2e_domain_running(const char *name)
+{
+	return e2e_domain_state(name) == VIR_DOMAIN_RUNNING;
+}
+
+enum dom_action { ACT_DESTROY, ACT_RESET, ACT_START };
+
+static int
+domain_act(const char *name, enum dom_action act)
+{
+	virConnectPtr conn = NULL;
+	virDomainPtr dom;
+	int rc = -1;
+
+	dom = domain_open(name, &conn);
+	if (dom != NULL) {
+		switch (act) {
+		case ACT_DESTROY:
+			rc = virDomainDestroy(dom);
+			break;
+		case ACT_RESET:
+			rc = virDomainReset(dom, 0);
+			break;
+		case ACT_START:
+			rc = virDomainCreate(dom);
+			break;
+		}
+		virDomainFree(dom);
+	}
+	if (conn != NULL)
+		virConnectClose(conn);
+	return rc == 0 ? 0 : -1;
+}
+
+int
+e2e_domain_destroy(const char *name)
+{
+	return domain_act(name, ACT_DESTROY);
+}
+
+int
+e2e_domain_reset(const char *name)
+{
+	return domain_act(name, ACT_RESET);
+}
+
+int
+e2e_domain_start(const char *name)
+{
+	return domain_act(name, ACT_START);
+}
+
+int
+e2e_domain_wait_state(const char *name, int state, int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+
+	while (e2e_domain_state(name) != state) {
+		if (remaining_ms(deadline) == 0)
+			return -1;
+		usleep(E2E_POLL_MS * 5 * 1000);
+	}
+	return 0;
+}

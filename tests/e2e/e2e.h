@@ -1,0 +1,120 @@
+/*
+ * e2e.h: helpers the end-to-end suites share (tests/e2e/test_*.c link
+ * tests/e2e/e2e.c). They drive real programs the way a user would: a
+ * command with an exact environment and captured output, a command on a
+ * pseudo-terminal, temp dirs with config files, and real guests on the
+ * shared libvirtd (through tests/e2e/stack.sh and the libvirt C API).
+ *
+ * Never a shell: commands run with fork + execve and the argv given.
+ * Every wait is bounded by a timeout in milliseconds.
+ */
+#ifndef VMGATE_E2E_H
+#define VMGATE_E2E_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <termios.h>
+
+#ifndef BUILD_DIR
+#define BUILD_DIR "build"
+#endif
+#ifndef E2E_DIR
+#define E2E_DIR "tests/e2e"
+#endif
+
+#define E2E_VMGATE	BUILD_DIR "/vmgate"
+#define E2E_STACK	E2E_DIR "/stack.sh"
+#define E2E_URI		"qemu:///system"
+#define E2E_OUT_MAX	(1024 * 1024)	/* captured output is cut here */
+#define E2E_TIMEOUT_MS	20000		/* default for one command */
+
+/* true when running as root; otherwise prints a loud SKIPPED notice once */
+bool e2e_need_root(const char *suite);
+
+/*
+ * Run one command: argv[0] is an absolute path, envp the whole environment
+ * (NULL: empty), stdin gets `in` then EOF (NULL: /dev/null). The child
+ * gets its own session, so it has no controlling terminal. Output on
+ * stdout and stderr is captured (NUL-terminated, cut at E2E_OUT_MAX).
+ */
+struct e2e_result {
+	int status;		/* exit code; 128+N when killed by signal N */
+	bool timed_out;		/* killed after timeout_ms */
+	char *out;
+	size_t out_len;
+	char *err;
+	size_t err_len;
+};
+int e2e_run(const char *const argv[], const char *const envp[],
+    const char *in, int timeout_ms, struct e2e_result *res);
+void e2e_result_free(struct e2e_result *res);
+
+/*
+ * A command on a fresh pty (forkpty): the pty is its controlling terminal
+ * and fds 0-2. Everything it prints is kept in buf (NUL-terminated);
+ * e2e_pty_expect looks from `seen` on and moves `seen` past a match.
+ */
+struct e2e_pty {
+	pid_t pid;		/* -1 once reaped */
+	int master;		/* -1 once hung up */
+	char *buf;
+	size_t len;
+	size_t cap;
+	size_t seen;
+	char slave[64];		/* /dev/pts/N */
+	int status;		/* exit code as in e2e_result, once reaped */
+};
+int e2e_pty_spawn(struct e2e_pty *p, const char *const argv[],
+    const char *const envp[]);
+/* 0 when pattern arrives within timeout_ms, -1 on timeout or EOF */
+int e2e_pty_expect(struct e2e_pty *p, const char *pattern, int timeout_ms);
+/* read whatever arrives within timeout_ms into buf (no pattern) */
+void e2e_pty_drain(struct e2e_pty *p, int timeout_ms);
+int e2e_pty_write(struct e2e_pty *p, const void *data, size_t len);
+/* the terminal's current mode as the program on it sees it */
+int e2e_pty_termios(struct e2e_pty *p, struct termios *t);
+/* true when ECHO and ICANON are on: the "cooked" mode of a fresh pty */
+bool e2e_termios_cooked(const struct termios *t);
+/*
+ * Wait for exit, reading output meanwhile: 0 with p->status set, -1 on
+ * timeout (the process keeps running).
+ */
+int e2e_pty_wait(struct e2e_pty *p, int timeout_ms);
+/* close the master: the session hangs up (SIGHUP to the process) */
+void e2e_pty_hangup(struct e2e_pty *p);
+/* processes whose controlling terminal is this pty (0: none left) */
+int e2e_pty_procs(const struct e2e_pty *p);
+/* kill (SIGKILL) and reap if still running, close, free */
+void e2e_pty_free(struct e2e_pty *p);
+
+/* a fresh 0700 directory under /tmp, malloc'd path */
+char *e2e_tmpdir(const char *tag);
+/* write text to dir/name with mode; malloc'd path, NULL on error */
+char *e2e_write_file(const char *dir, const char *name, const char *text,
+    mode_t mode);
+/* remove dir and everything under it; accepts NULL */
+void e2e_rmtree(const char *dir);
+
+/* the shared stack (tests/e2e/stack.sh up): 0 when libvirtd answers */
+int e2e_stack_up(void);
+/* (re)define and start a diskless SeaBIOS guest (stack.sh guest) */
+int e2e_guest(const char *name, int spice_port);
+/* destroy and undefine it; fine when it does not exist */
+int e2e_rmguest(const char *name);
+
+/* libvirt C API on E2E_URI, no virsh */
+#define E2E_NO_DOMAIN (-1)
+/* a virDomainState value, or E2E_NO_DOMAIN, or -2 on connection error */
+int e2e_domain_state(const char *name);
+bool e2e_domain_running(const char *name);
+int e2e_domain_destroy(const char *name);
+int e2e_domain_reset(const char *name);
+int e2e_domain_start(const char *name);
+/* poll until the state is `state`: 0, or -1 after timeout_ms */
+int e2e_domain_wait_state(const char *name, int state, int timeout_ms);
+
+/* milliseconds on the monotonic clock */
+long long e2e_now_ms(void);
+
+#endif
