@@ -1,0 +1,616 @@
+/*
+ * test_spice: one-time SPICE passwords on the real stack (SPEC §6).
+ * build/vmgate runs as root with --tenant and a private config; guests
+ * spi-* on libvirtd + QEMU serve real SPICE displays on 5920-5929, and
+ * spicy-screenshot (a real SPICE client) shows which password gets in.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf */
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define VMGATE		BUILD_DIR "/vmgate"
+#define STACK		"sh " E2E_DIR "/stack.sh"
+#define URI		"qemu:///system"
+#define TENANT		"vgt-spice"
+#define GUEST_WEB	"spi-web1"	/* locked display, running */
+#define GUEST_OPEN	"spi-open"	/* display without ticketing */
+#define GUEST_OFF	"spi-off"	/* locked display, shut off */
+#define GUEST_FOREIGN	"spi-bob"	/* another tenant's */
+#define PORT_WEB	5920
+#define PORT_OPEN	5921
+#define PORT_OFF	5922
+#define PORT_FOREIGN	5923
+#define LOCAL_PORT	15920		/* a tenant's --port */
+#define LOCAL_PORT_S	"15920"
+#define TTL		3		/* spice_ttl in the test config */
+#define PASSWD_LEN	24
+#define MAX_OUT		65536
+#define RUN_TIMEOUT_MS	30000
+#define CLIENT_TIMEOUT_MS 20000
+#define HOLD_MS		1500		/* the session must still be held */
+
+static char work[] = "/tmp/vmgate-spice-XXXXXX";
+static char cfg_path[256];
+static bool ready;
+
+struct outcome {
+	int status;		/* exit code, or -1 when killed/timed out */
+	char out[MAX_OUT];
+	char err[MAX_OUT];
+};
+
+/* a test-side command line of our own making, never tenant input */
+static int
+run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+run(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* exit code of pid within ms, or -1 (it is then killed) */
+static int
+reap(pid_t pid, long long ms)
+{
+	long long end = now_ms() + ms;
+	int st;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		if (r < 0 || now_ms() > end)
+			break;
+		usleep(20000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* read fd to EOF into buf (NUL-terminated, cut at size) */
+static void
+drain(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf + len, size - 1 - len)) > 0) {
+		len += (size_t)n;
+		if (len == size - 1)
+			break;
+	}
+	buf[len] = '\0';
+}
+
+/*
+ * Start build/vmgate as the tenant with request as SSH_ORIGINAL_COMMAND
+ * and only the environment sshd would give. stdin_fd becomes its stdin;
+ * *out_fd and *err_fd are the read ends of its stdout and stderr.
+ */
+static pid_t
+spawn_vmgate(const char *request, int stdin_fd, int *out_fd, int *err_fd)
+{
+	char envreq[1024];
+	char *const argv[] = { VMGATE, "-f", cfg_path, "--tenant", TENANT,
+	    NULL };
+	char *envp[] = { envreq, "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	    NULL };
+	int o[2], e[2];
+	pid_t pid;
+
+	snprintf(envreq, sizeof(envreq), "SSH_ORIGINAL_COMMAND=%s", request);
+	assert_int_equal(pipe2(o, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(e, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(stdin_fd, 0);
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		close(o[0]);
+		close(e[0]);
+		execve(argv[0], argv, envp);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	*out_fd = o[0];
+	*err_fd = e[0];
+	return pid;
+}
+
+/* run a request to the end with stdin at EOF */
+static void
+vmgate(const char *request, struct outcome *oc)
+{
+	int in = open("/dev/null", O_RDONLY), o, e;
+	pid_t pid;
+
+	assert_true(in >= 0);
+	pid = spawn_vmgate(request, in, &o, &e);
+	close(in);
+	drain(o, oc->out, sizeof(oc->out));
+	drain(e, oc->err, sizeof(oc->err));
+	close(o);
+	close(e);
+	oc->status = reap(pid, RUN_TIMEOUT_MS);
+}
+
+/* value of the "key: value" line (the key's own alignment included) */
+static bool
+line_value(const char *text, const char *key, char *val, size_t size)
+{
+	size_t klen = strlen(key);
+	const char *p = text;
+
+	while (p != NULL && *p != '\0') {
+		if (strncmp(p, key, klen) == 0) {
+			size_t n = strcspn(p + klen, "\n");
+
+			if (n >= size)
+				return false;
+			memcpy(val, p + klen, n);
+			val[n] = '\0';
+			return true;
+		}
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	return false;
+}
+
+static int
+line_count(const char *text)
+{
+	int n = 0;
+
+	for (; *text != '\0'; text++)
+		n += *text == '\n';
+	return n;
+}
+
+static bool
+password_shaped(const char *pw)
+{
+	size_t i;
+
+	for (i = 0; pw[i] != '\0'; i++) {
+		if (!isalnum((unsigned char)pw[i]))
+			return false;
+	}
+	return i == PASSWD_LEN;
+}
+
+/*
+ * Log in to the display on port with password through spicy-screenshot;
+ * true when it got in and wrote a PPM screenshot.
+ */
+static bool
+spice_login(int port, const char *password)
+{
+	char portbuf[16], shot[300];
+	char *const argv[] = { "spicy-screenshot", "-h", "127.0.0.1", "-p",
+	    portbuf, "-w", (char *)password, "-o", shot, NULL };
+	char magic[3] = "";
+	struct stat st;
+	FILE *f;
+	pid_t pid;
+	int rc;
+
+	snprintf(portbuf, sizeof(portbuf), "%d", port);
+	snprintf(shot, sizeof(shot), "%s/shot.ppm", work);
+	unlink(shot);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	rc = reap(pid, CLIENT_TIMEOUT_MS);
+	assert_int_not_equal(rc, 127);
+	if (rc != 0)
+		return false;
+	f = fopen(shot, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(magic, 1, 2, f), 2);
+	fclose(f);
+	assert_int_equal(stat(shot, &st), 0);
+	assert_string_equal(magic, "P6");
+	assert_true(st.st_size > 1000);
+	return true;
+}
+
+/* the password from a successful human-format ticket, checked in shape */
+static void
+issue(const char *machine, char *pw, size_t size)
+{
+	struct outcome *oc = calloc(1, sizeof(*oc));
+	char req[256];
+
+	assert_non_null(oc);
+	snprintf(req, sizeof(req), "spice %s --no-wait", machine);
+	vmgate(req, oc);
+	if (oc->status != 0)
+		fail_msg("%s: exit %d: %s", req, oc->status, oc->err);
+	assert_true(line_value(oc->out, "password: ", pw, size));
+	assert_true(password_shaped(pw));
+	free(oc);
+}
+
+/* stdout of a shell command line of our own */
+static char *
+capture(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+capture(const char *fmt, ...)
+{
+	char cmd[1024];
+	char *buf = calloc(1, MAX_OUT);
+	va_list ap;
+	FILE *p;
+
+	assert_non_null(buf);
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	if (fread(buf, 1, MAX_OUT - 1, p) == 0)
+		buf[0] = '\0';
+	assert_int_equal(pclose(p), 0);
+	return buf;
+}
+
+/* ---- setup ---- */
+
+static int
+write_config(void)
+{
+	FILE *f;
+
+	snprintf(cfg_path, sizeof(cfg_path), "%s/vmgate.ini", work);
+	if ((f = fopen(cfg_path, "w")) == NULL)
+		return -1;
+	fprintf(f,
+	    "[vmgate]\n"
+	    "uri = " URI "\n"
+	    "keys = %s/keys\n"
+	    "spice_ttl = %d\n"
+	    "\n"
+	    "[tenant " TENANT "]\n"
+	    "domains = " GUEST_WEB " " GUEST_OPEN " " GUEST_OFF "\n"
+	    "\n"
+	    "[tenant vgt-spice-bob]\n"
+	    "domains = " GUEST_FOREIGN "\n", work, TTL);
+	fclose(f);
+	return chmod(cfg_path, 0600);
+}
+
+static void
+remove_guests(void)
+{
+	run(STACK " rmguest " GUEST_WEB " >/dev/null");
+	run(STACK " rmguest " GUEST_OPEN " >/dev/null");
+	run(STACK " rmguest " GUEST_OFF " >/dev/null");
+	run(STACK " rmguest " GUEST_FOREIGN " >/dev/null");
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		fprintf(stderr, "\n*** test_spice: SKIPPED: the SPICE suite "
+		    "needs root (libvirtd, QEMU) ***\n\n");
+		return 0;
+	}
+	if (mkdtemp(work) == NULL || write_config() != 0 ||
+	    run("mkdir -p %s/keys", work) != 0)
+		return -1;
+	if (run(STACK " up") != 0 ||
+	    run(STACK " guest " GUEST_WEB " %d", PORT_WEB) != 0 ||
+	    run(STACK " guest " GUEST_OFF " %d", PORT_OFF) != 0 ||
+	    run(STACK " guest " GUEST_FOREIGN " %d", PORT_FOREIGN) != 0 ||
+	    run("virsh -q -c " URI " destroy " GUEST_OFF " >/dev/null") != 0 ||
+	    run("virsh -q -c " URI " destroy " GUEST_FOREIGN
+	    " >/dev/null") != 0)
+		return -1;
+	/* a display defined without passwd: QEMU runs it with ticketing off */
+	if (run(". " E2E_DIR "/stack.sh && stack_guest_xml " GUEST_OPEN
+	    " %d \"$(cat \"$STACK_RUN/virttype\")\" | sed \"s/ passwd='locked'"
+	    " passwdValidTo='1970-01-01T00:00:00'//\" >%s/open.xml && "
+	    "virsh -q -c " URI " define %s/open.xml >/dev/null && "
+	    "virsh -q -c " URI " start " GUEST_OPEN " >/dev/null",
+	    PORT_OPEN, work, work) != 0)
+		return -1;
+	ready = true;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	remove_guests();
+	if (work[0] != '\0' && strncmp(work, "/tmp/vmgate-spice-", 18) == 0)
+		run("rm -rf %s", work);
+	return 0;
+}
+
+#define SKIP_UNLESS_READY() do { \
+	if (!ready) { \
+		fprintf(stderr, "test_spice: skipped (not root)\n"); \
+		skip(); \
+	} \
+} while (0)
+
+/* ---- tests ---- */
+
+static void
+test_ticket_lines_and_login(void **state)
+{
+	struct outcome *oc = calloc(1, sizeof(*oc));
+	char val[256], pw[64], want[128];
+	struct tm tm;
+	time_t before = time(NULL), exp;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	assert_non_null(oc);
+	vmgate("spice " GUEST_WEB " --no-wait", oc);
+	if (oc->status != 0)
+		fail_msg("exit %d: %s", oc->status, oc->err);
+	assert_string_equal(oc->err, "");
+	assert_int_equal(line_count(oc->out), 5);
+	assert_true(line_value(oc->out, "machine:  ", val, sizeof(val)));
+	assert_string_equal(val, GUEST_WEB);
+	assert_true(line_value(oc->out, "password: ", pw, sizeof(pw)));
+	assert_true(password_shaped(pw));
+	assert_true(line_value(oc->out, "expires:  ", val, sizeof(val)));
+	memset(&tm, 0, sizeof(tm));
+	assert_non_null(strptime(val, "%Y-%m-%dT%H:%M:%SZ", &tm));
+	exp = timegm(&tm);
+	assert_true(exp >= before + TTL && exp <= time(NULL) + TTL);
+	assert_true(line_value(oc->out, "tunnel:   ", val, sizeof(val)));
+	snprintf(want, sizeof(want), "ssh -L %d:127.0.0.1:%d ", PORT_WEB,
+	    PORT_WEB);
+	assert_int_equal(strncmp(val, want, strlen(want)), 0);
+	assert_true(strlen(val) > strlen(want));	/* the host word */
+	assert_true(line_value(oc->out, "viewer:   ", val, sizeof(val)));
+	snprintf(want, sizeof(want), "remote-viewer spice://127.0.0.1:%d",
+	    PORT_WEB);
+	assert_string_equal(val, want);
+
+	/* the password gets in; another does not */
+	assert_true(spice_login(PORT_WEB, pw));
+	assert_false(spice_login(PORT_WEB, "wrongwrongwrongwrong1234"));
+	/* after spice_ttl, the same password is refused */
+	sleep(TTL + 1);
+	assert_false(spice_login(PORT_WEB, pw));
+	free(oc);
+}
+
+static void
+test_second_ticket_replaces_first(void **state)
+{
+	char first[64], second[64];
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	issue(GUEST_WEB, first, sizeof(first));
+	issue(GUEST_WEB, second, sizeof(second));
+	assert_string_not_equal(first, second);
+	assert_true(spice_login(PORT_WEB, second));
+	assert_false(spice_login(PORT_WEB, first));
+}
+
+static void
+test_password_only_live(void **state)
+{
+	char pw[64];
+	char *live, *inactive;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	issue(GUEST_WEB, pw, sizeof(pw));
+	live = capture("virsh -c " URI " dumpxml --security-info " GUEST_WEB);
+	inactive = capture("virsh -c " URI " dumpxml --inactive "
+	    "--security-info " GUEST_WEB);
+	/* the live definition has it (so the search below can find it) */
+	assert_non_null(strstr(live, pw));
+	assert_non_null(strstr(inactive, "<graphics type='spice'"));
+	assert_null(strstr(inactive, pw));
+	assert_non_null(strstr(inactive, "passwd='locked'"));
+	free(live);
+	free(inactive);
+}
+
+static void
+test_vv_file_with_local_port(void **state)
+{
+	struct outcome *oc = calloc(1, sizeof(*oc));
+	char pw[64], want[512];
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	assert_non_null(oc);
+	vmgate("spice " GUEST_WEB " --port " LOCAL_PORT_S " --vv --no-wait", oc);
+	if (oc->status != 0)
+		fail_msg("exit %d: %s", oc->status, oc->err);
+	assert_true(line_value(oc->out, "password=", pw, sizeof(pw)));
+	assert_true(password_shaped(pw));
+	snprintf(want, sizeof(want),
+	    "[virt-viewer]\n"
+	    "type=spice\n"
+	    "host=127.0.0.1\n"
+	    "port=%d\n"
+	    "password=%s\n"
+	    "title=" GUEST_WEB "\n"
+	    "delete-this-file=1\n", LOCAL_PORT, pw);
+	assert_string_equal(oc->out, want);
+	/* the file's password opens the display behind the tunnel */
+	assert_true(spice_login(PORT_WEB, pw));
+	free(oc);
+}
+
+static void
+test_refusals(void **state)
+{
+	static const struct {
+		const char *request;
+		int status;
+		const char *err;	/* stderr starts with this */
+		const char *also;	/* and contains this */
+	} cases[] = {
+		{ "spice " GUEST_OFF " --no-wait", 1,
+		  "vmgate: " GUEST_OFF ": ", "not running" },
+		{ "spice " GUEST_OPEN " --no-wait", 1,
+		  "vmgate: " GUEST_OPEN ": ", "ask the admin" },
+		{ "spice " GUEST_FOREIGN " --no-wait", 77,
+		  "vmgate: " GUEST_FOREIGN ": no such machine", "" },
+		{ "spice spi-nonexistent --no-wait", 77,
+		  "vmgate: spi-nonexistent: no such machine", "" },
+	};
+	struct outcome *oc = calloc(1, sizeof(*oc));
+	size_t i;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	assert_non_null(oc);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vmgate(cases[i].request, oc);
+		if (oc->status != cases[i].status ||
+		    strncmp(oc->err, cases[i].err, strlen(cases[i].err)) != 0 ||
+		    strstr(oc->err, cases[i].also) == NULL)
+			fail_msg("%s: exit %d, stderr '%s'", cases[i].request,
+			    oc->status, oc->err);
+		/* no password is ever printed for a refusal */
+		assert_string_equal(oc->out, "");
+	}
+	free(oc);
+}
+
+enum hold_end { HOLD_EOF, HOLD_HANGUP };
+
+/* without --no-wait the session holds (ticket already printed) */
+static void
+check_hold(enum hold_end how)
+{
+	char out[MAX_OUT], err[MAX_OUT], pw[64];
+	int in[2], o, e, status;
+	ssize_t n;
+	size_t len = 0;
+	pid_t pid;
+	long long end;
+
+	out[0] = '\0';
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	pid = spawn_vmgate("spice " GUEST_WEB, in[0], &o, &e);
+	close(in[0]);
+	/* the five lines arrive while the session is still held */
+	end = now_ms() + RUN_TIMEOUT_MS;
+	while (line_count(out) < 5 && now_ms() < end) {
+		n = read(o, out + len, sizeof(out) - 1 - len);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		out[len] = '\0';
+	}
+	out[len] = '\0';
+	if (line_count(out) != 5)
+		fail_msg("no ticket while held: '%s'", out);
+	assert_true(line_value(out, "password: ", pw, sizeof(pw)));
+	usleep(HOLD_MS * 1000);
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	/* the ticket works while the session holds */
+	assert_true(spice_login(PORT_WEB, pw));
+	if (how == HOLD_EOF)
+		close(in[1]);
+	else
+		kill(pid, SIGHUP);
+	assert_int_equal(reap(pid, RUN_TIMEOUT_MS), 0);
+	drain(e, err, sizeof(err));
+	close(o);
+	close(e);
+	if (how == HOLD_HANGUP)
+		close(in[1]);
+}
+
+static void
+test_holds_until_stdin_closes(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	check_hold(HOLD_EOF);
+}
+
+static void
+test_holds_until_hangup(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	check_hold(HOLD_HANGUP);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ticket_lines_and_login),
+		cmocka_unit_test(test_second_ticket_replaces_first),
+		cmocka_unit_test(test_password_only_live),
+		cmocka_unit_test(test_vv_file_with_local_port),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_holds_until_stdin_closes),
+		cmocka_unit_test(test_holds_until_hangup),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
