@@ -109,7 +109,7 @@ install: all
 	  $(DESTDIR)/lib/x86_64-linux-gnu/security
 	install -m 0755 $(BUILD)/vmgate $(DESTDIR)$(PREFIX)/bin/vmgate
 	install -m 0644 $(BUILD)/pam_vmgate.so $(DESTDIR)/lib/x86_64-linux-gnu/security/pam_vmgate.so
-	install -m 0644 man/vmgate.8 $(DESTDIR)$(PREFIX)/share/man/man8/vmgate.8
+	install -m 0644 man/vmgate.8 man/pam_vmgate.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 man/vmgate.ini.5 $(DESTDIR)$(PREFIX)/share/man/man5/vmgate.ini.5
 	install -m 0644 conf/vmgate.ini.example $(DESTDIR)$(PREFIX)/share/vmgate/vmgate.ini.example
 	cp -R contrib/. $(DESTDIR)$(PREFIX)/share/vmgate/
