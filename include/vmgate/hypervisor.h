@@ -101,29 +101,42 @@ int hv_spice_set_ticket(struct hv_domain *dom, const struct hv_spice *spice,
 /*
  * Console stream. hv_console_open opens the primary serial console as a
  * non-blocking stream (force: take it over from another session);
- * HV_ESTATE when it is busy. The event loop is libvirt's default one.
+ * HV_ESTATE when it is busy. The event loop is libvirt's default one:
+ * hv_event_init must run before the first hv_connect of the process (the
+ * connection registers itself with the loop when it opens), and only
+ * where a loop is wanted (the console).
  */
 struct hv_stream;
-int hv_event_init(void);		/* once, before hv_connect */
+int hv_event_init(void);		/* idempotent; before hv_connect */
 int hv_event_run_once(void);		/* blocks until something happens */
 int hv_console_open(struct hv_domain *dom, bool force,
     struct hv_stream **out);
 /* >0 bytes, 0 EOF, -2 would block, -1 error */
 int hv_stream_recv(struct hv_stream *st, char *buf, size_t len);
+/* >0 bytes taken, -2 would block, -1 error */
 int hv_stream_send(struct hv_stream *st, const char *buf, size_t len);
 enum { HV_STREAM_READABLE = 1, HV_STREAM_WRITABLE = 2,
        HV_STREAM_ERROR = 4, HV_STREAM_HANGUP = 8 };
+/* one callback per stream; events as above */
 int hv_stream_watch(struct hv_stream *st, int events,
     void (*cb)(struct hv_stream *st, int events, void *arg), void *arg);
 int hv_stream_update(struct hv_stream *st, int events);
-/* fd watches on the same loop (stdin/stdout) */
+/* fd watches on the same loop (stdin/stdout), same event bits; the
+ * watch id (>= 0) or HV_EFAIL */
 int hv_fd_watch(int fd, int events, void (*cb)(int watch, int fd,
     int events, void *arg), void *arg);
 void hv_fd_update(int watch, int events);
 void hv_fd_unwatch(int watch);
+/* a timer every ms milliseconds (-1: disarmed, 0: next turn); id or
+ * HV_EFAIL */
+int hv_timer_add(int ms, void (*cb)(int timer, void *arg), void *arg);
+void hv_timer_update(int timer, int ms);
+void hv_timer_remove(int timer);
 /* Finish cleanly or abort, then free; accepts NULL. */
 void hv_stream_close(struct hv_stream *st, bool abort_it);
-/* callback when the machine stops (domain lifecycle event) */
+/* cb when the machine stops (lifecycle event): an id for
+ * hv_unwatch_stopped, or HV_EFAIL */
 int hv_watch_stopped(struct hv_domain *dom, void (*cb)(void *arg), void *arg);
+void hv_unwatch_stopped(struct hv_domain *dom, int id);
 
 #endif

@@ -1,0 +1,323 @@
+/*
+ * hypervisor_stream: the console's side of the hypervisor module. libvirt's
+ * default event loop, the serial console as a non-blocking stream, fd and
+ * timer watches on that loop for the terminal, and the lifecycle event
+ * that tells the console its machine stopped. Thin wrappers: the relay
+ * logic lives in console.c, which never sees a libvirt type.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmgate/util.h"
+#include "hypervisor_int.h"
+
+struct hv_stream {
+	struct hv *hv;
+	virStreamPtr st;
+	bool watching;
+	void (*cb)(struct hv_stream *st, int events, void *arg);
+	void *arg;
+};
+
+struct stop_watch {
+	void (*cb)(void *arg);
+	void *arg;
+};
+
+/* our event bits are libvirt's, spelled out so neither side can drift */
+static int
+stream_events_to_virt(int ev)
+{
+	return ((ev & HV_STREAM_READABLE) ? VIR_STREAM_EVENT_READABLE : 0) |
+	    ((ev & HV_STREAM_WRITABLE) ? VIR_STREAM_EVENT_WRITABLE : 0) |
+	    ((ev & HV_STREAM_ERROR) ? VIR_STREAM_EVENT_ERROR : 0) |
+	    ((ev & HV_STREAM_HANGUP) ? VIR_STREAM_EVENT_HANGUP : 0);
+}
+
+static int
+stream_events_from_virt(int ev)
+{
+	return ((ev & VIR_STREAM_EVENT_READABLE) ? HV_STREAM_READABLE : 0) |
+	    ((ev & VIR_STREAM_EVENT_WRITABLE) ? HV_STREAM_WRITABLE : 0) |
+	    ((ev & VIR_STREAM_EVENT_ERROR) ? HV_STREAM_ERROR : 0) |
+	    ((ev & VIR_STREAM_EVENT_HANGUP) ? HV_STREAM_HANGUP : 0);
+}
+
+static int
+handle_events_to_virt(int ev)
+{
+	return ((ev & HV_STREAM_READABLE) ? VIR_EVENT_HANDLE_READABLE : 0) |
+	    ((ev & HV_STREAM_WRITABLE) ? VIR_EVENT_HANDLE_WRITABLE : 0) |
+	    ((ev & HV_STREAM_ERROR) ? VIR_EVENT_HANDLE_ERROR : 0) |
+	    ((ev & HV_STREAM_HANGUP) ? VIR_EVENT_HANDLE_HANGUP : 0);
+}
+
+static int
+handle_events_from_virt(int ev)
+{
+	return ((ev & VIR_EVENT_HANDLE_READABLE) ? HV_STREAM_READABLE : 0) |
+	    ((ev & VIR_EVENT_HANDLE_WRITABLE) ? HV_STREAM_WRITABLE : 0) |
+	    ((ev & VIR_EVENT_HANDLE_ERROR) ? HV_STREAM_ERROR : 0) |
+	    ((ev & VIR_EVENT_HANDLE_HANGUP) ? HV_STREAM_HANGUP : 0);
+}
+
+int
+hv_event_init(void)
+{
+	static bool done;
+
+	/* libvirt keeps one default loop per process; registering twice
+	 * would leak the first */
+	if (done)
+		return HV_OK;
+	if (virEventRegisterDefaultImpl() < 0)
+		return HV_EFAIL;
+	done = true;
+	return HV_OK;
+}
+
+int
+hv_event_run_once(void)
+{
+	return virEventRunDefaultImpl() < 0 ? HV_EFAIL : HV_OK;
+}
+
+int
+hv_console_open(struct hv_domain *dom, bool force, struct hv_stream **out)
+{
+	virStreamPtr st = NULL;
+	struct hv_stream *s;
+	int code;
+
+	*out = NULL;
+	st = virStreamNew(dom->conn, VIR_STREAM_NONBLOCK);
+	if (st == NULL) {
+		hv_note_error(dom->hv);
+		return HV_EFAIL;
+	}
+	/* SAFE: refuse when another session holds the console instead of
+	 * silently sharing it; FORCE: end that session and take over */
+	if (virDomainOpenConsole(dom->dom, NULL, st, force ?
+	    VIR_DOMAIN_CONSOLE_FORCE : VIR_DOMAIN_CONSOLE_SAFE) < 0) {
+		code = virGetLastErrorCode();
+		hv_note_error(dom->hv);
+		virStreamFree(st);
+		/* libvirt's only OPERATION_FAILED here is "Active console
+		 * session exists for this domain" */
+		return code == VIR_ERR_OPERATION_FAILED ? HV_ESTATE : HV_EFAIL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->hv = dom->hv;
+	s->st = st;
+	*out = s;
+	return HV_OK;
+}
+
+int
+hv_stream_recv(struct hv_stream *st, char *buf, size_t len)
+{
+	int n = virStreamRecv(st->st, buf, len);
+
+	if (n == -1)
+		hv_note_error(st->hv);
+	return n;	/* libvirt's contract is ours: -2 would block */
+}
+
+int
+hv_stream_send(struct hv_stream *st, const char *buf, size_t len)
+{
+	int n = virStreamSend(st->st, buf, len);
+
+	if (n == -1)
+		hv_note_error(st->hv);
+	return n;
+}
+
+static void
+stream_trampoline(virStreamPtr vst, int events, void *opaque)
+{
+	struct hv_stream *st = opaque;
+
+	(void)vst;
+	st->cb(st, stream_events_from_virt(events), st->arg);
+}
+
+int
+hv_stream_watch(struct hv_stream *st, int events,
+    void (*cb)(struct hv_stream *st, int events, void *arg), void *arg)
+{
+	if (st->watching)
+		return HV_EFAIL;
+	st->cb = cb;
+	st->arg = arg;
+	if (virStreamEventAddCallback(st->st, stream_events_to_virt(events),
+	    stream_trampoline, st, NULL) < 0) {
+		hv_note_error(st->hv);
+		return HV_EFAIL;
+	}
+	st->watching = true;
+	return HV_OK;
+}
+
+int
+hv_stream_update(struct hv_stream *st, int events)
+{
+	if (!st->watching)
+		return HV_EFAIL;
+	if (virStreamEventUpdateCallback(st->st,
+	    stream_events_to_virt(events)) < 0) {
+		hv_note_error(st->hv);
+		return HV_EFAIL;
+	}
+	return HV_OK;
+}
+
+void
+hv_stream_close(struct hv_stream *st, bool abort_it)
+{
+	if (st == NULL)
+		return;
+	if (st->watching)
+		virStreamEventRemoveCallback(st->st);
+	/* Finish tells the daemon we are done; when that fails (the far
+	 * end already closed or errored) only an abort releases it */
+	if (abort_it || virStreamFinish(st->st) < 0)
+		virStreamAbort(st->st);
+	virStreamFree(st->st);
+	free(st);
+}
+
+/*
+ * fd and timer watches: the callbacks get their arg back unchanged; the
+ * small wrapper structs exist only to translate event bits.
+ */
+struct fd_watch {
+	void (*cb)(int watch, int fd, int events, void *arg);
+	void *arg;
+};
+
+static void
+fd_trampoline(int watch, int fd, int events, void *opaque)
+{
+	struct fd_watch *w = opaque;
+
+	w->cb(watch, fd, handle_events_from_virt(events), w->arg);
+}
+
+int
+hv_fd_watch(int fd, int events, void (*cb)(int watch, int fd, int events,
+    void *arg), void *arg)
+{
+	struct fd_watch *w = xcalloc(1, sizeof(*w));
+	int id;
+
+	w->cb = cb;
+	w->arg = arg;
+	/* libvirt frees w (with free) once the watch is removed */
+	id = virEventAddHandle(fd, handle_events_to_virt(events),
+	    fd_trampoline, w, free);
+	if (id < 0) {
+		free(w);
+		return HV_EFAIL;
+	}
+	return id;
+}
+
+void
+hv_fd_update(int watch, int events)
+{
+	virEventUpdateHandle(watch, handle_events_to_virt(events));
+}
+
+void
+hv_fd_unwatch(int watch)
+{
+	if (watch >= 0)
+		virEventRemoveHandle(watch);
+}
+
+struct timer_watch {
+	void (*cb)(int timer, void *arg);
+	void *arg;
+};
+
+static void
+timer_trampoline(int timer, void *opaque)
+{
+	struct timer_watch *w = opaque;
+
+	w->cb(timer, w->arg);
+}
+
+int
+hv_timer_add(int ms, void (*cb)(int timer, void *arg), void *arg)
+{
+	struct timer_watch *w = xcalloc(1, sizeof(*w));
+	int id;
+
+	w->cb = cb;
+	w->arg = arg;
+	id = virEventAddTimeout(ms, timer_trampoline, w, free);
+	if (id < 0) {
+		free(w);
+		return HV_EFAIL;
+	}
+	return id;
+}
+
+void
+hv_timer_update(int timer, int ms)
+{
+	virEventUpdateTimeout(timer, ms);
+}
+
+void
+hv_timer_remove(int timer)
+{
+	if (timer >= 0)
+		virEventRemoveTimeout(timer);
+}
+
+static int
+lifecycle_cb(virConnectPtr conn, virDomainPtr dom, int event, int detail,
+    void *opaque)
+{
+	struct stop_watch *w = opaque;
+
+	(void)conn;
+	(void)dom;
+	(void)detail;
+	/* a crash with on_crash=destroy arrives as STOPPED too */
+	if (event == VIR_DOMAIN_EVENT_STOPPED)
+		w->cb(w->arg);
+	return 0;
+}
+
+int
+hv_watch_stopped(struct hv_domain *dom, void (*cb)(void *arg), void *arg)
+{
+	struct stop_watch *w = xcalloc(1, sizeof(*w));
+	int id;
+
+	w->cb = cb;
+	w->arg = arg;
+	/* libvirt frees w when the callback is deregistered */
+	id = virConnectDomainEventRegisterAny(dom->conn, dom->dom,
+	    VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(lifecycle_cb),
+	    w, free);
+	if (id < 0) {
+		hv_note_error(dom->hv);
+		free(w);
+		return HV_EFAIL;
+	}
+	return id;
+}
+
+void
+hv_unwatch_stopped(struct hv_domain *dom, int id)
+{
+	if (id >= 0)
+		virConnectDomainEventDeregisterAny(dom->conn, id);
+}
