@@ -176,6 +176,34 @@ path_quotable(const char *p)
 	return true;
 }
 
+/*
+ * libvirt URIs that did not answer: hv_connect waits HV_CONNECT_TIMEOUT_MS
+ * for each try, so each URI is tried once per run. A handful at most.
+ */
+struct dead_uris {
+	const char **v;		/* borrowed from the config */
+	size_t n;
+};
+
+static bool
+uri_dead(const struct dead_uris *dead, const char *uri)
+{
+	size_t i;
+
+	for (i = 0; i < dead->n; i++) {
+		if (strcmp(dead->v[i], uri) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+uri_mark_dead(struct dead_uris *dead, const char *uri)
+{
+	dead->v = xreallocarray(dead->v, dead->n + 1, sizeof(*dead->v));
+	dead->v[dead->n++] = uri;
+}
+
 /* an IP literal as libvirt reports a listen address, and not a wildcard */
 static bool
 listen_host_ok(const char *h)
@@ -195,19 +223,24 @@ listen_host_ok(const char *h)
 /* The endpoint a tenant may forward to for machine name, from the config
  * or the live domain; -1 when there is none. */
 static int
-spice_endpoint(const struct config *cfg, struct hv **hv, const char *name,
-    char *buf, size_t len)
+spice_endpoint(const struct config *cfg, struct hv **hv,
+    struct dead_uris *dead, const char *name, char *buf, size_t len)
 {
 	const struct domain_conf *dc = config_domain(cfg, name);
+	const char *uri = config_domain_uri(cfg, name);
 	struct hv_domain *dom = NULL;
 	struct hv_spice sp;
 	int e, n, r = -1;
 
 	if (dc != NULL && dc->spice_host != NULL)
 		return config_spice_endpoint(dc, buf, len);
+	if (uri_dead(dead, uri))
+		return -1;
 	if (*hv == NULL)
 		*hv = hv_new();
-	dom = hv_lookup(*hv, config_domain_uri(cfg, name), name, &e);
+	dom = hv_lookup(*hv, uri, name, &e);
+	if (dom == NULL && e == HV_EUNREACHABLE)
+		uri_mark_dead(dead, uri);
 	if (dom == NULL || hv_get_spice(dom, &sp) != HV_OK || !sp.present ||
 	    sp.autoport || sp.port <= 0 || !listen_host_ok(sp.host))
 		goto out;
@@ -233,7 +266,7 @@ cmp_endpoint(const void *a, const void *b)
 /* The distinct SPICE endpoints of the machines tenant may use spice on. */
 static void
 tenant_endpoints(const struct config *cfg, struct hv **hv,
-    const char *tenant, struct endpoints *ep)
+    struct dead_uris *dead, const char *tenant, struct endpoints *ep)
 {
 	const char **doms;
 	size_t n = 0, i, o;
@@ -244,7 +277,7 @@ tenant_endpoints(const struct config *cfg, struct hv **hv,
 	ep->v = xreallocarray(NULL, n, sizeof(*ep->v));
 	for (i = 0; i < n; i++) {
 		if (policy_may(cfg, tenant, VERB_SPICE, doms[i]) &&
-		    spice_endpoint(cfg, hv, doms[i], ep->v[ep->n],
+		    spice_endpoint(cfg, hv, dead, doms[i], ep->v[ep->n],
 		    sizeof(ep->v[ep->n])) == 0)
 			ep->n++;
 	}
@@ -284,6 +317,7 @@ admin_authorized_keys(const struct config *cfg, const char *self,
 {
 	struct keyring ring = { 0 };
 	struct endpoints ep = { 0 };
+	struct dead_uris dead = { 0 };
 	struct hv *hv = NULL;
 	struct diag d;
 	const char *last = NULL;
@@ -317,13 +351,14 @@ admin_authorized_keys(const struct config *cfg, const char *self,
 		if (!k->usable || !policy_tenant_enabled(cfg, k->tenant))
 			continue;
 		if (last == NULL || strcmp(last, k->tenant) != 0)
-			tenant_endpoints(cfg, &hv, k->tenant, &ep);
+			tenant_endpoints(cfg, &hv, &dead, k->tenant, &ep);
 		last = k->tenant;
 		print_key_line(out, &ep, self, cfg_path,
 		    shared ? k->tenant : NULL, k);
 	}
 	fflush(out);
 	free(ep.v);
+	free(dead.v);
 	hv_free(hv);
 	keys_free(&ring);
 	diag_clear(&d);
@@ -336,8 +371,7 @@ struct audit_run {
 	const struct config *cfg;
 	FILE *out;
 	size_t findings;
-	const char **dead_uris;	/* unreachable, reported once each */
-	size_t ndead;
+	struct dead_uris dead;	/* reported once each */
 };
 
 static void finding(struct audit_run *a, const char *fmt, ...)
@@ -359,19 +393,6 @@ static bool
 is_loopback(const char *h)
 {
 	return strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0;
-}
-
-static bool
-uri_dead(const struct audit_run *a, const char *uri)
-{
-	size_t i;
-
-	/* a handful of URIs at most: each one failed a 5 s connect */
-	for (i = 0; i < a->ndead; i++) {
-		if (strcmp(a->dead_uris[i], uri) == 0)
-			return true;
-	}
-	return false;
 }
 
 static void
@@ -432,15 +453,13 @@ audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 	struct hv_spice sp;
 	int e;
 
-	if (uri_dead(a, uri))
+	if (uri_dead(&a->dead, uri))
 		return;
 	if ((dom = hv_lookup(hv, uri, name, &e)) == NULL) {
 		if (e == HV_EUNREACHABLE) {
 			finding(a, "libvirt %s: unreachable (%s)", uri,
 			    hv_last_error(hv));
-			a->dead_uris = xreallocarray(a->dead_uris, a->ndead + 1,
-			    sizeof(*a->dead_uris));
-			a->dead_uris[a->ndead++] = uri;
+			uri_mark_dead(&a->dead, uri);
 		} else if (e == HV_ENOENT)
 			finding(a, "domain %s: no such domain on %s", name, uri);
 		else
@@ -672,7 +691,7 @@ admin_audit(const struct config *cfg, const char *sshd_config, FILE *out,
 		fprintf(err, "vmgate: audit: %zu finding%s\n", a.findings,
 		    a.findings == 1 ? "" : "s");
 	free(machines);
-	free(a.dead_uris);
+	free(a.dead.v);
 	hv_free(hv);
 	return a.findings > 0 ? RESULT_FAILED : RESULT_OK;
 }
