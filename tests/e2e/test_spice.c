@@ -26,9 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define VMGATE		BUILD_DIR "/vmgate"
-#define STACK		"sh " E2E_DIR "/stack.sh"
-#define URI		"qemu:///system"
+#include "e2e.h"
+
 #define TENANT		"vgt-spice"
 #define GUEST_WEB	"spi-web1"	/* locked display, running */
 #define GUEST_OPEN	"spi-open"	/* display without ticketing */
@@ -45,50 +44,19 @@
 #define MAX_OUT		65536
 #define RUN_TIMEOUT_MS	30000
 #define CLIENT_TIMEOUT_MS 20000
+#define SPICY		"/usr/bin/spicy-screenshot"
+#define VIRSH		"/usr/bin/virsh"
 #define HOLD_MS		1500		/* the session must still be held */
 
-static char work[] = "/tmp/vmgate-spice-XXXXXX";
-static char cfg_path[256];
+static char *work;
+static char *cfg_path;
 static bool ready;
-
-struct outcome {
-	int status;		/* exit code, or -1 when killed/timed out */
-	char out[MAX_OUT];
-	char err[MAX_OUT];
-};
-
-/* a test-side command line of our own making, never tenant input */
-static int
-run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-run(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* exit code of pid within ms, or -1 (it is then killed) */
 static int
 reap(pid_t pid, long long ms)
 {
-	long long end = now_ms() + ms;
+	long long end = e2e_now_ms() + ms;
 	int st;
 
 	for (;;) {
@@ -96,7 +64,7 @@ reap(pid_t pid, long long ms)
 
 		if (r == pid)
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		if (r < 0 || now_ms() > end)
+		if (r < 0 || e2e_now_ms() > end)
 			break;
 		usleep(20000);
 	}
@@ -129,8 +97,8 @@ static pid_t
 spawn_vmgate(const char *request, int stdin_fd, int *out_fd, int *err_fd)
 {
 	char envreq[1024];
-	char *const argv[] = { VMGATE, "-f", cfg_path, "--tenant", TENANT,
-	    NULL };
+	char *const argv[] = { E2E_VMGATE, "-f", cfg_path, "--tenant",
+	    TENANT, NULL };
 	char *envp[] = { envreq, "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 	    NULL };
 	int o[2], e[2];
@@ -157,21 +125,18 @@ spawn_vmgate(const char *request, int stdin_fd, int *out_fd, int *err_fd)
 	return pid;
 }
 
-/* run a request to the end with stdin at EOF */
+/* run a request to the end with stdin at EOF; free res after */
 static void
-vmgate(const char *request, struct outcome *oc)
+vmgate(const char *request, struct e2e_result *res)
 {
-	int in = open("/dev/null", O_RDONLY), o, e;
-	pid_t pid;
+	char envreq[1024];
+	const char *const argv[] = { E2E_VMGATE, "-f", cfg_path, "--tenant",
+	    TENANT, NULL };
+	const char *const envp[] = { envreq, NULL };
 
-	assert_true(in >= 0);
-	pid = spawn_vmgate(request, in, &o, &e);
-	close(in);
-	drain(o, oc->out, sizeof(oc->out));
-	drain(e, oc->err, sizeof(oc->err));
-	close(o);
-	close(e);
-	oc->status = reap(pid, RUN_TIMEOUT_MS);
+	snprintf(envreq, sizeof(envreq), "SSH_ORIGINAL_COMMAND=%s", request);
+	assert_int_equal(e2e_run(argv, envp, NULL, RUN_TIMEOUT_MS, res), 0);
+	assert_false(res->timed_out);
 }
 
 /* value of the "key: value" line (the key's own alignment included) */
@@ -228,30 +193,21 @@ static bool
 spice_login(int port, const char *password)
 {
 	char portbuf[16], shot[300];
-	char *const argv[] = { "spicy-screenshot", "-h", "127.0.0.1", "-p",
-	    portbuf, "-w", (char *)password, "-o", shot, NULL };
+	const char *const argv[] = { SPICY, "-h", "127.0.0.1", "-p", portbuf,
+	    "-w", password, "-o", shot, NULL };
+	struct e2e_result res;
 	char magic[3] = "";
 	struct stat st;
 	FILE *f;
-	pid_t pid;
 	int rc;
 
 	snprintf(portbuf, sizeof(portbuf), "%d", port);
 	snprintf(shot, sizeof(shot), "%s/shot.ppm", work);
 	unlink(shot);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	rc = reap(pid, CLIENT_TIMEOUT_MS);
-	assert_int_not_equal(rc, 127);
+	assert_int_equal(e2e_run(argv, NULL, NULL, CLIENT_TIMEOUT_MS, &res), 0);
+	assert_false(res.timed_out);
+	rc = res.status;
+	e2e_result_free(&res);
 	if (rc != 0)
 		return false;
 	f = fopen(shot, "rb");
@@ -268,41 +224,33 @@ spice_login(int port, const char *password)
 static void
 issue(const char *machine, char *pw, size_t size)
 {
-	struct outcome *oc = calloc(1, sizeof(*oc));
+	struct e2e_result res;
 	char req[256];
 
-	assert_non_null(oc);
 	snprintf(req, sizeof(req), "spice %s --no-wait", machine);
-	vmgate(req, oc);
-	if (oc->status != 0)
-		fail_msg("%s: exit %d: %s", req, oc->status, oc->err);
-	assert_true(line_value(oc->out, "password: ", pw, size));
+	vmgate(req, &res);
+	if (res.status != 0)
+		fail_msg("%s: exit %d: %s", req, res.status, res.err);
+	assert_true(line_value(res.out, "password: ", pw, size));
 	assert_true(password_shaped(pw));
-	free(oc);
+	e2e_result_free(&res);
 }
 
-/* stdout of a shell command line of our own */
+/* the domain XML with passwords, live or persistent; malloc'd */
 static char *
-capture(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-capture(const char *fmt, ...)
+dumpxml(const char *name, bool inactive)
 {
-	char cmd[1024];
-	char *buf = calloc(1, MAX_OUT);
-	va_list ap;
-	FILE *p;
+	const char *const argv[] = { VIRSH, "-c", E2E_URI, "dumpxml",
+	    "--security-info", name, inactive ? "--inactive" : NULL, NULL };
+	struct e2e_result res;
+	char *xml;
 
-	assert_non_null(buf);
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	p = popen(cmd, "r");
-	assert_non_null(p);
-	if (fread(buf, 1, MAX_OUT - 1, p) == 0)
-		buf[0] = '\0';
-	assert_int_equal(pclose(p), 0);
-	return buf;
+	assert_int_equal(e2e_run(argv, NULL, NULL, RUN_TIMEOUT_MS, &res), 0);
+	assert_int_equal(res.status, 0);
+	xml = res.out;
+	res.out = NULL;
+	e2e_result_free(&res);
+	return xml;
 }
 
 /* ---- setup ---- */
@@ -310,14 +258,11 @@ capture(const char *fmt, ...)
 static int
 write_config(void)
 {
-	FILE *f;
+	char text[1024];
 
-	snprintf(cfg_path, sizeof(cfg_path), "%s/vmgate.ini", work);
-	if ((f = fopen(cfg_path, "w")) == NULL)
-		return -1;
-	fprintf(f,
+	snprintf(text, sizeof(text),
 	    "[vmgate]\n"
-	    "uri = " URI "\n"
+	    "uri = " E2E_URI "\n"
 	    "keys = %s/keys\n"
 	    "spice_ttl = %d\n"
 	    "\n"
@@ -326,46 +271,58 @@ write_config(void)
 	    "\n"
 	    "[tenant vgt-spice-bob]\n"
 	    "domains = " GUEST_FOREIGN "\n", work, TTL);
-	fclose(f);
-	return chmod(cfg_path, 0600);
+	cfg_path = e2e_write_file(work, "vmgate.ini", text, 0600);
+	return cfg_path != NULL ? 0 : -1;
 }
 
-static void
-remove_guests(void)
+/*
+ * A display defined without passwd: QEMU runs it with ticketing off.
+ * stack.sh's own guest XML, minus the lock.
+ */
+static int
+define_open_guest(void)
 {
-	run(STACK " rmguest " GUEST_WEB " >/dev/null");
-	run(STACK " rmguest " GUEST_OPEN " >/dev/null");
-	run(STACK " rmguest " GUEST_OFF " >/dev/null");
-	run(STACK " rmguest " GUEST_FOREIGN " >/dev/null");
+	char script[1024];
+	const char *const argv[] = { "/bin/sh", "-c", script, NULL };
+	const char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	    NULL };
+	struct e2e_result res;
+	int rc;
+
+	snprintf(script, sizeof(script),
+	    ". %s && stack_guest_xml %s %d \"$(cat \"$STACK_RUN/virttype\")\" |"
+	    " sed \"s/ passwd='locked' passwdValidTo='1970-01-01T00:00:00'//\""
+	    " >%s/open.xml && virsh -q -c %s define %s/open.xml &&"
+	    " virsh -q -c %s start %s", E2E_STACK, GUEST_OPEN, PORT_OPEN, work,
+	    E2E_URI, work, E2E_URI, GUEST_OPEN);
+	if (e2e_run(argv, envp, NULL, RUN_TIMEOUT_MS, &res) != 0)
+		return -1;
+	rc = res.status == 0 ? 0 : -1;
+	if (rc != 0)
+		fprintf(stderr, "test_spice: %s: %s\n", GUEST_OPEN, res.err);
+	e2e_result_free(&res);
+	return rc;
 }
 
 static int
 setup(void **state)
 {
+	char *keys = NULL;
+
 	(void)state;
-	if (geteuid() != 0) {
-		fprintf(stderr, "\n*** test_spice: SKIPPED: the SPICE suite "
-		    "needs root (libvirtd, QEMU) ***\n\n");
+	if (!e2e_need_root("test_spice"))
 		return 0;
-	}
-	if (mkdtemp(work) == NULL || write_config() != 0 ||
-	    run("mkdir -p %s/keys", work) != 0)
+	if ((work = e2e_tmpdir("spice")) == NULL || write_config() != 0 ||
+	    asprintf(&keys, "%s/keys", work) < 0 || mkdir(keys, 0700) != 0)
 		return -1;
-	if (run(STACK " up") != 0 ||
-	    run(STACK " guest " GUEST_WEB " %d", PORT_WEB) != 0 ||
-	    run(STACK " guest " GUEST_OFF " %d", PORT_OFF) != 0 ||
-	    run(STACK " guest " GUEST_FOREIGN " %d", PORT_FOREIGN) != 0 ||
-	    run("virsh -q -c " URI " destroy " GUEST_OFF " >/dev/null") != 0 ||
-	    run("virsh -q -c " URI " destroy " GUEST_FOREIGN
-	    " >/dev/null") != 0)
-		return -1;
-	/* a display defined without passwd: QEMU runs it with ticketing off */
-	if (run(". " E2E_DIR "/stack.sh && stack_guest_xml " GUEST_OPEN
-	    " %d \"$(cat \"$STACK_RUN/virttype\")\" | sed \"s/ passwd='locked'"
-	    " passwdValidTo='1970-01-01T00:00:00'//\" >%s/open.xml && "
-	    "virsh -q -c " URI " define %s/open.xml >/dev/null && "
-	    "virsh -q -c " URI " start " GUEST_OPEN " >/dev/null",
-	    PORT_OPEN, work, work) != 0)
+	free(keys);
+	if (e2e_stack_up() != 0 ||
+	    e2e_guest(GUEST_WEB, PORT_WEB) != 0 ||
+	    e2e_guest(GUEST_OFF, PORT_OFF) != 0 ||
+	    e2e_guest(GUEST_FOREIGN, PORT_FOREIGN) != 0 ||
+	    e2e_domain_destroy(GUEST_OFF) != 0 ||
+	    e2e_domain_destroy(GUEST_FOREIGN) != 0 ||
+	    e2e_rmguest(GUEST_OPEN) != 0 || define_open_guest() != 0)
 		return -1;
 	ready = true;
 	return 0;
@@ -375,11 +332,15 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (geteuid() != 0)
+	if (work == NULL)
 		return 0;
-	remove_guests();
-	if (work[0] != '\0' && strncmp(work, "/tmp/vmgate-spice-", 18) == 0)
-		run("rm -rf %s", work);
+	e2e_rmguest(GUEST_WEB);
+	e2e_rmguest(GUEST_OPEN);
+	e2e_rmguest(GUEST_OFF);
+	e2e_rmguest(GUEST_FOREIGN);
+	e2e_rmtree(work);
+	free(work);
+	free(cfg_path);
 	return 0;
 }
 
@@ -395,34 +356,33 @@ teardown(void **state)
 static void
 test_ticket_lines_and_login(void **state)
 {
-	struct outcome *oc = calloc(1, sizeof(*oc));
+	struct e2e_result res;
 	char val[256], pw[64], want[128];
 	struct tm tm;
 	time_t before = time(NULL), exp;
 
 	(void)state;
 	SKIP_UNLESS_READY();
-	assert_non_null(oc);
-	vmgate("spice " GUEST_WEB " --no-wait", oc);
-	if (oc->status != 0)
-		fail_msg("exit %d: %s", oc->status, oc->err);
-	assert_string_equal(oc->err, "");
-	assert_int_equal(line_count(oc->out), 5);
-	assert_true(line_value(oc->out, "machine:  ", val, sizeof(val)));
+	vmgate("spice " GUEST_WEB " --no-wait", &res);
+	if (res.status != 0)
+		fail_msg("exit %d: %s", res.status, res.err);
+	assert_string_equal(res.err, "");
+	assert_int_equal(line_count(res.out), 5);
+	assert_true(line_value(res.out, "machine:  ", val, sizeof(val)));
 	assert_string_equal(val, GUEST_WEB);
-	assert_true(line_value(oc->out, "password: ", pw, sizeof(pw)));
+	assert_true(line_value(res.out, "password: ", pw, sizeof(pw)));
 	assert_true(password_shaped(pw));
-	assert_true(line_value(oc->out, "expires:  ", val, sizeof(val)));
+	assert_true(line_value(res.out, "expires:  ", val, sizeof(val)));
 	memset(&tm, 0, sizeof(tm));
 	assert_non_null(strptime(val, "%Y-%m-%dT%H:%M:%SZ", &tm));
 	exp = timegm(&tm);
 	assert_true(exp >= before + TTL && exp <= time(NULL) + TTL);
-	assert_true(line_value(oc->out, "tunnel:   ", val, sizeof(val)));
+	assert_true(line_value(res.out, "tunnel:   ", val, sizeof(val)));
 	snprintf(want, sizeof(want), "ssh -L %d:127.0.0.1:%d ", PORT_WEB,
 	    PORT_WEB);
 	assert_int_equal(strncmp(val, want, strlen(want)), 0);
 	assert_true(strlen(val) > strlen(want));	/* the host word */
-	assert_true(line_value(oc->out, "viewer:   ", val, sizeof(val)));
+	assert_true(line_value(res.out, "viewer:   ", val, sizeof(val)));
 	snprintf(want, sizeof(want), "remote-viewer spice://127.0.0.1:%d",
 	    PORT_WEB);
 	assert_string_equal(val, want);
@@ -433,7 +393,7 @@ test_ticket_lines_and_login(void **state)
 	/* after spice_ttl, the same password is refused */
 	sleep(TTL + 1);
 	assert_false(spice_login(PORT_WEB, pw));
-	free(oc);
+	e2e_result_free(&res);
 }
 
 static void
@@ -459,9 +419,8 @@ test_password_only_live(void **state)
 	(void)state;
 	SKIP_UNLESS_READY();
 	issue(GUEST_WEB, pw, sizeof(pw));
-	live = capture("virsh -c " URI " dumpxml --security-info " GUEST_WEB);
-	inactive = capture("virsh -c " URI " dumpxml --inactive "
-	    "--security-info " GUEST_WEB);
+	live = dumpxml(GUEST_WEB, false);
+	inactive = dumpxml(GUEST_WEB, true);
 	/* the live definition has it (so the search below can find it) */
 	assert_non_null(strstr(live, pw));
 	assert_non_null(strstr(inactive, "<graphics type='spice'"));
@@ -474,16 +433,15 @@ test_password_only_live(void **state)
 static void
 test_vv_file_with_local_port(void **state)
 {
-	struct outcome *oc = calloc(1, sizeof(*oc));
+	struct e2e_result res;
 	char pw[64], want[512];
 
 	(void)state;
 	SKIP_UNLESS_READY();
-	assert_non_null(oc);
-	vmgate("spice " GUEST_WEB " --port " LOCAL_PORT_S " --vv --no-wait", oc);
-	if (oc->status != 0)
-		fail_msg("exit %d: %s", oc->status, oc->err);
-	assert_true(line_value(oc->out, "password=", pw, sizeof(pw)));
+	vmgate("spice " GUEST_WEB " --port " LOCAL_PORT_S " --vv --no-wait", &res);
+	if (res.status != 0)
+		fail_msg("exit %d: %s", res.status, res.err);
+	assert_true(line_value(res.out, "password=", pw, sizeof(pw)));
 	assert_true(password_shaped(pw));
 	snprintf(want, sizeof(want),
 	    "[virt-viewer]\n"
@@ -493,10 +451,10 @@ test_vv_file_with_local_port(void **state)
 	    "password=%s\n"
 	    "title=" GUEST_WEB "\n"
 	    "delete-this-file=1\n", LOCAL_PORT, pw);
-	assert_string_equal(oc->out, want);
+	assert_string_equal(res.out, want);
 	/* the file's password opens the display behind the tunnel */
 	assert_true(spice_login(PORT_WEB, pw));
-	free(oc);
+	e2e_result_free(&res);
 }
 
 static void
@@ -517,23 +475,22 @@ test_refusals(void **state)
 		{ "spice spi-nonexistent --no-wait", 77,
 		  "vmgate: spi-nonexistent: no such machine", "" },
 	};
-	struct outcome *oc = calloc(1, sizeof(*oc));
+	struct e2e_result res;
 	size_t i;
 
 	(void)state;
 	SKIP_UNLESS_READY();
-	assert_non_null(oc);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		vmgate(cases[i].request, oc);
-		if (oc->status != cases[i].status ||
-		    strncmp(oc->err, cases[i].err, strlen(cases[i].err)) != 0 ||
-		    strstr(oc->err, cases[i].also) == NULL)
+		vmgate(cases[i].request, &res);
+		if (res.status != cases[i].status ||
+		    strncmp(res.err, cases[i].err, strlen(cases[i].err)) != 0 ||
+		    strstr(res.err, cases[i].also) == NULL)
 			fail_msg("%s: exit %d, stderr '%s'", cases[i].request,
-			    oc->status, oc->err);
+			    res.status, res.err);
 		/* no password is ever printed for a refusal */
-		assert_string_equal(oc->out, "");
+		assert_string_equal(res.out, "");
+		e2e_result_free(&res);
 	}
-	free(oc);
 }
 
 enum hold_end { HOLD_EOF, HOLD_HANGUP };
@@ -554,8 +511,8 @@ check_hold(enum hold_end how)
 	pid = spawn_vmgate("spice " GUEST_WEB, in[0], &o, &e);
 	close(in[0]);
 	/* the five lines arrive while the session is still held */
-	end = now_ms() + RUN_TIMEOUT_MS;
-	while (line_count(out) < 5 && now_ms() < end) {
+	end = e2e_now_ms() + RUN_TIMEOUT_MS;
+	while (line_count(out) < 5 && e2e_now_ms() < end) {
 		n = read(o, out + len, sizeof(out) - 1 - len);
 		if (n <= 0)
 			break;
