@@ -13,18 +13,23 @@
 
 #define CONSOLE_ESCAPE	0x1d	/* ^] */
 #define CONSOLE_BUF	65536	/* per direction; reading stops when full */
+#define CONSOLE_DRAIN_MS 1000	/* at the end, pending output gets this long */
+#define CONSOLE_STOP_GRACE_MS 2000	/* stream gone: wait this long to see
+					 * the machine stopped */
 
 enum console_end {
 	CONSOLE_END_ESCAPE,
-	CONSOLE_END_STOPPED,	/* the machine stopped or the stream closed */
+	CONSOLE_END_STOPPED,	/* the machine stopped */
 	CONSOLE_END_HANGUP,	/* EOF/SIGHUP/SIGTERM on the session */
-	CONSOLE_END_ERROR
+	CONSOLE_END_ERROR,
+	CONSOLE_END_TAKEN	/* another session took it over (--force) */
 };
 
 /*
  * Run the console of an open machine; name is for messages. Returns 0 with
  * *end set, or an hv_err: HV_ESTATE when busy (without force), HV_EFAIL.
- * The caller has checked that stdin is a terminal.
+ * The caller has checked that stdin is a terminal. For STOPPED and TAKEN
+ * it has told the tenant why on stderr ("vmgate: NAME: machine stopped").
  */
 int console_run(struct hv_domain *dom, const char *name, bool force,
     enum console_end *end);
