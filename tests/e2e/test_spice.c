@@ -13,7 +13,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -555,6 +558,221 @@ test_holds_until_hangup(void **state)
 	check_hold(HOLD_HANGUP);
 }
 
+/*
+ * contrib/vmgate-viewer with stand-ins for the tenant's programs: "ssh"
+ * runs build/vmgate as the tenant (as sshd would) and does what -L does,
+ * with a real TCP relay; "remote-viewer" logs in with spicy-screenshot
+ * using the virt-viewer file it is given.
+ */
+#define VIEWER_SCRIPT	E2E_DIR "/../../contrib/vmgate-viewer"
+
+static const char fake_ssh[] =
+"#!/usr/bin/python3\n"
+"# ssh stand-in: vmgate as the tenant, plus the -L relay\n"
+"import os, socket, subprocess, sys, threading\n"
+"args = sys.argv[1:]\n"
+"fwd = None\n"
+"i = 0\n"
+"while args[i].startswith('-'):\n"
+"    if args[i] == '-L':\n"
+"        fwd = args[i + 1]\n"
+"    i += 2 if args[i] in ('-L', '-o', '-i', '-p', '-l', '-F') else 1\n"
+"cmd = ' '.join(args[i + 1:])\n"
+"def pump(a, b):\n"
+"    try:\n"
+"        while True:\n"
+"            d = a.recv(65536)\n"
+"            if not d:\n"
+"                break\n"
+"            b.sendall(d)\n"
+"    except OSError:\n"
+"        pass\n"
+"    for s in (a, b):\n"
+"        try:\n"
+"            s.shutdown(socket.SHUT_RDWR)\n"
+"        except OSError:\n"
+"            pass\n"
+"def relay(lsock, addr, port):\n"
+"    while True:\n"
+"        try:\n"
+"            c, _ = lsock.accept()\n"
+"        except OSError:\n"
+"            return\n"
+"        r = socket.create_connection((addr, port))\n"
+"        for a, b in ((c, r), (r, c)):\n"
+"            threading.Thread(target=pump, args=(a, b), daemon=True).start()\n"
+"lsock = None\n"
+"if fwd is not None:\n"
+"    lport, rest = fwd.split(':', 1)\n"
+"    addr, port = rest.rsplit(':', 1)\n"
+"    lsock = socket.socket()\n"
+"    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+"    try:\n"
+"        lsock.bind(('127.0.0.1', int(lport)))\n"
+"    except OSError:\n"
+"        sys.exit(255)\n"
+"    lsock.listen(8)\n"
+"    threading.Thread(target=relay, daemon=True,\n"
+"        args=(lsock, addr.strip('[]'), int(port))).start()\n"
+"env = {'SSH_ORIGINAL_COMMAND': cmd}\n"
+"p = subprocess.run([os.environ['FAKE_VMGATE'], '-f', os.environ['FAKE_CFG'],\n"
+"    '--tenant', os.environ['FAKE_TENANT']], env=env)\n"
+"if lsock is not None:\n"
+"    lsock.close()\n"
+"sys.exit(p.returncode)\n";
+
+static const char fake_viewer[] =
+"#!/bin/sh\n"
+"# remote-viewer stand-in: log in with the file's values\n"
+"f=$1\n"
+"host=$(sed -n 's/^host=//p' \"$f\")\n"
+"port=$(sed -n 's/^port=//p' \"$f\")\n"
+"pw=$(sed -n 's/^password=//p' \"$f\")\n"
+"echo \"$port\" >\"$FAKE_WORK/viewer-port\"\n"
+"rm -f \"$f\"\n"
+"exec spicy-screenshot -h \"$host\" -p \"$port\" -w \"$pw\" "
+"-o \"$FAKE_WORK/viewer.ppm\"\n";
+
+static void
+unlink_work(const char *name)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), "%s/%s", work, name);
+	unlink(path);
+}
+
+static char *
+work_file(const char *name)
+{
+	char path[300];
+	FILE *f;
+	char *buf = calloc(1, MAX_OUT);
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "%s/%s", work, name);
+	if ((f = fopen(path, "rb")) == NULL) {
+		free(buf);
+		return NULL;
+	}
+	if (fread(buf, 1, MAX_OUT - 1, f) == 0)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* run vmgate-viewer with the stand-ins; *res to be freed */
+static void
+run_viewer(const char *local_port, const char *machine,
+    struct e2e_result *res)
+{
+	char e_ssh[300], e_viewer[300], e_cfg[300], e_work[300];
+	const char *const argv_p[] = { "/bin/sh", VIEWER_SCRIPT, "-p",
+	    local_port, "-o", "Port=2222", "vmhost", machine, NULL };
+	const char *const argv_np[] = { "/bin/sh", VIEWER_SCRIPT,
+	    "vmhost", machine, NULL };
+	const char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+	    e_ssh, e_viewer, e_cfg, e_work, "FAKE_VMGATE=" E2E_VMGATE,
+	    "FAKE_TENANT=" TENANT, NULL };
+	char *p;
+
+	/* what an earlier run's viewer left must not count for this one */
+	unlink_work("viewer-port");
+	unlink_work("viewer.ppm");
+	p = e2e_write_file(work, "fake-ssh", fake_ssh, 0755);
+	assert_non_null(p);
+	snprintf(e_ssh, sizeof(e_ssh), "VMGATE_SSH=%s", p);
+	free(p);
+	p = e2e_write_file(work, "fake-viewer", fake_viewer, 0755);
+	assert_non_null(p);
+	snprintf(e_viewer, sizeof(e_viewer), "VMGATE_REMOTE_VIEWER=%s", p);
+	free(p);
+	snprintf(e_cfg, sizeof(e_cfg), "FAKE_CFG=%s", cfg_path);
+	snprintf(e_work, sizeof(e_work), "FAKE_WORK=%s", work);
+	assert_int_equal(e2e_run(local_port != NULL ? argv_p : argv_np, envp,
+	    NULL, RUN_TIMEOUT_MS * 2, res), 0);
+	assert_false(res->timed_out);
+}
+
+/* something still listens on 127.0.0.1:port */
+static bool
+port_open(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), rc;
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc == 0;
+}
+
+static void
+check_viewer(const char *local_port)
+{
+	struct e2e_result res;
+	char *port = NULL, *shot = NULL, want[32];
+
+	run_viewer(local_port, GUEST_WEB, &res);
+	if (res.status != 0)
+		fail_msg("vmgate-viewer: exit %d: %s", res.status, res.err);
+	/* the viewer got in through the tunnel, on the local port */
+	port = work_file("viewer-port");
+	assert_non_null(port);
+	if (local_port != NULL) {
+		snprintf(want, sizeof(want), "%s\n", local_port);
+		assert_string_equal(port, want);
+	}
+	assert_true(atoi(port) > 0);
+	shot = work_file("viewer.ppm");
+	assert_non_null(shot);
+	assert_int_equal(strncmp(shot, "P6", 2), 0);
+	/* the tunnel is gone with the viewer */
+	assert_false(port_open(atoi(port)));
+	free(port);
+	free(shot);
+	e2e_result_free(&res);
+}
+
+static void
+test_viewer_script_given_port(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	check_viewer("15921");
+}
+
+static void
+test_viewer_script_picks_port(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	check_viewer(NULL);
+}
+
+static void
+test_viewer_script_refused(void **state)
+{
+	struct e2e_result res;
+	char *port;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	run_viewer("15922", GUEST_OPEN, &res);
+	assert_int_equal(res.status, 1);
+	assert_non_null(strstr(res.err, "ask the admin"));
+	assert_non_null(strstr(res.err, "vmgate-viewer: " GUEST_OPEN ": "));
+	/* no viewer was started, no tunnel is left */
+	port = work_file("viewer-port");
+	assert_null(port);
+	assert_false(port_open(15922));
+	e2e_result_free(&res);
+}
+
 int
 main(void)
 {
@@ -566,6 +784,9 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_holds_until_stdin_closes),
 		cmocka_unit_test(test_holds_until_hangup),
+		cmocka_unit_test(test_viewer_script_given_port),
+		cmocka_unit_test(test_viewer_script_picks_port),
+		cmocka_unit_test(test_viewer_script_refused),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
