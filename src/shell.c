@@ -442,10 +442,26 @@ do_console(struct run *r)
 		set_detail(r, "console busy");
 		return RESULT_FAILED;
 	}
-	if (err != HV_OK || end == CONSOLE_END_ERROR)
-		return hv_failure(r, err != HV_OK ? err : HV_EFAIL, "console");
-	set_detail(r, "%s", end == CONSOLE_END_ESCAPE ? "left with escape" :
-	    end == CONSOLE_END_STOPPED ? "machine stopped" : "hangup");
+	if (err != HV_OK)
+		return hv_failure(r, err, "console");
+	/* console_run has told the tenant how it ended (stopped, taken, lost) */
+	switch (end) {
+	case CONSOLE_END_ESCAPE:
+		set_detail(r, "left with the escape character");
+		break;
+	case CONSOLE_END_STOPPED:
+		set_detail(r, "machine stopped");
+		break;
+	case CONSOLE_END_HANGUP:
+		set_detail(r, "session hung up");
+		break;
+	case CONSOLE_END_TAKEN:
+		set_detail(r, "taken over by another session");
+		break;
+	case CONSOLE_END_ERROR:
+		set_detail(r, "console connection lost: %s", libvirt_text(r));
+		return RESULT_FAILED;
+	}
 	return RESULT_OK;
 }
 
