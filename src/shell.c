@@ -416,7 +416,9 @@ do_console(struct run *r)
 		set_detail(r, "no terminal");
 		return RESULT_USAGE;
 	}
-	/* the console's event loop must exist before the connection */
+	/* the console's event loop must exist before the connection (and
+	 * after hv_new, which silences libvirt's printing) */
+	get_hv(r);
 	if (hv_event_init() != HV_OK) {
 		fprintf(r->ctx->err, "vmgate: %s: console failed\n", name);
 		set_detail(r, "event loop: %s", libvirt_text(r));
