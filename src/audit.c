@@ -110,9 +110,7 @@ audit_record(const char *log_path, const struct audit_event *ev)
 	char domain[SANITIZED_SIZE(AUDIT_MAX_FIELD)];
 	char request[SANITIZED_SIZE(AUDIT_MAX_REQUEST)];
 	char detail[SANITIZED_SIZE(AUDIT_MAX_DETAIL)];
-	char stamp[AUDIT_TIME_LEN];
 	char *body = NULL, *line = NULL;
-	struct tm tm;
 	time_t now = time(NULL);
 	int ret = 0;
 
@@ -138,6 +136,9 @@ audit_record(const char *log_path, const struct audit_event *ev)
 	syslog(LOG_AUTHPRIV | LOG_INFO, "%s", body);
 
 	if (log_path != NULL) {
+		char stamp[AUDIT_TIME_LEN];
+		struct tm tm;
+
 		if (gmtime_r(&now, &tm) == NULL ||
 		    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ",
 		    &tm) == 0)

@@ -271,11 +271,11 @@ get_addrs(struct hv_domain *dom, struct hv_info *info)
 	};
 	virDomainInterfacePtr *ifaces = NULL;
 	size_t s;
-	int n, i;
+	int i;
 	unsigned j;
 
 	for (s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
-		n = virDomainInterfaceAddresses(dom->dom, &ifaces, sources[s], 0);
+		int n = virDomainInterfaceAddresses(dom->dom, &ifaces, sources[s], 0);
 		if (n < 0) {
 			hv_note_error(dom->hv);
 			continue;
