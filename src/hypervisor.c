@@ -99,6 +99,11 @@ connect_transient(void)
 
 	if (e == NULL)
 		return 0;
+	/* no access to the socket will not change by waiting (libvirt puts
+	 * errno in int1 of a system error) */
+	if (e->code == VIR_ERR_SYSTEM_ERROR &&
+	    (e->int1 == EACCES || e->int1 == EPERM))
+		return 0;
 	return e->code == VIR_ERR_SYSTEM_ERROR || e->code == VIR_ERR_RPC ||
 	    e->domain == VIR_FROM_RPC;
 }
