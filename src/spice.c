@@ -44,14 +44,14 @@ spice_make_password(char *out, size_t len)
 }
 
 /*
- * The display is served while the QEMU process lives and the guest is not
- * shut off: a paused machine still shows its (frozen) screen.
+ * SPEC §6: the machine must run ("idle" is a running guest that waits).
+ * A paused machine is refused too, though QEMU still serves its frozen
+ * screen: tenants cannot resume it, so a ticket would only invite questions.
  */
 static bool
 spice_state_live(enum hv_state st)
 {
-	return st == HV_STATE_RUNNING || st == HV_STATE_IDLE ||
-	    st == HV_STATE_PAUSED;
+	return st == HV_STATE_RUNNING || st == HV_STATE_IDLE;
 }
 
 /*
