@@ -591,6 +591,14 @@ static const char node_xml[] =
 "    </devices>\n"
 "    <test:runstate>5</test:runstate>\n"
 "  </domain>\n"
+"  <domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>\n"
+"    <name>spi-paused</name><memory unit='MiB'>64</memory>\n"
+"    <os><type>hvm</type></os>\n"
+"    <devices>\n"
+"      <graphics type='spice' port='5925' autoport='no' passwd='locked' passwdValidTo='1970-01-01T00:00:00'/>\n"
+"    </devices>\n"
+"    <test:runstate>3</test:runstate>\n"
+"  </domain>\n"
 "  <domain type='test'>\n"
 "    <name>spi-open</name><memory unit='MiB'>64</memory>\n"
 "    <os><type>hvm</type></os>\n"
@@ -670,6 +678,7 @@ test_issue_refusals(void **state)
 		const char *why;
 	} cases[] = {
 		{ "spi-off", HV_ESTATE, "not running" },
+		{ "spi-paused", HV_ESTATE, "not running" },
 		{ "spi-open", HV_EUNSUPPORTED,
 		  "has no SPICE display with ticketing: ask the admin" },
 		{ "spi-auto", HV_EUNSUPPORTED,
