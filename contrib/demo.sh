@@ -86,6 +86,8 @@ spice = 127.0.0.1:5901
 spice = 127.0.0.1:5902
 EOF
 	chmod 644 "$ETC/vmgate.ini"
+	# the shared account appends to the audit log; nobody else may
+	touch "$VAR/audit.log"
 	for t in alice bob; do
 		[ -f "$VAR/$t" ] || ssh-keygen -q -t ed25519 -N '' \
 		    -C "$t@vmgate-demo" -f "$VAR/$t"
@@ -131,6 +133,8 @@ make_user() {
 		touch "$VAR/created-user"
 	fi
 	usermod -p '*' -s /bin/sh -a -G libvirt "$USER_NAME"
+	chown "$USER_NAME" "$VAR/audit.log"
+	chmod 600 "$VAR/audit.log"
 }
 
 tenant() {
@@ -147,6 +151,44 @@ tenant() {
 	set -e
 	printf '[exit %s]\n' "$rc"
 	return 0
+}
+
+ssh_alice() {
+	ssh -p "$PORT" -i "$VAR/alice" -o IdentitiesOnly=yes -o BatchMode=yes \
+	    -o UserKnownHostsFile="$VAR/known_hosts" \
+	    -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR \
+	    "$@"
+}
+
+spice_through_tunnel() {
+	# A real SPICE client logs in through an ssh -L tunnel with a fresh
+	# ticket; the tunnel is sshd's, limited by the key line's permitopen.
+	say "a real SPICE client through the tunnel (spicy-screenshot)"
+	pw=$(ssh_alice "$USER_NAME@127.0.0.1" spice demo-web1 --no-wait \
+	    </dev/null | sed -n 's/^password: *//p')
+	ssh_alice -N -L 15901:127.0.0.1:5901 "$USER_NAME@127.0.0.1" &
+	tunnel=$!
+	sleep 1
+	set +e
+	echo "$ spicy-screenshot -h 127.0.0.1 -p 15901 -w <ticket> -o $VAR/screen.ppm"
+	timeout 20 spicy-screenshot -h 127.0.0.1 -p 15901 -w "$pw" \
+	    -o "$VAR/screen.ppm" >/dev/null 2>&1
+	echo "[exit $?: the ticket logs in; screenshot in $VAR/screen.ppm]"
+	echo "$ spicy-screenshot -h 127.0.0.1 -p 15901 -w wrong-password"
+	timeout 20 spicy-screenshot -h 127.0.0.1 -p 15901 -w wrong-password \
+	    -o "$VAR/refused.ppm" >/dev/null 2>&1
+	echo "[exit $?: a wrong password is refused]"
+	echo "$ ssh -N -L 15902:127.0.0.1:5902 ... (bob's display): "
+	ssh_alice -N -L 15902:127.0.0.1:5902 "$USER_NAME@127.0.0.1" &
+	tunnel2=$!
+	sleep 1
+	timeout 20 spicy-screenshot -h 127.0.0.1 -p 15902 -w "$pw" \
+	    -o "$VAR/refused.ppm" >/dev/null 2>&1
+	echo "[exit $?: sshd refuses to forward to a display that is not alice's]"
+	set -e
+	kill "$tunnel" "$tunnel2" 2>/dev/null || true
+	wait "$tunnel" "$tunnel2" 2>/dev/null || true
+	rm -f "$VAR/refused.ppm"
 }
 
 do_start() {
@@ -187,6 +229,7 @@ do_start() {
 	tenant alice status demo-web1
 	tenant alice reset demo-web1
 	tenant alice spice demo-web1 --no-wait
+	spice_through_tunnel
 	say "alice asks for bob's machine: refused exactly like a machine that does not exist"
 	tenant alice status demo-db1
 	tenant alice status no-such-vm
