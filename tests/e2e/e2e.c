@@ -3,7 +3,9 @@
  * commands (plain and on a pty), temp files, and guests on the real
  * libvirtd. Test code only; never linked into vmgate.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -262,6 +265,7 @@ e2e_pty_spawn(struct e2e_pty *p, const char *const argv[],
 	fcntl(master, F_SETFL, O_NONBLOCK);
 	signal(SIGPIPE, SIG_IGN);
 	p->pid = pid;
+	p->sid = pid;		/* forkpty made it a session leader */
 	p->master = master;
 	p->cap = E2E_CHUNK;
 	if ((p->buf = calloc(1, p->cap)) == NULL)
@@ -401,18 +405,15 @@ e2e_pty_hangup(struct e2e_pty *p)
 int
 e2e_pty_procs(const struct e2e_pty *p)
 {
-	struct stat st;
 	struct dirent *de;
 	DIR *d;
 	int count = 0;
 
-	if (p->slave[0] == '\0' || stat(p->slave, &st) != 0)
-		return 0;	/* the pty is gone: nobody can hold it */
 	if ((d = opendir("/proc")) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
 		char path[300], line[1024], *rp;
-		unsigned long long tty_nr;
+		long sid;
 		FILE *f;
 
 		if (de->d_name[0] < '1' || de->d_name[0] > '9')
@@ -420,10 +421,11 @@ e2e_pty_procs(const struct e2e_pty *p)
 		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
 		if ((f = fopen(path, "r")) == NULL)
 			continue;
+		/* pid (comm) state ppid pgrp session ...; comm may hold ')' */
 		if (fgets(line, sizeof(line), f) != NULL &&
 		    (rp = strrchr(line, ')')) != NULL &&
-		    sscanf(rp + 2, "%*c %*d %*d %*d %llu", &tty_nr) == 1 &&
-		    tty_nr == (unsigned long long)st.st_rdev)
+		    sscanf(rp + 2, "%*c %*d %*d %ld", &sid) == 1 &&
+		    sid == (long)p->sid)
 			count++;
 		fclose(f);
 	}
@@ -498,6 +500,35 @@ e2e_rmtree(const char *dir)
 	if (dir == NULL || strncmp(dir, "/tmp/", 5) != 0)
 		return;		/* never anything outside /tmp */
 	nftw(dir, rm_one, E2E_RMTREE_FDS, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+e2e_lock(const char *name, int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+	char path[256];
+	int fd;
+
+	mkdir("/run/vmgate-e2e", 0755);
+	snprintf(path, sizeof(path), "/run/vmgate-e2e/%s.lock", name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK || remaining_ms(deadline) == 0) {
+			close(fd);
+			return -1;
+		}
+		usleep(E2E_POLL_MS * 10 * 1000);
+	}
+	return fd;
+}
+
+void
+e2e_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);	/* closing drops the flock */
 }
 
 static int

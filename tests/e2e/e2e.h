@@ -57,6 +57,7 @@ void e2e_result_free(struct e2e_result *res);
  */
 struct e2e_pty {
 	pid_t pid;		/* -1 once reaped */
+	pid_t sid;		/* the session it leads (its first pid) */
 	int master;		/* -1 once hung up */
 	char *buf;
 	size_t len;
@@ -83,7 +84,8 @@ bool e2e_termios_cooked(const struct termios *t);
 int e2e_pty_wait(struct e2e_pty *p, int timeout_ms);
 /* close the master: the session hangs up (SIGHUP to the process) */
 void e2e_pty_hangup(struct e2e_pty *p);
-/* processes whose controlling terminal is this pty (0: none left) */
+/* processes still in the session the command started (0: none left,
+ * which holds even after a hang-up removed the pty) */
 int e2e_pty_procs(const struct e2e_pty *p);
 /* kill (SIGKILL) and reap if still running, close, free */
 void e2e_pty_free(struct e2e_pty *p);
@@ -95,6 +97,15 @@ char *e2e_write_file(const char *dir, const char *name, const char *text,
     mode_t mode);
 /* remove dir and everything under it; accepts NULL */
 void e2e_rmtree(const char *dir);
+
+/*
+ * Serialise runs of one suite on this machine (two people running `make
+ * check-e2e` at once would fight over the same guests): an exclusive
+ * lock on /run/vmgate-e2e/NAME.lock, waited for up to timeout_ms. The fd
+ * (held until exit or e2e_unlock) or -1.
+ */
+int e2e_lock(const char *name, int timeout_ms);
+void e2e_unlock(int fd);
 
 /* the shared stack (tests/e2e/stack.sh up): 0 when libvirtd answers */
 int e2e_stack_up(void);

@@ -16,6 +16,7 @@ STACK_RUN=${STACK_RUN:-/run/vmgate-e2e}
 STACK_URI=qemu:///system
 STACK_WAIT=30		# seconds to wait for libvirtd to answer
 STACK_MEM_KIB=49152	# 48 MiB: enough for SeaBIOS
+STACK_BOOT_WAIT=30	# seconds for a new guest's SeaBIOS banner
 
 stack_say()
 {
@@ -153,7 +154,10 @@ stack_guest_xml()
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
   <devices>
-    <serial type='pty'><target port='0'/></serial>
+    <serial type='pty'>
+      <log file='/var/log/libvirt/qemu/$1-serial.log' append='off'/>
+      <target port='0'/>
+    </serial>
     <console type='pty'><target type='serial' port='0'/></console>
     <graphics type='spice' port='$2' autoport='no' passwd='locked' passwdValidTo='1970-01-01T00:00:00'>
       <listen type='address' address='127.0.0.1'/>
@@ -178,9 +182,36 @@ stack_rmguest()
 stack_define_start()
 {
 	xml="$STACK_RUN/guest-$1.xml"
+	rm -f "/var/log/libvirt/qemu/$1-serial.log"
 	stack_guest_xml "$1" "$2" "$3" >"$xml" || return 1
 	virsh -c "$STACK_URI" define "$xml" >/dev/null || return 1
 	virsh -c "$STACK_URI" start "$1" >/dev/null 2>"$STACK_RUN/guest-$1.err"
+}
+
+stack_booted()
+{
+	if stack_wait_boot "$1"; then
+		stack_say "guest $1 runs ($2), SeaBIOS is up"
+		return 0
+	fi
+	stack_say "guest $1 runs ($2) but printed no SeaBIOS banner in ${STACK_BOOT_WAIT}s"
+	return 1
+}
+
+# Wait until NAME's firmware has printed its banner on the serial line
+# (copied to a log file by virtlogd). A guest reset in its first seconds,
+# before SeaBIOS is up, can stay silent; tests that reset a guest need it
+# booted. 0 when seen, 1 after STACK_BOOT_WAIT seconds.
+stack_wait_boot()
+{
+	log=/var/log/libvirt/qemu/$1-serial.log
+	i=0
+	while [ "$i" -lt $((STACK_BOOT_WAIT * 10)) ]; do
+		grep -q 'Machine UUID' "$log" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
 }
 
 stack_guest()
@@ -202,15 +233,15 @@ stack_guest()
 	if [ "$type" = kvm ] && [ -e /dev/kvm ]; then
 		if stack_define_start "$1" "$2" kvm; then
 			echo kvm >"$STACK_RUN/virttype"
-			stack_say "guest $1 runs (kvm, spice 127.0.0.1:$2)"
-			return 0
+			stack_booted "$1" "kvm, spice 127.0.0.1:$2"
+			return
 		fi
 		virsh -c "$STACK_URI" undefine "$1" >/dev/null 2>&1
 	fi
 	if stack_define_start "$1" "$2" qemu; then
 		echo qemu >"$STACK_RUN/virttype"
-		stack_say "guest $1 runs (qemu, spice 127.0.0.1:$2)"
-		return 0
+		stack_booted "$1" "qemu, spice 127.0.0.1:$2"
+		return
 	fi
 	stack_say "guest $1 failed to start: $(cat "$STACK_RUN/guest-$1.err")"
 	return 1
