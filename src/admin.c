@@ -587,7 +587,8 @@ sshd_value(const char *text, const char *key, char *val, size_t len)
 }
 
 static void
-audit_sshd_user(struct audit_run *a, const char *config, const char *user)
+audit_sshd_user(struct audit_run *a, const char *config, const char *user,
+    bool tenant_account)
 {
 	char *text = NULL, val[64], first[ADMIN_MAX_WORD * 4 + 1];
 	bool disabled;
@@ -623,8 +624,30 @@ audit_sshd_user(struct audit_run *a, const char *config, const char *user)
 			    user, r->key, val, r->ok[0], r->ok[1] ? " or " : "",
 			    r->ok[1] ? r->ok[1] : "");
 	}
+	/* a per-user tenant account without a forced command gets a shell */
+	if (tenant_account &&
+	    (!sshd_value(text, "forcecommand", val, sizeof(val)) ||
+	    strcmp(val, "none") == 0))
+		finding(a, "sshd (user %s): no ForceCommand: this tenant "
+		    "account would get a shell", user);
  out:
 	free(text);
+}
+
+/* sshd runs the forced command through the login shell: never bash */
+static void
+audit_login_shell(struct audit_run *a, const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	const char *base;
+
+	if (pw == NULL || pw->pw_shell == NULL)
+		return;
+	base = strrchr(pw->pw_shell, '/');
+	base = base != NULL ? base + 1 : pw->pw_shell;
+	if (strcmp(base, "bash") == 0)
+		finding(a, "account %s: login shell %s (use /bin/sh: sshd runs "
+		    "the command through it)", user, pw->pw_shell);
 }
 
 /*
@@ -659,14 +682,18 @@ audit_sshd(struct audit_run *a, const char *config)
 		if (bsearch(&name, accounts, n, sizeof(*accounts),
 		    cmp_str) == NULL)
 			finding(a, "service_user %s: no such account", name);
-		else
-			audit_sshd_user(a, config, name);
+		else {
+			audit_sshd_user(a, config, name, false);
+			audit_login_shell(a, name);
+		}
 	}
 	for (i = 0; i < cfg->ntenants; i++) {
 		name = cfg->tenants[i].name;
 		if (bsearch(&name, accounts, n, sizeof(*accounts),
-		    cmp_str) != NULL)
-			audit_sshd_user(a, config, name);
+		    cmp_str) != NULL) {
+			audit_sshd_user(a, config, name, true);
+			audit_login_shell(a, name);
+		}
 	}
 	for (i = 0; i < n; i++)
 		free(accounts[i]);

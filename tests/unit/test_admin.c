@@ -10,6 +10,7 @@
 #endif
 #include "unit.h"
 
+#include <pwd.h>
 #include <stdbool.h>
 
 #include "vmgate/admin.h"
@@ -506,14 +507,14 @@ audit_setup(const char *sshd_extra, char **sshd_path)
 	    "%s/hostkey </dev/null >/dev/null 2>&1 || true", work);
 	assert_int_equal(system(path), 0);
 	if (strcmp(sshd_extra, "contrib") == 0) {
-		/* the shipped snippet, its service account renamed root */
+		/* the shipped snippet, its service account renamed daemon */
 		snprintf(path, sizeof(path), "%s/../../../contrib/"
 		    "sshd_config.vmgate", TEST_DATA);
 		assert_non_null(f = fopen(path, "r"));
 		assert_int_not_equal(getdelim(&snippet, &len, '\0', f), -1);
 		fclose(f);
 		assert_non_null(p = strstr(snippet, "Match User vmgate\n"));
-		memcpy(p, "Match User root  \n", 18);
+		memcpy(p, "Match User daemon\n", 18);
 		sshd_extra = snippet;
 	}
 	if (asprintf(&text, "HostKey %s/hostkey\nPidFile none\n%s", work,
@@ -524,13 +525,13 @@ audit_setup(const char *sshd_extra, char **sshd_path)
 	write_text(*sshd_path, text, 0600);
 	free(text);
 	free(snippet);
-	/* vmgate config: the node's machines, one missing, root as the
+	/* vmgate config: the node's machines, one missing, daemon as the
 	 * shared account (it exists everywhere) */
 	if (asprintf(&text,
 	    "[vmgate]\n"
 	    "uri = test://%s/keys/node.xml\n"
 	    "keys = %s/keys\n"
-	    "service_user = root\n"
+	    "service_user = daemon\n"
 	    "[tenant alice]\n"
 	    "domains = gate-ok gate-open gate-auto gate-nospice gate-gone\n"
 	    "[domain gate-ok]\n"
@@ -572,9 +573,9 @@ test_audit(void **state)
 	r = admin_audit(cfg, sshd, c.out, c.err);
 	cap_close(&c);
 	if (asprintf(&want, "%s"
-	    "sshd (user root): allowtcpforwarding yes (must be local or no)\n"
-	    "sshd (user root): allowstreamlocalforwarding yes (must be no)\n"
-	    "sshd (user root): allowagentforwarding yes (must be no)\n",
+	    "sshd (user daemon): allowtcpforwarding yes (must be local or no)\n"
+	    "sshd (user daemon): allowstreamlocalforwarding yes (must be no)\n"
+	    "sshd (user daemon): allowagentforwarding yes (must be no)\n",
 	    domain_findings) < 0)
 		abort();
 	assert_string_equal(c.outbuf, want);
@@ -601,7 +602,7 @@ test_audit(void **state)
 	cap_open(&c);
 	r = admin_audit(cfg, sshd, c.out, c.err);
 	cap_close(&c);
-	if (asprintf(&want, "%ssshd (user root): permittunnel yes (must be "
+	if (asprintf(&want, "%ssshd (user daemon): permittunnel yes (must be "
 	    "no)\n", domain_findings) < 0)
 		abort();
 	assert_string_equal(c.outbuf, want);
@@ -615,11 +616,70 @@ test_audit(void **state)
 	r = admin_audit(cfg, sshd, c.out, c.err);
 	cap_close(&c);
 	assert_int_equal(r, RESULT_FAILED);
-	assert_non_null(strstr(c.outbuf, "sshd (user root): /usr/sbin/sshd "
+	assert_non_null(strstr(c.outbuf, "sshd (user daemon): /usr/sbin/sshd "
 	    "-T -f "));
 	cap_free(&c);
 	free(sshd);
 	config_free(cfg);
+	free(ini);
+}
+
+/*
+ * A per-user tenant account that sshd does not force into vmgate would get
+ * a shell; an account whose login shell is bash runs the command through
+ * bash. Both are findings ("bin" and "root" exist on every system).
+ */
+static void
+test_audit_accounts(void **state)
+{
+	char *ini, *sshd, path[512], *text;
+	struct config *cfg;
+	struct capture c;
+
+	(void)state;
+	ini = audit_setup("contrib", &sshd);
+	snprintf(path, sizeof(path), "%s/accounts.ini", work);
+	if (asprintf(&text,
+	    "[vmgate]\nuri = test://%s/keys/node.xml\n"
+	    "keys = %s/keys\nservice_user = daemon\n"
+	    "[tenant alice]\ndomains = gate-ok\n"
+	    "[tenant bin]\ndomains = gate-ok\n", TEST_DATA, work) < 0)
+		abort();
+	write_text(path, text, 0600);
+	free(text);
+	cfg = load(path);
+	cap_open(&c);
+	assert_int_equal(admin_audit(cfg, sshd, c.out, c.err),
+	    RESULT_FAILED);
+	cap_close(&c);
+	/* bin is in no vmgate-tenants group: the snippet forces nothing
+	 * (and limits no forwarding either) */
+	assert_non_null(strstr(c.outbuf, "sshd (user bin): no ForceCommand: "
+	    "this tenant account would get a shell\n"));
+	assert_null(strstr(c.outbuf, "user daemon"));
+	assert_null(strstr(c.outbuf, "user alice"));
+	cap_free(&c);
+	config_free(cfg);
+
+	if (getpwnam("root") != NULL && getpwnam("root")->pw_shell != NULL &&
+	    strstr(getpwnam("root")->pw_shell, "bash") != NULL) {
+		if (asprintf(&text,
+		    "[vmgate]\nuri = test://%s/keys/node.xml\n"
+		    "keys = %s/keys\nservice_user = root\n"
+		    "[tenant alice]\ndomains = gate-ok\n", TEST_DATA,
+		    work) < 0)
+			abort();
+		write_text(path, text, 0600);
+		free(text);
+		cfg = load(path);
+		cap_open(&c);
+		(void)admin_audit(cfg, sshd, c.out, c.err);
+		cap_close(&c);
+		assert_non_null(strstr(c.outbuf, "account root: login shell "));
+		cap_free(&c);
+		config_free(cfg);
+	}
+	free(sshd);
 	free(ini);
 }
 
@@ -639,7 +699,7 @@ test_audit_clean(void **state)
 
 		if (asprintf(&text,
 		    "[vmgate]\nuri = test://%s/keys/node.xml\n"
-		    "keys = %s/keys\nservice_user = root\n"
+		    "keys = %s/keys\nservice_user = daemon\n"
 		    "[tenant alice]\ndomains = gate-ok\n", TEST_DATA,
 		    work) < 0)
 			abort();
@@ -670,6 +730,7 @@ main(void)
 		cmocka_unit_test(test_authorized_keys_duplicate),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_audit_clean),
+		cmocka_unit_test(test_audit_accounts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
