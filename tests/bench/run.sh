@@ -1,0 +1,162 @@
+#!/bin/sh
+# run.sh: `make bench`. Times vmgate against the least a libvirt client
+# can do, and the authorized-keys lookup at 100, 10k and 100k tenants, side
+# by side in one run (tests/bench/runner.c interleaves the cases), then
+# prints a table of medians, ratios and peak memory and which goals hold.
+#
+# Needs root and the real libvirtd (tests/e2e/stack.sh); defines the guest
+# bench-web1 (SPICE 127.0.0.1:5950) and removes it at the end.
+#
+#   BENCH_ROUNDS=30 BENCH_WARMUP=3 VMGATE=build/vmgate sh tests/bench/run.sh
+set -u
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$BENCH_DIR/../.." && pwd)
+VMGATE=${VMGATE:-$TOP/build/vmgate}
+ROUNDS=${BENCH_ROUNDS:-30}
+WARMUP=${BENCH_WARMUP:-3}
+SIZES="100 10000 100000"
+GUEST=bench-web1
+GUEST_PORT=5950
+SERVICE_USER=vgtbench	# only named in the config: no account is needed
+URI=qemu:///system
+# a snapshot or index written within this many seconds of the file's last
+# change could miss a change in the same clock tick: vmgate does not write
+# one then, so the data is left to age before the first run
+SETTLE=2
+
+say() { echo "bench: $*"; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: SKIPPED: needs root (the real libvirtd, root-owned config)" >&2
+	exit 1
+fi
+[ -x "$VMGATE" ] || die "$VMGATE not built (make all)"
+command -v python3 >/dev/null || die "python3 missing (make deps)"
+
+WORK=$(mktemp -d /tmp/vmgate-bench.XXXXXX) || die "mktemp failed"
+chmod 0755 "$WORK"
+GUEST_UP=0
+cleanup()
+{
+	[ "$GUEST_UP" = 1 ] && sh "$TOP/tests/e2e/stack.sh" rmguest "$GUEST" >/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+sh "$TOP/tests/e2e/stack.sh" up >/dev/null || die "libvirtd is not available"
+sh "$TOP/tests/e2e/stack.sh" guest "$GUEST" "$GUEST_PORT" >/dev/null ||
+    die "guest $GUEST did not start"
+GUEST_UP=1
+
+CFLAGS_B="-O2 -Wall -Wextra -Werror"
+cc $CFLAGS_B -o "$WORK/runner" "$BENCH_DIR/runner.c" || die "runner build failed"
+# shellcheck disable=SC2046
+cc $CFLAGS_B -o "$WORK/mini" "$BENCH_DIR/mini.c" $(pkg-config --cflags --libs libvirt) ||
+    die "mini build failed"
+
+for n in $SIZES; do
+	mkdir -p "$WORK/$n"
+	python3 "$BENCH_DIR/gen.py" "$WORK/$n" "$n" "$SERVICE_USER" "$GUEST" ||
+	    die "generating $n tenants failed"
+	chown -R 0:0 "$WORK/$n"
+	chmod 0644 "$WORK/$n/vmgate.ini"
+done
+sleep "$SETTLE"
+
+# the offered key: near the end of the tenant list
+key_of()	# N -> "TENANT BLOB"
+{
+	t=$(printf 't%06d' $(($1 - 10)))
+	echo "$t $(cut -d' ' -f2 "$WORK/$1/keys/$t.pub")"
+}
+
+# Every case is run once by hand first, and its answer checked: a fast
+# wrong answer is not a result.
+for n in $SIZES; do
+	ini=$WORK/$n/vmgate.ini
+	t0=$(date +%s%N)
+	"$VMGATE" -f "$ini" check >"$WORK/check.out" 2>&1 ||
+	    { cat "$WORK/check.out"; die "check of $n tenants failed"; }
+	t1=$(date +%s%N)
+	eval "CHECK_MS_$n=$(( (t1 - t0) / 1000000 ))"
+	set -- $(key_of "$n")
+	"$VMGATE" -f "$ini" authorized-keys "$SERVICE_USER" ssh-ed25519 "$2" >"$WORK/ak.out" ||
+	    die "authorized-keys (shared, $n) failed"
+	[ "$(wc -l <"$WORK/ak.out")" = 1 ] && grep -q -- "--tenant $1\" ssh-ed25519 $2\$" "$WORK/ak.out" ||
+	    { cat "$WORK/ak.out"; die "authorized-keys (shared, $n): wrong answer"; }
+	"$VMGATE" -f "$ini" authorized-keys "$1" ssh-ed25519 "$2" >"$WORK/ak.out" ||
+	    die "authorized-keys (per-user, $n) failed"
+	[ "$(wc -l <"$WORK/ak.out")" = 1 ] && grep -q "vmgate -f [^ ]*\" ssh-ed25519 $2\$" "$WORK/ak.out" ||
+	    { cat "$WORK/ak.out"; die "authorized-keys (per-user, $n): wrong answer"; }
+	# a key nobody has gives no line
+	"$VMGATE" -f "$ini" authorized-keys "$SERVICE_USER" ssh-ed25519 \
+	    "$(cut -d' ' -f2 "$WORK/$n/keys/t000000.pub" | tr 'A-Za-z' 'B-ZAb-za')" >"$WORK/ak.out"
+	[ ! -s "$WORK/ak.out" ] || die "authorized-keys ($n): an unknown key got a line"
+done
+LAST=$(printf 't%06d' 99999)
+INI100K=$WORK/100000/vmgate.ini
+SSH_ORIGINAL_COMMAND="status $GUEST" "$VMGATE" -f "$INI100K" --tenant "$LAST" >"$WORK/st.out" ||
+    die "vmgate status failed"
+grep -q '^state: running$' "$WORK/st.out" || { cat "$WORK/st.out"; die "vmgate status: wrong answer"; }
+"$WORK/mini" "$URI" "$GUEST" | grep -q '^state: 1$' || die "mini: wrong answer"
+
+VIRSH=$(command -v virsh)
+say "status: $ROUNDS rounds after $WARMUP warm-up rounds"
+"$WORK/runner" "$ROUNDS" "$WARMUP" \
+	mini "$WORK/mini" "$URI" "$GUEST" ';;' \
+	mini-full "$WORK/mini" "$URI" "$GUEST" --full ';;' \
+	vmgate-100k "SSH_ORIGINAL_COMMAND=status $GUEST" "$VMGATE" -f "$INI100K" --tenant "$LAST" ';;' \
+	vmgate-100 "SSH_ORIGINAL_COMMAND=status $GUEST" "$VMGATE" -f "$WORK/100/vmgate.ini" --tenant t000099 ';;' \
+	virsh "$VIRSH" -c "$URI" domstate "$GUEST" >"$WORK/status.res" || die "status runs failed"
+
+say "authorized-keys: $ROUNDS rounds after $WARMUP warm-up rounds"
+set --
+for n in $SIZES; do
+	k=$(key_of "$n")
+	t=${k%% *}
+	b=${k#* }
+	set -- "$@" "shared-$n" "$VMGATE" -f "$WORK/$n/vmgate.ini" authorized-keys "$SERVICE_USER" ssh-ed25519 "$b" ';;'
+	set -- "$@" "peruser-$n" "$VMGATE" -f "$WORK/$n/vmgate.ini" authorized-keys "$t" ssh-ed25519 "$b" ';;'
+done
+"$WORK/runner" "$ROUNDS" "$WARMUP" "$@" >"$WORK/keys.res" || die "authorized-keys runs failed"
+
+# LABEL MEDIAN MIN RSS lines -> the table and the verdict
+{
+	sed 's/^/S /' "$WORK/status.res"
+	sed 's/^/K /' "$WORK/keys.res"
+	echo "C check-100 ${CHECK_MS_100}"
+	echo "C check-10000 ${CHECK_MS_10000}"
+	echo "C check-100000 ${CHECK_MS_100000}"
+} | awk -v date="$(date -u +%Y-%m-%dT%H:%MZ)" \
+    -v machine="$(uname -srm), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
+    -v rounds="$ROUNDS" '
+$1 == "S" || $1 == "K" { med[$2] = $3; rss[$2] = $5; order[n++] = $2; kind[$2] = $1 }
+$1 == "C" { check[$2] = $3 }
+END {
+	printf "vmgate bench, %s, %s; medians of %d runs\n\n", date, machine, rounds
+	printf "%-22s %10s %16s %10s\n", "case", "median ms", "ratio", "peak RSS"
+	for (i = 0; i < n; i++) {
+		c = order[i]; r = ""
+		if (kind[c] == "S" && c != "mini")
+			r = sprintf("%.2fx mini", med[c] / med["mini"])
+		if (kind[c] == "K" && c !~ /-100$/) {
+			base = c; sub(/-[0-9]+$/, "-100", base)
+			r = sprintf("%.2fx %s", med[c] / med[base], "100")
+		}
+		printf "%-22s %10.2f %16s %7d KiB\n", c, med[c], r, rss[c]
+	}
+	printf "\n(check, one run each: 100: %d ms, 10k: %d ms, 100k: %d ms)\n\n",
+	    check["check-100"], check["check-10000"], check["check-100000"]
+	s = med["vmgate-100k"] / med["mini"]
+	g1 = s <= 1.10
+	g2 = med["shared-100000"] <= 10 && med["shared-100000"] / med["shared-100"] <= 1.5
+	g3 = med["peruser-100000"] <= 10 && med["peruser-100000"] / med["peruser-100"] <= 1.5
+	printf "goals: status<=1.10x mini %s (%.2fx); shared keys 100k <=10ms & <=1.5x %s (%.2f ms, %.2fx); per-user keys 100k <=10ms & <=1.5x %s (%.2f ms, %.2fx)\n",
+	    g1 ? "HOLDS" : "FAILS", s,
+	    g2 ? "HOLDS" : "FAILS", med["shared-100000"], med["shared-100000"] / med["shared-100"],
+	    g3 ? "HOLDS" : "FAILS", med["peruser-100000"], med["peruser-100000"] / med["peruser-100"]
+	printf "all goals %s\n", (g1 && g2 && g3) ? "hold" : "do not hold yet"
+}'
