@@ -455,8 +455,7 @@ console_say_end(const struct console *c)
 		why = "machine stopped";
 	else if (c->end == CONSOLE_END_TAKEN)
 		why = "console taken over by another session";
-	else if (c->end == CONSOLE_END_ERROR)
-		why = "console connection lost";
+	/* errors: the caller tells the tenant, once */
 	if (why == NULL)
 		return;
 	fprintf(stderr, "%svmgate: %s: %s\n",
