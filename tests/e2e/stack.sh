@@ -174,6 +174,8 @@ stack_rmguest()
 	[ -n "${1:-}" ] || { stack_say "usage: rmguest NAME"; return 64; }
 	virsh -c "$STACK_URI" destroy "$1" >/dev/null 2>&1
 	virsh -c "$STACK_URI" undefine "$1" >/dev/null 2>&1
+	rm -f "$STACK_RUN/guest-$1.xml" "$STACK_RUN/guest-$1.err" \
+	    "/var/log/libvirt/qemu/$1-serial.log"
 	stack_say "removed guest $1"
 	return 0
 }
