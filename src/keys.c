@@ -19,6 +19,7 @@
 
 #include <libssh/libssh.h>
 
+#include "vmgate/keyindex.h"
 #include "vmgate/keys.h"
 
 #define KEYS_SUFFIX	".pub"
@@ -588,6 +589,91 @@ cross_check(int dfd, const char *dir, const struct key_file *files,
 	free(blobs);
 }
 
+/* After a full scan: index what was found, for the login path. */
+static void
+write_index(const char *dir, const struct stat *dir_st,
+    const struct key_file *files, size_t nfiles,
+    const struct keyring *ring)
+{
+	struct keyindex_key *kv;
+	struct keyindex_file *fv;
+	char *path;
+	size_t i;
+
+	if ((path = keyindex_path(dir)) == NULL)
+		return;
+	kv = xcalloc(ring->nkeys + 1, sizeof(*kv));
+	fv = xcalloc(nfiles + 1, sizeof(*fv));
+	for (i = 0; i < ring->nkeys; i++) {
+		kv[i].base64 = ring->keys[i].base64;
+		kv[i].tenant = ring->keys[i].tenant;
+	}
+	for (i = 0; i < nfiles; i++) {
+		fv[i].tenant = files[i].tenant;
+		fv[i].name = files[i].name;
+	}
+	(void)keyindex_write(path, dir_st, kv, ring->nkeys, fv, nfiles);
+	free(fv);
+	free(kv);
+	free(path);
+}
+
+/*
+ * The login path with a key: the files the index names for it (and the
+ * tenant's own), when the index is fresh. A missing or stale index is
+ * rebuilt first when this process owns the directory (a full scan, as
+ * vmgate check makes). -1: no usable index, list the directory.
+ */
+static int
+index_files(const char *dir, const struct stat *dir_st,
+    const struct load_scope *scope, struct key_file **filesp,
+    size_t *nfilesp)
+{
+	struct keyindex *ix = NULL;
+	struct key_file *files = NULL;
+	const char **names = NULL;
+	char *path = NULL, *tenant;
+	long n;
+	size_t i, k = 0;
+	int r = -1;
+
+	if (scope->want == NULL || scope->nwant != 1 ||
+	    (path = keyindex_path(dir)) == NULL)
+		return -1;
+	if ((ix = keyindex_open(path, dir_st)) == NULL &&
+	    geteuid() == dir_st->st_uid) {
+		struct keyring full;
+		struct diag quiet;
+
+		diag_init(&quiet);
+		(void)keys_load(dir, NULL, NULL, &full, &quiet);
+		keys_free(&full);
+		diag_clear(&quiet);
+		ix = keyindex_open(path, dir_st);
+	}
+	if (ix == NULL ||
+	    (n = keyindex_files(ix, scope->tenant, scope->want[0], &names)) < 0)
+		goto out;
+	files = xcalloc((size_t)n + 1, sizeof(*files));
+	for (i = 0; i < (size_t)n; i++) {
+		if ((tenant = file_tenant(names[i])) == NULL)
+			continue;
+		files[k].name = xstrdup(names[i]);
+		files[k].tenant = tenant;
+		k++;
+	}
+	if (k > 1)
+		qsort(files, k, sizeof(*files), cmp_file);
+	*filesp = files;
+	*nfilesp = k;
+	r = 0;
+ out:
+	free(names);
+	keyindex_close(ix);
+	free(path);
+	return r;
+}
+
 static int
 load(const char *dir, const struct load_scope *scope, struct keyring *ring,
     struct diag *d)
@@ -596,6 +682,8 @@ load(const char *dir, const struct load_scope *scope, struct keyring *ring,
 	struct stat st;
 	size_t nfiles = 0, i, cap = 0;
 	size_t before = d->count + d->dropped;
+	bool full = scope->tenant == NULL && scope->type == NULL &&
+	    scope->want == NULL;
 	int dfd;
 
 	memset(ring, 0, sizeof(*ring));
@@ -612,12 +700,16 @@ load(const char *dir, const struct load_scope *scope, struct keyring *ring,
 		    "not writable by group or others", dir);
 		goto out;
 	}
-	if (list_dir(dfd, dir, scope, &files, &nfiles, d) == -1)
+	if (index_files(dir, &st, scope, &files, &nfiles) != 0 &&
+	    list_dir(dfd, dir, scope, &files, &nfiles, d) == -1)
 		goto out;
 	load_files(dfd, dir, files, nfiles, scope, true, ring, &cap, d);
 	if (scope->tenant != NULL && scope->cross_check)
 		cross_check(dfd, dir, files, nfiles, scope, ring, &cap, d);
 	find_duplicates(ring, d);
+	/* st was taken before the directory was read: a later change shows */
+	if (full && geteuid() == st.st_uid)
+		write_index(dir, &st, files, nfiles, ring);
  out:
 	for (i = 0; i < nfiles; i++) {
 		free(files[i].name);
@@ -668,6 +760,35 @@ keys_load_only(const char *dir, bool (*known)(const char *tenant, void *arg),
 	    (type == NULL) != (base64 == NULL))
 		return 0;
 	return load(dir, &scope, ring, d);
+}
+
+int
+keys_index_owner(const char *dir, const char *base64, char *out,
+    size_t outlen)
+{
+	struct keyindex *ix = NULL;
+	const char **names = NULL;
+	struct stat st;
+	char *path = NULL;
+	long n = -1;
+	int dfd;
+
+	if (base64 == NULL || (path = keyindex_path(dir)) == NULL)
+		return -1;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd != -1 && fstat(dfd, &st) == 0 &&
+	    (ix = keyindex_open(path, &st)) != NULL)
+		n = keyindex_owners(ix, base64, &names);
+	if (n == 1 && (strlen(names[0]) >= outlen || !name_valid(names[0])))
+		n = -1;
+	if (n == 1)
+		memcpy(out, names[0], strlen(names[0]) + 1);
+	free(names);
+	keyindex_close(ix);
+	if (dfd != -1)
+		close(dfd);
+	free(path);
+	return n == 0 || n == 1 ? (int)n : -1;
 }
 
 void

@@ -58,6 +58,16 @@ int keys_load_only(const char *dir, bool (*known)(const char *tenant,
     const char *base64, struct keyring *ring, struct diag *d);
 void keys_free(struct keyring *ring);
 
+/*
+ * From the directory's index (keyindex.h), when it is fresh: the one
+ * tenant whose files held base64 when it was made, into out (size
+ * NAME_MAX_LEN + 1). 1 when there is exactly one, 0 when none, -1 when
+ * the index cannot tell (missing, stale, or several tenants). A hint for
+ * what to load, never an answer: keys_load_only still reads the files.
+ */
+int keys_index_owner(const char *dir, const char *base64, char *out,
+    size_t outlen);
+
 /* Fingerprint of a "TYPE BASE64" key; 0 on success. */
 int keys_fingerprint(const char *type, const char *base64, char *out,
     size_t outlen);
