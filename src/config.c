@@ -1087,16 +1087,11 @@ config_parse(const char *name, const char *buf, size_t len,
 }
 
 int
-config_load(const char *path, uid_t owner_ok, struct config **out,
+config_open(const char *path, uid_t owner_ok, struct stat *st,
     struct diag *d)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap;
-	ssize_t r;
-	int fd = -1, ret = -1;
+	int fd;
 
-	*out = NULL;
 	/* O_NONBLOCK: a FIFO planted at path must not hang us before fstat */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd == -1) {
@@ -1105,40 +1100,56 @@ config_load(const char *path, uid_t owner_ok, struct config **out,
 		else
 			diag_add(d, "%s:0: cannot open: %s", path,
 			    strerror(errno));
-		goto out;
+		return -1;
 	}
-	if (fstat(fd, &st) != 0) {
+	if (fstat(fd, st) != 0) {
 		diag_add(d, "%s:0: cannot stat: %s", path, strerror(errno));
-		goto out;
+		goto fail;
 	}
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st->st_mode)) {
 		diag_add(d, "%s:0: refusing: not a regular file", path);
-		goto out;
+		goto fail;
 	}
-	if (st.st_uid != 0 && st.st_uid != owner_ok) {
+	if (st->st_uid != 0 && st->st_uid != owner_ok) {
 		diag_add(d, "%s:0: refusing: owned by uid %lu, not root",
-		    path, (unsigned long)st.st_uid);
-		goto out;
+		    path, (unsigned long)st->st_uid);
+		goto fail;
 	}
-	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		diag_add(d, "%s:0: refusing: writable by group or others",
 		    path);
-		goto out;
+		goto fail;
 	}
-	if ((uintmax_t)st.st_size > CONFIG_MAX_BYTES) {
+	if ((uintmax_t)st->st_size > CONFIG_MAX_BYTES) {
 		diag_add(d, "%s:0: refusing: larger than %u bytes", path,
 		    CONFIG_MAX_BYTES);
-		goto out;
+		goto fail;
 	}
+	return fd;
+ fail:
+	close(fd);
+	return -1;
+}
+
+int
+config_read_fd(int fd, const char *path, const struct stat *st,
+    char **bufp, size_t *lenp, struct diag *d)
+{
+	char *buf = NULL;
+	size_t len = 0, cap;
+	ssize_t r;
+
+	*bufp = NULL;
+	*lenp = 0;
 	/* read to EOF, not trusting st_size: the file may grow meanwhile */
-	cap = (size_t)st.st_size + 1;
+	cap = (size_t)st->st_size + 1;
 	buf = xmalloc(cap);
 	for (;;) {
 		if (len == cap) {
 			if (len > CONFIG_MAX_BYTES) {
 				diag_add(d, "%s:0: refusing: larger than %u "
 				    "bytes", path, CONFIG_MAX_BYTES);
-				goto out;
+				goto fail;
 			}
 			cap = len * 2 > CONFIG_MAX_BYTES + 1 ?
 			    CONFIG_MAX_BYTES + 1 : len * 2;
@@ -1150,16 +1161,35 @@ config_load(const char *path, uid_t owner_ok, struct config **out,
 		if (r == -1) {
 			diag_add(d, "%s:0: cannot read: %s", path,
 			    strerror(errno));
-			goto out;
+			goto fail;
 		}
 		if (r == 0)
 			break;
 		len += (size_t)r;
 	}
-	ret = config_parse(path, buf, len, out, d);
- out:
-	if (fd != -1)
-		close(fd);
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+ fail:
+	free(buf);
+	return -1;
+}
+
+int
+config_load(const char *path, uid_t owner_ok, struct config **out,
+    struct diag *d)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, ret = -1;
+
+	*out = NULL;
+	if ((fd = config_open(path, owner_ok, &st, d)) == -1)
+		return -1;
+	if (config_read_fd(fd, path, &st, &buf, &len, d) == 0)
+		ret = config_parse(path, buf, len, out, d);
+	close(fd);
 	free(buf);
 	return ret;
 }
@@ -1253,4 +1283,27 @@ config_spice_endpoint(const struct domain_conf *dc, char *buf, size_t len)
 	else
 		r = snprintf(buf, len, "%s:%d", dc->spice_host, dc->spice_port);
 	return r < 0 || (size_t)r >= len ? -1 : 0;
+}
+
+void
+config_keep_only(struct config *cfg, const char *name)
+{
+	struct tenant keep;
+	size_t i;
+	bool found = false;
+
+	for (i = 0; i < cfg->ntenants; i++) {
+		if (!found && name != NULL &&
+		    strcmp(cfg->tenants[i].name, name) == 0) {
+			keep = cfg->tenants[i];
+			found = true;
+			continue;
+		}
+		free(cfg->tenants[i].name);
+		grant_free(&cfg->tenants[i].grant);
+		free(cfg->tenants[i].groups);
+	}
+	cfg->ntenants = 0;
+	if (found)
+		cfg->tenants[cfg->ntenants++] = keep;
 }

@@ -35,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "vmgate/util.h"
@@ -108,6 +109,24 @@ struct config {
  */
 int config_load(const char *path, uid_t owner_ok, struct config **out,
     struct diag *d);
+
+/*
+ * config_load in two steps, for callers that may not need the whole file
+ * (cache.c): open path and check it as config_load does, returning the fd
+ * and its fstat in *st, or -1; then read it whole into *buf (NUL not
+ * added), 0 or -1.
+ */
+int config_open(const char *path, uid_t owner_ok, struct stat *st,
+    struct diag *d);
+int config_read_fd(int fd, const char *path, const struct stat *st,
+    char **buf, size_t *len, struct diag *d);
+
+/*
+ * Forget every tenant but name (none when name is NULL or absent): the
+ * config then answers for that one tenant only, and every other tenant is
+ * unknown, so denied.
+ */
+void config_keep_only(struct config *cfg, const char *name);
 
 /* Parse an in-memory file; name is used in messages. Pure. */
 int config_parse(const char *name, const char *buf, size_t len,

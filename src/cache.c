@@ -1,0 +1,594 @@
+/*
+ * cache: the config snapshot file (see cache.h). Layout, all integers in
+ * host order (the file never leaves the machine that wrote it):
+ *
+ *     header     struct snap_header
+ *     entries    struct snap_entry[nentries], sorted by name
+ *     ranges     struct cache_range[nranges]
+ *     pool       the names, each NUL-terminated
+ *
+ * Everything read from the file is bounds-checked before use: a corrupt
+ * snapshot is refused (the caller then parses the whole config), it never
+ * points outside itself.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmgate/cache.h"
+#include "vmgate/keys.h"
+#include "vmgate/util.h"
+
+#define SNAP_MAGIC	"VMGSNAP2"
+#define SNAP_MAGIC_LEN	8
+#define SNAP_VERSION_LEN 16
+
+struct snap_header {
+	char magic[SNAP_MAGIC_LEN];
+	char version[SNAP_VERSION_LEN];	/* the vmgate that validated it */
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+	uint32_t vmgate_off, vmgate_len;
+	uint32_t nentries, nranges, pool_len, total_len;
+};
+
+struct snap_entry {
+	uint32_t name_off;
+	uint32_t name_len;
+	uint32_t range_first;
+	uint32_t nranges;
+};
+
+struct cache {
+	const unsigned char *map;
+	size_t len;
+	const struct snap_header *h;
+	const struct snap_entry *entries;
+	const struct cache_range *ranges;
+	const char *pool;
+};
+
+static void
+fill_ident(struct snap_header *h, const struct stat *st)
+{
+	h->dev = (uint64_t)st->st_dev;
+	h->ino = (uint64_t)st->st_ino;
+	h->size = (uint64_t)st->st_size;
+	h->mtime_sec = st->st_mtim.tv_sec;
+	h->mtime_nsec = st->st_mtim.tv_nsec;
+	h->ctime_sec = st->st_ctim.tv_sec;
+	h->ctime_nsec = st->st_ctim.tv_nsec;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+cache_write(const char *path, const struct stat *st,
+    struct cache_range vmgate, const struct cache_entry *entries,
+    size_t nentries)
+{
+	struct snap_header h;
+	struct snap_entry *ev = NULL;
+	struct cache_range *rv = NULL;
+	char *pool = NULL, *tmp = NULL;
+	size_t i, j, nranges = 0, pool_len = 0, k = 0, p = 0, total;
+	time_t now = time(NULL);
+	int fd = -1, r = -1;
+
+	/* a change within the same clock tick would go unseen: wait */
+	if (now - st->st_mtim.tv_sec < CACHE_SETTLE_SEC ||
+	    now - st->st_ctim.tv_sec < CACHE_SETTLE_SEC)
+		return -1;
+	for (i = 0; i < nentries; i++) {
+		nranges += entries[i].nranges;
+		pool_len += strlen(entries[i].name) + 1;
+	}
+	total = sizeof(h) + nentries * sizeof(*ev) + nranges * sizeof(*rv) +
+	    pool_len;
+	if (total > CACHE_MAX_BYTES)
+		return -1;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, SNAP_MAGIC, SNAP_MAGIC_LEN);
+	snprintf(h.version, sizeof(h.version), "%s", VMGATE_VERSION);
+	fill_ident(&h, st);
+	h.vmgate_off = vmgate.off;
+	h.vmgate_len = vmgate.len;
+	h.nentries = (uint32_t)nentries;
+	h.nranges = (uint32_t)nranges;
+	h.pool_len = (uint32_t)pool_len;
+	h.total_len = (uint32_t)total;
+	ev = xcalloc(nentries + 1, sizeof(*ev));
+	rv = xcalloc(nranges + 1, sizeof(*rv));
+	pool = xmalloc(pool_len + 1);
+	for (i = 0; i < nentries; i++) {
+		size_t n = strlen(entries[i].name);
+
+		ev[i].name_off = (uint32_t)p;
+		ev[i].name_len = (uint32_t)n;
+		ev[i].range_first = (uint32_t)k;
+		ev[i].nranges = (uint32_t)entries[i].nranges;
+		memcpy(pool + p, entries[i].name, n + 1);
+		p += n + 1;
+		for (j = 0; j < entries[i].nranges; j++)
+			rv[k++] = entries[i].ranges[j];
+	}
+	tmp = xasprintf("%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
+		goto out;
+	if (fchmod(fd, 0644) != 0 ||
+	    write_all(fd, &h, sizeof(h)) != 0 ||
+	    write_all(fd, ev, nentries * sizeof(*ev)) != 0 ||
+	    write_all(fd, rv, nranges * sizeof(*rv)) != 0 ||
+	    write_all(fd, pool, pool_len) != 0 || fsync(fd) != 0)
+		goto out;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0)
+		goto out;
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	if (r != 0 && tmp != NULL)
+		(void)unlink(tmp);
+	free(tmp);
+	free(pool);
+	free(rv);
+	free(ev);
+	return r;
+}
+
+/* the header agrees with the file it describes and with itself */
+static int
+check_header(const struct snap_header *h, size_t len, const struct stat *st)
+{
+	struct snap_header want;
+	uint64_t need;
+
+	if (memcmp(h->magic, SNAP_MAGIC, SNAP_MAGIC_LEN) != 0 ||
+	    strncmp(h->version, VMGATE_VERSION, sizeof(h->version)) != 0)
+		return -1;
+	memset(&want, 0, sizeof(want));
+	fill_ident(&want, st);
+	if (h->dev != want.dev || h->ino != want.ino || h->size != want.size ||
+	    h->mtime_sec != want.mtime_sec ||
+	    h->mtime_nsec != want.mtime_nsec ||
+	    h->ctime_sec != want.ctime_sec ||
+	    h->ctime_nsec != want.ctime_nsec)
+		return -1;
+	need = (uint64_t)sizeof(*h) +
+	    (uint64_t)h->nentries * sizeof(struct snap_entry) +
+	    (uint64_t)h->nranges * sizeof(struct cache_range) + h->pool_len;
+	if (need != len || h->total_len != len)
+		return -1;
+	if ((uint64_t)h->vmgate_off + h->vmgate_len > want.size)
+		return -1;
+	return 0;
+}
+
+struct cache *
+cache_open(const char *path, const struct stat *st)
+{
+	struct cache *c = NULL;
+	struct stat cst;
+	void *map;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return NULL;
+	/* whoever could write the config may write its snapshot, nobody else */
+	if (fstat(fd, &cst) != 0 || !S_ISREG(cst.st_mode) ||
+	    cst.st_uid != st->st_uid ||
+	    (cst.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+	    cst.st_size < (off_t)sizeof(struct snap_header) ||
+	    cst.st_size > (off_t)CACHE_MAX_BYTES) {
+		close(fd);
+		return NULL;
+	}
+	map = mmap(NULL, (size_t)cst.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return NULL;
+	c = xcalloc(1, sizeof(*c));
+	c->map = map;
+	c->len = (size_t)cst.st_size;
+	c->h = map;
+	if (check_header(c->h, c->len, st) != 0) {
+		cache_close(c);
+		return NULL;
+	}
+	c->entries = (const struct snap_entry *)(c->map + sizeof(*c->h));
+	c->ranges = (const struct cache_range *)(c->entries +
+	    c->h->nentries);
+	c->pool = (const char *)(c->ranges + c->h->nranges);
+	return c;
+}
+
+void
+cache_close(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	if (c->map != NULL)
+		munmap((void *)c->map, c->len);
+	free(c);
+}
+
+struct cache_range
+cache_vmgate(const struct cache *c)
+{
+	struct cache_range r = { c->h->vmgate_off, c->h->vmgate_len };
+
+	return r;
+}
+
+/* entry i's name, or NULL when it points outside the pool */
+static const char *
+entry_name(const struct cache *c, size_t i)
+{
+	const struct snap_entry *e = &c->entries[i];
+
+	if ((uint64_t)e->name_off + e->name_len >= c->h->pool_len ||
+	    c->pool[e->name_off + e->name_len] != '\0')
+		return NULL;
+	return c->pool + e->name_off;
+}
+
+const struct cache_range *
+cache_lookup(const struct cache *c, const char *name, size_t *n)
+{
+	const struct snap_entry *e;
+	const char *s;
+	size_t lo = 0, hi = c->h->nentries, mid;
+	int cmp;
+
+	*n = 0;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((s = entry_name(c, mid)) == NULL)
+			return NULL;
+		cmp = strcmp(name, s);
+		if (cmp == 0) {
+			e = &c->entries[mid];
+			if ((uint64_t)e->range_first + e->nranges >
+			    c->h->nranges)
+				return NULL;
+			*n = e->nranges;
+			return c->ranges + e->range_first;
+		}
+		if (cmp < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* ---- snapshots of a config ---- */
+
+struct header_line {
+	int line;
+	size_t off;
+};
+
+/* Byte offset of every line start; lines are 1-based, [nlines + 1] = len. */
+static size_t *
+line_offsets(const char *buf, size_t len, int *nlines)
+{
+	size_t *off = NULL, cap = 64, n = 0, i = 0;
+	const char *nl;
+
+	off = xreallocarray(NULL, cap, sizeof(*off));
+	off[n++] = 0;		/* line 0 does not exist */
+	while (i < len) {
+		if (n + 2 >= cap) {
+			cap *= 2;
+			off = xreallocarray(off, cap, sizeof(*off));
+		}
+		off[n++] = i;
+		nl = memchr(buf + i, '\n', len - i);
+		i = nl != NULL ? (size_t)(nl - buf) + 1 : len;
+	}
+	off[n] = len;
+	*nlines = (int)n - 1;
+	return off;
+}
+
+struct snap_build {
+	const char *buf;
+	size_t len;
+	size_t *off;		/* line_offsets */
+	int nlines;
+	int *headers;		/* header line numbers, ascending */
+	size_t nheaders;
+};
+
+/* the range of the section whose header is on line */
+static struct cache_range
+section_range(const struct snap_build *b, int line)
+{
+	struct cache_range r = { 0, 0 };
+	size_t lo = 0, hi = b->nheaders, mid, start, end;
+
+	if (line <= 0 || line > b->nlines)
+		return r;
+	start = b->off[line];
+	/* a byte order mark belongs to no section */
+	if (line == 1 && b->len >= 3 && memcmp(b->buf, "\xef\xbb\xbf", 3) == 0)
+		start = 3;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (b->headers[mid] <= line)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	end = lo < b->nheaders ? b->off[b->headers[lo]] : b->len;
+	r.off = (uint32_t)start;
+	r.len = (uint32_t)(end - start);
+	return r;
+}
+
+static int
+cmp_range(const void *a, const void *b)
+{
+	const struct cache_range *x = a, *y = b;
+
+	return (x->off > y->off) - (x->off < y->off);
+}
+
+static void
+add_range(struct cache_range **v, size_t *n, struct cache_range r)
+{
+	if (r.len == 0)
+		return;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = r;
+}
+
+static void
+add_domains(const struct snap_build *b, const struct config *cfg,
+    const struct grant *g, struct cache_range **v, size_t *n)
+{
+	const struct domain_conf *dc;
+	size_t i;
+
+	for (i = 0; i < g->ndomains; i++) {
+		if ((dc = config_domain(cfg, g->domains[i])) != NULL)
+			add_range(v, n, section_range(b, dc->line));
+	}
+}
+
+/* Snapshot of cfg, just parsed whole from buf (the file st describes). */
+static void
+snapshot_write(const char *snap, const char *buf, size_t len,
+    const struct stat *st, const struct config *cfg)
+{
+	struct snap_build b = { buf, len, NULL, 0, NULL, 0 };
+	struct cache_entry *entries = NULL;
+	struct cache_range **ranges = NULL, vmgate = { 0, 0 };
+	const struct tenant *t;
+	const char *s;
+	size_t i, j, o, *nranges = NULL;
+	int line;
+
+	b.off = line_offsets(buf, len, &b.nlines);
+	b.headers = xreallocarray(NULL, (size_t)b.nlines + 1,
+	    sizeof(*b.headers));
+	/* the file parsed: a line whose first non-blank is '[' is a header */
+	for (line = 1; line <= b.nlines; line++) {
+		s = buf + b.off[line];
+		if (line == 1 && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
+			s += 3;
+		while (s < buf + len && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s < buf + len && *s == '[')
+			b.headers[b.nheaders++] = line;
+	}
+	/* section_range needs every header: find [vmgate] after */
+	for (i = 0; i < b.nheaders; i++) {
+		s = buf + b.off[b.headers[i]];
+		if (b.headers[i] == 1 && len >= 3 &&
+		    memcmp(s, "\xef\xbb\xbf", 3) == 0)
+			s += 3;
+		s += strspn(s, " \t");
+		if (strncmp(s, "[vmgate]", 8) == 0)
+			vmgate = section_range(&b, b.headers[i]);
+	}
+	entries = xcalloc(cfg->ntenants + 1, sizeof(*entries));
+	ranges = xcalloc(cfg->ntenants + 1, sizeof(*ranges));
+	nranges = xcalloc(cfg->ntenants + 1, sizeof(*nranges));
+	for (i = 0; i < cfg->ntenants; i++) {
+		t = &cfg->tenants[i];
+		if (!t->implicit)
+			add_range(&ranges[i], &nranges[i],
+			    section_range(&b, t->line));
+		add_domains(&b, cfg, &t->grant, &ranges[i], &nranges[i]);
+		for (j = 0; j < t->ngroups; j++) {
+			add_range(&ranges[i], &nranges[i], section_range(&b,
+			    cfg->groups[t->groups[j]].line));
+			add_domains(&b, cfg, &cfg->groups[t->groups[j]].grant,
+			    &ranges[i], &nranges[i]);
+		}
+		/* file order, each section once */
+		if (nranges[i] > 1)
+			qsort(ranges[i], nranges[i], sizeof(**ranges),
+			    cmp_range);
+		for (j = o = 0; j < nranges[i]; j++) {
+			if (o == 0 || ranges[i][o - 1].off != ranges[i][j].off)
+				ranges[i][o++] = ranges[i][j];
+		}
+		nranges[i] = o;
+		entries[i].name = t->name;
+		entries[i].ranges = ranges[i];
+		entries[i].nranges = nranges[i];
+	}
+	(void)cache_write(snap, st, vmgate, entries, cfg->ntenants);
+	for (i = 0; i < cfg->ntenants; i++)
+		free(ranges[i]);
+	free(ranges);
+	free(nranges);
+	free(entries);
+	free(b.headers);
+	free(b.off);
+}
+
+static bool
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size &&
+	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* append range r of fd to *buf, ending it with a newline */
+static int
+read_range(int fd, struct cache_range r, char **buf, size_t *len)
+{
+	ssize_t got;
+	size_t have = 0;
+
+	*buf = xreallocarray(*buf, *len + r.len + 2, 1);
+	while (have < r.len) {
+		got = pread(fd, *buf + *len + have, r.len - have,
+		    (off_t)r.off + (off_t)have);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		have += (size_t)got;
+	}
+	*len += r.len;
+	if (*len > 0 && (*buf)[*len - 1] != '\n')
+		(*buf)[(*len)++] = '\n';
+	return 0;
+}
+
+/*
+ * The scoped config from the snapshot's ranges. -1 when anything is not
+ * as the snapshot promised: the caller then parses the whole file.
+ */
+static int
+scoped_parse(int fd, const char *path, const struct stat *st,
+    const struct cache *c, const char *tenant, struct config **out)
+{
+	const struct cache_range *rv = NULL;
+	struct config *cfg = NULL;
+	struct stat now;
+	struct diag quiet;
+	char *buf = NULL;
+	size_t len = 0, n = 0, i;
+	int r = -1;
+
+	diag_init(&quiet);
+	if (read_range(fd, cache_vmgate(c), &buf, &len) != 0)
+		goto out;
+	if (tenant != NULL && name_valid(tenant))
+		rv = cache_lookup(c, tenant, &n);
+	for (i = 0; i < n; i++) {
+		if ((uint64_t)rv[i].off + rv[i].len > (uint64_t)st->st_size ||
+		    read_range(fd, rv[i], &buf, &len) != 0)
+			goto out;
+	}
+	/* the file must not have changed while the ranges were read */
+	if (fstat(fd, &now) != 0 || !same_file(st, &now))
+		goto out;
+	if (config_parse(path, buf, len, &cfg, &quiet) != 0)
+		goto out;
+	config_keep_only(cfg, n > 0 ? tenant : NULL);
+	*out = cfg;
+	r = 0;
+ out:
+	diag_clear(&quiet);
+	free(buf);
+	return r;
+}
+
+int
+cache_load_config(const char *path, uid_t owner_ok, const char *tenant,
+    struct config **out, struct diag *d)
+{
+	struct cache *c = NULL;
+	struct stat st;
+	char *snap = NULL, *buf = NULL;
+	size_t len = 0;
+	int fd, r = -1;
+
+	*out = NULL;
+	if ((fd = config_open(path, owner_ok, &st, d)) == -1)
+		return -1;
+	snap = xasprintf("%s%s", path, CACHE_SUFFIX);
+	if ((c = cache_open(snap, &st)) != NULL &&
+	    scoped_parse(fd, path, &st, c, tenant, out) == 0) {
+		r = 0;
+		goto out;
+	}
+	if (config_read_fd(fd, path, &st, &buf, &len, d) != 0 ||
+	    config_parse(path, buf, len, out, d) != 0)
+		goto out;
+	r = 0;
+	/* only whoever owns the config may vouch for it */
+	if (geteuid() == st.st_uid)
+		snapshot_write(snap, buf, len, &st, *out);
+ out:
+	cache_close(c);
+	close(fd);
+	free(buf);
+	free(snap);
+	return r;
+}
+
+int
+cache_load_login(const char *path, uid_t owner_ok, const char *user,
+    const char *key, struct config **out, struct diag *d)
+{
+	struct config *cfg = NULL;
+	char owner[NAME_MAX_LEN + 1];
+	int r;
+
+	*out = NULL;
+	if (cache_load_config(path, owner_ok, user, &cfg, d) != 0)
+		return -1;
+	if (cfg->service_user == NULL || strcmp(user, cfg->service_user) != 0) {
+		*out = cfg;
+		return 0;
+	}
+	/* the service user: whose key is it? */
+	r = key == NULL ? -1 : keys_index_owner(cfg->keys_dir, key, owner,
+	    sizeof(owner));
+	config_free(cfg);
+	if (r == 1)
+		return cache_load_config(path, owner_ok, owner, out, d);
+	if (r == 0)
+		return cache_load_config(path, owner_ok, NULL, out, d);
+	return config_load(path, owner_ok, out, d);
+}
