@@ -533,8 +533,9 @@ scoped_parse(int fd, const char *path, const struct stat *st,
 	return r;
 }
 
-int
-cache_load_config(const char *path, uid_t owner_ok, const char *tenant,
+/* full: the whole config, even when the snapshot is fresh */
+static int
+load(const char *path, uid_t owner_ok, bool full, const char *tenant,
     struct config **out, struct diag *d)
 {
 	struct cache *c = NULL;
@@ -547,7 +548,7 @@ cache_load_config(const char *path, uid_t owner_ok, const char *tenant,
 	if ((fd = config_open(path, owner_ok, &st, d)) == -1)
 		return -1;
 	snap = xasprintf("%s%s", path, CACHE_SUFFIX);
-	if ((c = cache_open(snap, &st)) != NULL &&
+	if (!full && (c = cache_open(snap, &st)) != NULL &&
 	    scoped_parse(fd, path, &st, c, tenant, out) == 0) {
 		r = 0;
 		goto out;
@@ -556,8 +557,9 @@ cache_load_config(const char *path, uid_t owner_ok, const char *tenant,
 	    config_parse(path, buf, len, out, d) != 0)
 		goto out;
 	r = 0;
-	/* only whoever owns the config may vouch for it */
-	if (geteuid() == st.st_uid)
+	/* only whoever owns the config may vouch for it; a fresh one stays */
+	if (geteuid() == st.st_uid &&
+	    (c != NULL || (c = cache_open(snap, &st)) == NULL))
 		snapshot_write(snap, buf, len, &st, *out);
  out:
 	cache_close(c);
@@ -565,6 +567,20 @@ cache_load_config(const char *path, uid_t owner_ok, const char *tenant,
 	free(buf);
 	free(snap);
 	return r;
+}
+
+int
+cache_load_config(const char *path, uid_t owner_ok, const char *tenant,
+    struct config **out, struct diag *d)
+{
+	return load(path, owner_ok, false, tenant, out, d);
+}
+
+int
+cache_load_full(const char *path, uid_t owner_ok, struct config **out,
+    struct diag *d)
+{
+	return load(path, owner_ok, true, NULL, out, d);
 }
 
 int

@@ -76,6 +76,14 @@ int cache_load_config(const char *path, uid_t owner_ok, const char *tenant,
     struct config **out, struct diag *d);
 
 /*
+ * config_load, plus: writes the snapshot when this process owns the config
+ * and there is no fresh one. For vmgate check, so that the admin's check
+ * after an edit prepares the fast path for the next logins.
+ */
+int cache_load_full(const char *path, uid_t owner_ok, struct config **out,
+    struct diag *d);
+
+/*
  * The config for `authorized-keys user [keytype key]`: scoped to user
  * when it is not the service_user; for the service_user with a key, to
  * the one tenant the key index names for the key (none when it names

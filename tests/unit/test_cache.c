@@ -285,6 +285,19 @@ test_snapshot_same_answers(void **state)
 	assert_int_equal(part->ntenants, full->ntenants);
 	config_free(part);
 	assert_true(snapshot_exists(fx));
+	/* as vmgate check does it: the whole config, snapshot written */
+	assert_int_equal(unlink(fx->snap), 0);
+	{
+		struct diag d;
+
+		diag_init(&d);
+		assert_int_equal(cache_load_full(fx->ini, geteuid(), &part,
+		    &d), 0);
+		diag_clear(&d);
+	}
+	assert_int_equal(part->ntenants, full->ntenants);
+	config_free(part);
+	assert_true(snapshot_exists(fx));
 	for (i = 0; names[i] != NULL; i++) {
 		part = scoped_config(fx, names[i]);
 		/* from the snapshot: it knows the one tenant at most */
