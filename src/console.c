@@ -18,13 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vmgate/console.h"
 #include "vmgate/util.h"
 
-#define STOP_POLL_MS 50		/* state checks while waiting for a stop */
+#define STOP_POLL_MS 100	/* state checks while waiting for a stop */
 
 /* the signals that end a session, and SIGPIPE, which must not kill it */
 static const int end_signals[] = { SIGHUP, SIGTERM, SIGINT, SIGQUIT };
@@ -50,7 +49,9 @@ struct console {
 	bool closing;		/* an end is decided; flushing what is due */
 	bool quit;		/* leave the loop */
 	bool abort_stream;	/* abort rather than finish the stream */
-	bool stopped_seen;	/* the lifecycle event came */
+	bool stream_done;	/* EOF or error from the stream */
+	int grace_timer;
+	int grace_left;		/* ms left to see the machine stopped */
 	char last_out;		/* last byte written to the terminal */
 	enum console_end end;
 };
@@ -107,9 +108,9 @@ console_arm(struct console *c)
 
 	if (c->quit)
 		return;
-	if (!c->closing && buf_room(&c->to_tty) > 0)
+	if (!c->closing && !c->stream_done && buf_room(&c->to_tty) > 0)
 		st_ev |= HV_STREAM_READABLE;
-	if (c->to_vm.len > 0)
+	if (!c->stream_done && c->to_vm.len > 0)
 		st_ev |= HV_STREAM_WRITABLE;
 	hv_stream_update(c->st, st_ev);
 	hv_fd_update(c->in_watch, !c->closing && buf_room(&c->to_vm) > 0 ?
@@ -169,6 +170,8 @@ console_end_with(struct console *c, enum console_end why)
 static void
 flush_to_vm(struct console *c)
 {
+	if (c->stream_done)
+		c->to_vm.len = 0;	/* nobody to send it to */
 	while (c->to_vm.len > 0) {
 		int n = hv_stream_send(c->st, c->to_vm.data + c->to_vm.off,
 		    c->to_vm.len);
@@ -207,45 +210,46 @@ flush_to_tty(struct console *c)
 	console_check_done(c);
 }
 
-static bool
-state_alive(enum hv_state s)
+/*
+ * The stream ended without us asking, usually because the machine stopped
+ * (its pty closes a moment before libvirt records the new state), or
+ * because another session took the console over with --force. Ask libvirt
+ * every STOP_POLL_MS for up to CONSOLE_STOP_GRACE_MS, with the loop still
+ * running so the lifecycle event, a hang-up or the escape get through.
+ */
+static void
+on_grace_tick(int timer, void *arg)
 {
-	return s == HV_STATE_RUNNING || s == HV_STATE_IDLE ||
-	    s == HV_STATE_PAUSED || s == HV_STATE_SHUTDOWN ||
-	    s == HV_STATE_PMSUSPENDED;
+	struct console *c = arg;
+	int alive;
+
+	(void)timer;
+	if (c->closing || c->quit)
+		return;
+	alive = hv_domain_alive(c->dom);
+	if (alive < 0)
+		console_end_with(c, CONSOLE_END_ERROR);
+	else if (alive == 0)
+		console_end_with(c, CONSOLE_END_STOPPED);
+	else if ((c->grace_left -= STOP_POLL_MS) <= 0)
+		console_end_with(c, CONSOLE_END_TAKEN);
 }
 
-/*
- * The stream ended without us asking. Either the machine stopped (its
- * pty closed, usually a moment before libvirt records the new state) or
- * another session took the console over with --force. Ask libvirt for a
- * little while to tell the two apart.
- */
 static void
 stream_gone(struct console *c, bool errored)
 {
-	struct timespec pause = { 0, STOP_POLL_MS * 1000000L };
-	enum hv_state s = HV_STATE_RUNNING;
-	int waited;
-
 	if (c->closing) {
 		c->quit = true;	/* e.g. escape pending: nothing left to send to */
 		return;
 	}
+	c->stream_done = true;
 	c->abort_stream = errored;
-	for (waited = 0; !c->stopped_seen && waited < CONSOLE_STOP_GRACE_MS;
-	    waited += STOP_POLL_MS) {
-		if (hv_get_state(c->dom, &s) != HV_OK) {
-			console_end_with(c, CONSOLE_END_ERROR);
-			return;
-		}
-		if (!state_alive(s))
-			break;
-		nanosleep(&pause, NULL);
-	}
-	console_end_with(c, c->stopped_seen || !state_alive(s) ?
-	    CONSOLE_END_STOPPED : CONSOLE_END_TAKEN);
-	c->abort_stream = c->abort_stream || errored;
+	c->to_vm.len = 0;
+	c->grace_left = CONSOLE_STOP_GRACE_MS;
+	c->grace_timer = hv_timer_add(STOP_POLL_MS, on_grace_tick, c);
+	if (c->grace_timer < 0)
+		console_end_with(c, CONSOLE_END_ERROR);
+	console_arm(c);
 }
 
 static void
@@ -356,7 +360,6 @@ on_stopped(void *arg)
 {
 	struct console *c = arg;
 
-	c->stopped_seen = true;
 	console_end_with(c, CONSOLE_END_STOPPED);
 }
 
@@ -478,7 +481,7 @@ console_run(struct hv_domain *dom, const char *name, bool force,
 	c->name = name;
 	c->dom = dom;
 	c->in_watch = c->out_watch = c->sig_watch = -1;
-	c->drain_timer = c->stop_id = -1;
+	c->drain_timer = c->stop_id = c->grace_timer = -1;
 
 	/* busy is decided before the terminal is touched */
 	if ((ret = hv_console_open(dom, force, &c->st)) != HV_OK)
@@ -510,6 +513,7 @@ console_run(struct hv_domain *dom, const char *name, bool force,
 	hv_fd_unwatch(c->out_watch);
 	hv_fd_unwatch(c->sig_watch);
 	hv_timer_remove(c->drain_timer);
+	hv_timer_remove(c->grace_timer);
 	hv_unwatch_stopped(dom, c->stop_id);
 	/* a clean finish for escape and stop; an abort for hang-up/error */
 	hv_stream_close(c->st, c->abort_stream || ret != HV_OK);

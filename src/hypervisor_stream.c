@@ -321,3 +321,18 @@ hv_unwatch_stopped(struct hv_domain *dom, int id)
 	if (id >= 0)
 		virConnectDomainEventDeregisterAny(dom->conn, id);
 }
+
+int
+hv_domain_alive(struct hv_domain *dom)
+{
+	int state = 0, reason = 0, code;
+
+	if (virDomainGetState(dom->dom, &state, &reason, 0) != 0) {
+		code = virGetLastErrorCode();
+		hv_note_error(dom->hv);
+		/* a transient machine is gone once it stopped */
+		return code == VIR_ERR_NO_DOMAIN ? 0 : HV_EFAIL;
+	}
+	return state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED &&
+	    state != VIR_DOMAIN_NOSTATE;
+}

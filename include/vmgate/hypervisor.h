@@ -138,5 +138,9 @@ void hv_stream_close(struct hv_stream *st, bool abort_it);
  * hv_unwatch_stopped, or HV_EFAIL */
 int hv_watch_stopped(struct hv_domain *dom, void (*cb)(void *arg), void *arg);
 void hv_unwatch_stopped(struct hv_domain *dom, int id);
+/* 1 while the machine is up (running, paused, ...), 0 once it is shut
+ * off, crashed or gone (a transient domain), HV_EFAIL when libvirt cannot
+ * tell */
+int hv_domain_alive(struct hv_domain *dom);
 
 #endif
