@@ -167,6 +167,16 @@ console_end_with(struct console *c, enum console_end why)
 	console_arm(c);
 }
 
+/* the session went away: end now, even in the middle of a drain */
+static void
+console_hangup(struct console *c)
+{
+	if (c->closing)
+		c->quit = true;
+	else
+		console_end_with(c, CONSOLE_END_HANGUP);
+}
+
 static void
 flush_to_vm(struct console *c)
 {
@@ -201,7 +211,7 @@ flush_to_tty(struct console *c)
 		if (n <= 0) {
 			/* EIO or EPIPE: the session is gone */
 			c->to_tty.len = 0;
-			console_end_with(c, CONSOLE_END_HANGUP);
+			console_hangup(c);
 			return;
 		}
 		c->last_out = c->to_tty.data[c->to_tty.off + (size_t)n - 1];
@@ -298,9 +308,14 @@ on_stdin(int watch, int fd, int events, void *arg)
 	ssize_t n;
 
 	(void)watch;
-	(void)events;
-	if (c->quit || c->closing)
+	if (c->quit)
 		return;
+	if (c->closing) {
+		/* poll reports a hang-up even on a watch with no events */
+		if (events & (HV_STREAM_HANGUP | HV_STREAM_ERROR))
+			c->quit = true;
+		return;
+	}
 	tail = buf_tail(&c->to_vm, &room);
 	if (room == 0) {
 		console_arm(c);
@@ -312,7 +327,7 @@ on_stdin(int watch, int fd, int events, void *arg)
 		return;
 	if (n <= 0) {
 		/* EOF, or EIO once the pty's other side closed */
-		console_end_with(c, CONSOLE_END_HANGUP);
+		console_hangup(c);
 		return;
 	}
 	/* anywhere in the chunk, not only at its start; what precedes it
@@ -334,9 +349,13 @@ on_stdout(int watch, int fd, int events, void *arg)
 
 	(void)watch;
 	(void)fd;
-	(void)events;
 	if (c->quit)
 		return;
+	if ((events & (HV_STREAM_HANGUP | HV_STREAM_ERROR)) &&
+	    c->to_tty.len == 0) {
+		console_hangup(c);	/* no write will tell us */
+		return;
+	}
 	flush_to_tty(c);
 	console_arm(c);
 }
@@ -349,10 +368,9 @@ on_signal_pipe(int watch, int fd, int events, void *arg)
 
 	(void)watch;
 	(void)events;
-	while (read(fd, &b, 1) == 1) {
-		/* every signal we catch means the session is over */
-		console_end_with(c, CONSOLE_END_HANGUP);
-	}
+	/* every signal we catch means the session is over */
+	while (read(fd, &b, 1) == 1)
+		console_hangup(c);
 }
 
 static void
