@@ -111,6 +111,8 @@ void e2e_unlock(int fd);
 int e2e_stack_up(void);
 /* (re)define and start a diskless SeaBIOS guest (stack.sh guest) */
 int e2e_guest(const char *name, int spice_port);
+/* the same guest created transient (never defined): gone once stopped */
+int e2e_transient_guest(const char *name, int spice_port);
 /* destroy and undefine it; fine when it does not exist */
 int e2e_rmguest(const char *name);
 

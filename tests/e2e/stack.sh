@@ -4,6 +4,8 @@
 #
 #   sh tests/e2e/stack.sh up                     start daemons unless one answers
 #   sh tests/e2e/stack.sh guest NAME SPICEPORT   (re)define and start a guest
+#   sh tests/e2e/stack.sh transient NAME PORT    the same guest, never defined
+#                                                (`virsh create`): gone once stopped
 #   sh tests/e2e/stack.sh rmguest NAME           destroy and undefine it
 #   sh tests/e2e/stack.sh down                   stop only what `up` started
 #
@@ -180,12 +182,18 @@ stack_rmguest()
 	return 0
 }
 
-# define NAME with SPICEPORT as TYPE (kvm or qemu) and start it
+# define NAME with SPICEPORT as TYPE (kvm or qemu) and start it; only
+# create it when STACK_TRANSIENT=1
 stack_define_start()
 {
 	xml="$STACK_RUN/guest-$1.xml"
 	rm -f "/var/log/libvirt/qemu/$1-serial.log"
 	stack_guest_xml "$1" "$2" "$3" >"$xml" || return 1
+	if [ "${STACK_TRANSIENT:-0}" = 1 ]; then
+		virsh -c "$STACK_URI" create "$xml" >/dev/null \
+		    2>"$STACK_RUN/guest-$1.err"
+		return
+	fi
 	virsh -c "$STACK_URI" define "$xml" >/dev/null || return 1
 	virsh -c "$STACK_URI" start "$1" >/dev/null 2>"$STACK_RUN/guest-$1.err"
 }
@@ -257,9 +265,11 @@ stack_main()
 	up) stack_up ;;
 	down) stack_down ;;
 	guest) stack_guest "$@" ;;
+	transient) STACK_TRANSIENT=1 stack_guest "$@" ;;
 	rmguest) stack_rmguest "$@" ;;
 	*)
-		echo "usage: stack.sh up | down | guest NAME SPICEPORT | rmguest NAME" >&2
+		echo "usage: stack.sh up | down | guest NAME SPICEPORT |" \
+		    "transient NAME SPICEPORT | rmguest NAME" >&2
 		return 64
 		;;
 	esac

@@ -24,6 +24,8 @@
 
 #define VM		"con-web1"	/* con-alice's machine */
 #define VM_PORT		5910
+#define VM_TRANSIENT	"con-web2"	/* con-alice's, never defined */
+#define VM_TRANSIENT_PORT 5911
 #define VM_FOREIGN	"con-web3"	/* con-bob's machine */
 #define VM_FOREIGN_PORT	5912
 #define TENANT		"con-alice"
@@ -50,7 +52,7 @@ static const char config_text[] =
 	"keys = %s/keys\n"
 	"\n"
 	"[tenant con-alice]\n"
-	"domains = con-web1\n"
+	"domains = con-web1 con-web2\n"
 	"\n"
 	"[tenant con-bob]\n"
 	"domains = con-web3\n";
@@ -106,6 +108,7 @@ teardown_vm(void **state)
 	if (geteuid() != 0)
 		return 0;
 	e2e_rmguest(VM);
+	e2e_rmguest(VM_TRANSIENT);
 	e2e_rmguest(VM_FOREIGN);
 	return 0;
 }
@@ -388,6 +391,29 @@ test_console_machine_destroyed(void **state)
 	assert_int_equal(e2e_domain_state(VM), VIR_DOMAIN_SHUTOFF);
 }
 
+/* a transient machine is gone once destroyed: still a plain stop */
+static void
+test_console_transient_destroyed(void **state)
+{
+	struct e2e_pty p;
+
+	(void)state;
+	skip_unless_root();
+	assert_int_equal(e2e_transient_guest(VM_TRANSIENT, VM_TRANSIENT_PORT),
+	    0);
+	vmgate_spawn(&p, "console " VM_TRANSIENT);
+	if (e2e_pty_expect(&p, "Connected to " VM_TRANSIENT, ATTACH_MS) != 0 ||
+	    !wait_raw(&p, ATTACH_MS))
+		fail_msg("not attached: %s", p.buf);
+	assert_int_equal(e2e_domain_destroy(VM_TRANSIENT), 0);
+	expect_exit(&p, STOP_MS, 0);
+	if (strstr(p.buf, "vmgate: " VM_TRANSIENT ": machine stopped") == NULL)
+		fail_msg("no stop message: %s", p.buf);
+	assert_true(is_cooked(&p));
+	e2e_pty_free(&p);
+	assert_int_equal(e2e_domain_state(VM_TRANSIENT), E2E_NO_DOMAIN);
+}
+
 static void
 test_console_machine_shut_off(void **state)
 {
@@ -446,6 +472,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_console_hangup,
 		    setup_vm, teardown_vm),
 		cmocka_unit_test_setup_teardown(test_console_machine_destroyed,
+		    setup_vm, teardown_vm),
+		cmocka_unit_test_setup_teardown(test_console_transient_destroyed,
 		    setup_vm, teardown_vm),
 		cmocka_unit_test_setup_teardown(test_console_machine_shut_off,
 		    setup_vm, teardown_vm),
