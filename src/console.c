@@ -476,7 +476,8 @@ console_say_end(const struct console *c)
 		why = "machine stopped";
 	else if (c->end == CONSOLE_END_TAKEN)
 		why = "console taken over by another session";
-	/* errors: the caller tells the tenant, once */
+	else if (c->end == CONSOLE_END_ERROR)
+		why = "console connection lost";
 	if (why == NULL)
 		return;
 	fprintf(stderr, "%svmgate: %s: %s\n",

@@ -28,8 +28,10 @@ enum console_end {
 /*
  * Run the console of an open machine; name is for messages. Returns 0 with
  * *end set, or an hv_err: HV_ESTATE when busy (without force), HV_EFAIL.
- * The caller has checked that stdin is a terminal. For STOPPED and TAKEN
- * it has told the tenant why on stderr ("vmgate: NAME: machine stopped").
+ * The caller has checked that stdin is a terminal. For STOPPED, TAKEN and
+ * ERROR it has told the tenant why on stderr ("vmgate: NAME: machine
+ * stopped", "... console taken over by another session", "... console
+ * connection lost"); the libvirt text stays in hv_last_error.
  */
 int console_run(struct hv_domain *dom, const char *name, bool force,
     enum console_end *end);
