@@ -167,13 +167,14 @@ admin_check_request(const struct config *cfg, const char *tenant,
 static bool
 path_quotable(const char *p)
 {
+	/* sshd runs command= through the login shell: only bytes that mean
+	 * nothing to sh may appear */
+	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789/._+@=:,-";
+
 	if (p == NULL || p[0] != '/')
 		return false;
-	for (; *p != '\0'; p++) {
-		if (*p <= ' ' || *p >= 0x7f || *p == '"' || *p == '\\')
-			return false;
-	}
-	return true;
+	return p[strspn(p, safe)] == '\0';
 }
 
 /*
@@ -326,8 +327,8 @@ admin_authorized_keys(const struct config *cfg, const char *self,
 
 	if (!path_quotable(self) || !path_quotable(cfg_path)) {
 		fprintf(err, "vmgate: authorized-keys: the program and config "
-		    "paths must be absolute, without blanks, quotes or "
-		    "backslashes\n");
+		    "paths must be absolute and use only letters, digits "
+		    "and /._+@=:,-\n");
 		return RESULT_CONFIG;
 	}
 	if ((keytype == NULL) != (key == NULL))
@@ -530,7 +531,9 @@ run_sshd_test(const char *config, const char *user, char **outp)
 		char *const argv[] = { SSHD_PATH, "-T", "-f", (char *)config,
 		    "-C", spec, NULL };
 
-		devnull = open("/dev/null", O_RDONLY);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull == -1 || dup2(devnull, 0) == -1 ||
 		    dup2(p[1], 1) == -1 || dup2(p[1], 2) == -1)
 			_exit(127);

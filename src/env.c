@@ -59,7 +59,14 @@ env_sanitize_process(void)
 	if (fd > 2)
 		close(fd);
 	umask(077);
-	signal(SIGPIPE, SIG_DFL);
+	/*
+	 * A client that goes away must not kill us between acting and
+	 * auditing: writes then fail with EPIPE instead. Programs we run get
+	 * SIGPIPE back (admin.c). The console and SPICE waits install their
+	 * own SIGHUP handlers; elsewhere a hang-up lets the request finish.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 
 	if (!saved_done)
 		save_allowed();

@@ -254,7 +254,12 @@ add_addr(struct hv_info *info, const char *addr)
 {
 	size_t i;
 
-	if (addr == NULL || info->naddrs >= HV_MAX_ADDRS)
+	/* the guest agent reports what the guest says: keep only what an
+	 * IP address can hold, so a guest cannot write to a terminal */
+	if (addr == NULL || info->naddrs >= HV_MAX_ADDRS ||
+	    addr[0] == '\0' || strlen(addr) >= sizeof(info->addrs[0]) ||
+	    addr[strspn(addr, "0123456789abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ:.%_-")] != '\0')
 		return;
 	for (i = 0; i < info->naddrs; i++) {
 		if (strcmp(info->addrs[i], addr) == 0)

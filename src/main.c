@@ -154,6 +154,33 @@ resolve_tenant(const struct config *cfg, const char *asked, char **tenant,
 	return 0;
 }
 
+/*
+ * The tenant name an early audit line may carry, before the identity is
+ * settled: --tenant when root or the service user asked (as resolve_tenant
+ * will trust it), else the caller's login name, else "uid=N".
+ */
+static const char *
+claimed_tenant(const struct config *cfg, const char *asked, char *buf,
+    size_t len)
+{
+	struct passwd *pw;
+	uid_t uid = getuid();
+
+	if (asked != NULL) {
+		if (uid == 0)
+			return asked;
+		if (cfg != NULL && cfg->service_user != NULL &&
+		    (pw = getpwnam(cfg->service_user)) != NULL &&
+		    pw->pw_uid == uid)
+			return asked;
+	} else if ((pw = getpwuid(uid)) != NULL && name_valid(pw->pw_name)) {
+		snprintf(buf, len, "%s", pw->pw_name);
+		return buf;
+	}
+	snprintf(buf, len, "uid=%lu", (unsigned long)uid);
+	return buf;
+}
+
 static void
 audit_early(const struct config *cfg, const char *tenant, const char *key,
     const char *from, const char *request, enum audit_result res,
@@ -185,6 +212,8 @@ run_tenant_shell(const struct options *o)
 	const char *request = env_get("SSH_ORIGINAL_COMMAND");
 	const char *auth = env_get("SSH_USER_AUTH");
 	const char *why = NULL;
+	const char *claimed;
+	char login[NAME_MAX_LEN * 2];
 	enum result r;
 	bool bad_request;
 
@@ -199,15 +228,16 @@ run_tenant_shell(const struct options *o)
 	request_clear(&req);
 
 	r = load_config(o->config_path, &cfg, getuid() == 0, stderr);
+	claimed = claimed_tenant(cfg, o->tenant, login, sizeof(login));
 	if (bad_request) {
 		fprintf(stderr, "vmgate: %s\n", errbuf);
-		audit_early(cfg, o->tenant, fp[0] ? fp : NULL, from, request,
+		audit_early(cfg, claimed, fp[0] ? fp : NULL, from, request,
 		    AUDIT_USAGE, errbuf);
 		r = RESULT_USAGE;
 		goto out;
 	}
 	if (r != RESULT_OK) {
-		audit_early(NULL, o->tenant, fp[0] ? fp : NULL, from, request,
+		audit_early(NULL, claimed, fp[0] ? fp : NULL, from, request,
 		    AUDIT_ERROR, "configuration error");
 		goto out;
 	}

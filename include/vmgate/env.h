@@ -8,7 +8,8 @@
 
 #include <sys/types.h>
 
-/* fds 0-2 open (on /dev/null if closed), umask 077, SIGPIPE default */
+/* fds 0-2 open (on /dev/null if closed), umask 077, SIGPIPE and SIGHUP
+ * ignored, the environment emptied but a fixed PATH */
 void env_sanitize_process(void);
 
 /* getenv for an allowed variable; NULL for anything else */

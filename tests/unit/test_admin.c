@@ -444,6 +444,14 @@ test_authorized_keys_refusals(void **state)
 		{ SELF, "/etc/vmgate\".ini" },
 		{ "/usr/bin/vmgate\\", CFG },
 		{ "/usr/bin/vm\tgate", CFG },
+		/* sh would run these: command= goes through the login shell */
+		{ SELF, "/tmp/a;id>x;#/vmgate.ini" },
+		{ "/usr/bin/$(id)", CFG },
+		{ "/usr/bin/`id`", CFG },
+		{ SELF, "/etc/a|b.ini" },
+		{ SELF, "/etc/a&b.ini" },
+		{ SELF, "/etc/a'b.ini" },
+		{ SELF, "/etc/a*.ini" },
 	};
 
 	(void)state;
