@@ -142,6 +142,43 @@ str_sanitize(char *dst, size_t dstsize, const char *src)
 	dst[o] = '\0';
 }
 
+/*
+ * Messages quote file names and file contents: show every byte outside
+ * printable ASCII as \xNN, so none reaches a terminal or log raw.
+ * Takes ownership of msg.
+ */
+static char *
+escape_controls(char *msg)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0, extra = 0;
+	char *out;
+
+	for (i = 0; msg[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c < 0x20 || c >= 0x7f)
+			extra += 3;
+	}
+	if (extra == 0)
+		return msg;
+	out = xmalloc(i + extra + 1);
+	for (i = 0; msg[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c < 0x20 || c >= 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		} else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	free(msg);
+	return out;
+}
+
 void
 diag_init(struct diag *d)
 {
@@ -160,7 +197,7 @@ diag_vadd(struct diag *d, const char *fmt, va_list ap)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		oom();
 	d->msgs = xreallocarray(d->msgs, d->count + 1, sizeof(*d->msgs));
-	d->msgs[d->count++] = msg;
+	d->msgs[d->count++] = escape_controls(msg);
 }
 
 void

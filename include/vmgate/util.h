@@ -30,7 +30,8 @@ bool name_valid(const char *s);
  */
 void str_sanitize(char *dst, size_t dstsize, const char *src);
 
-/* A list of one-line problems, e.g. "FILE:LINE: message". */
+/* A list of one-line problems, e.g. "FILE:LINE: message". Bytes outside
+ * printable ASCII in a message are stored as \xNN. */
 struct diag {
 	char **msgs;
 	size_t count;
