@@ -1,0 +1,97 @@
+/*
+ * test_util: the name allow-list, text sanitising, diagnostics.
+ */
+#include "unit.h"
+
+#include "vmgate/util.h"
+
+static void
+test_names(void **state)
+{
+	static const struct {
+		const char *name;
+		bool ok;
+	} cases[] = {
+		{ "web1", true }, { "a", true }, { "A.b_c-d", true },
+		{ "0start", true },
+		{ "", false }, { "-web", false }, { ".web", false },
+		{ "_web", false }, { "../x", false }, { "a/b", false },
+		{ "a b", false }, { "a\nb", false }, { "we\xc3\xa9", false },
+		{ "a;b", false }, { "a$b", false },
+		/* 64 bytes is the limit */
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  true },
+		{ "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  false },
+	};
+	size_t i;
+
+	(void)state;
+	assert_false(name_valid(NULL));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (name_valid(cases[i].name) != cases[i].ok)
+			fail_msg("name_valid(\"%s\") != %d", cases[i].name,
+			    cases[i].ok);
+	}
+}
+
+static void
+test_sanitize(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	str_sanitize(buf, sizeof(buf), "plain text");
+	assert_string_equal(buf, "plain text");
+	str_sanitize(buf, sizeof(buf), "a\x1b[2Jb\n\"\\");
+	assert_string_equal(buf, "a\\x1b[2Jb\\x0a\\x22\\x5c");
+	/* cut to fit, never in the middle of an escape */
+	str_sanitize(buf, 6, "ab\x01" "cd");
+	assert_string_equal(buf, "ab");
+	str_sanitize(buf, sizeof(buf), NULL);
+	assert_string_equal(buf, "");
+}
+
+static void
+test_diag_escapes(void **state)
+{
+	struct diag d;
+
+	(void)state;
+	diag_init(&d);
+	diag_add(&d, "%s:0: bad name", "/k/x\x1b]0;pwned\x07y.pub");
+	diag_add(&d, "quotes \"stay\" and \\ too, \xff not");
+	assert_int_equal(d.count, 2);
+	assert_string_equal(d.msgs[0], "/k/x\\x1b]0;pwned\\x07y.pub:0: bad name");
+	assert_string_equal(d.msgs[1], "quotes \"stay\" and \\ too, \\xff not");
+	diag_clear(&d);
+	assert_int_equal(d.count, 0);
+}
+
+static void
+test_diag_cap(void **state)
+{
+	struct diag d;
+	size_t i;
+
+	(void)state;
+	diag_init(&d);
+	for (i = 0; i < MAX_DIAGS + 7; i++)
+		diag_add(&d, "problem %zu", i);
+	assert_int_equal(d.count, MAX_DIAGS);
+	assert_int_equal(d.dropped, 7);
+	diag_clear(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_sanitize),
+		cmocka_unit_test(test_diag_escapes),
+		cmocka_unit_test(test_diag_cap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
