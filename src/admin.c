@@ -492,6 +492,8 @@ static const struct sshd_rule {
 	{ "x11forwarding", { "no", NULL }, true },
 	{ "permittunnel", { "no", NULL }, false },
 	{ "permituserenvironment", { "no", NULL }, false },
+	/* a key in ~/.ssh/authorized_keys would come without permitopen */
+	{ "authorizedkeysfile", { "none", NULL }, false },
 };
 #define NSSHD_RULES (sizeof(sshd_rules) / sizeof(sshd_rules[0]))
 

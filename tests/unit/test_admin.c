@@ -583,7 +583,9 @@ test_audit(void **state)
 	if (asprintf(&want, "%s"
 	    "sshd (user daemon): allowtcpforwarding yes (must be local or no)\n"
 	    "sshd (user daemon): allowstreamlocalforwarding yes (must be no)\n"
-	    "sshd (user daemon): allowagentforwarding yes (must be no)\n",
+	    "sshd (user daemon): allowagentforwarding yes (must be no)\n"
+	    "sshd (user daemon): authorizedkeysfile .ssh/authorized_keys "
+	    ".ssh/authorized_keys2 (must be none)\n",
 	    domain_findings) < 0)
 		abort();
 	assert_string_equal(c.outbuf, want);
@@ -611,7 +613,9 @@ test_audit(void **state)
 	r = admin_audit(cfg, sshd, c.out, c.err);
 	cap_close(&c);
 	if (asprintf(&want, "%ssshd (user daemon): permittunnel yes (must be "
-	    "no)\n", domain_findings) < 0)
+	    "no)\nsshd (user daemon): authorizedkeysfile "
+	    ".ssh/authorized_keys .ssh/authorized_keys2 (must be none)\n",
+	    domain_findings) < 0)
 		abort();
 	assert_string_equal(c.outbuf, want);
 	free(want);
