@@ -255,6 +255,7 @@ test_console_relays_and_escapes(void **state)
 	expect_exit(&p, QUICK_MS, 0);
 	assert_true(e2e_now_ms() - t0 < QUICK_MS);
 	assert_true(is_cooked(&p));
+	e2e_pty_free(&p);
 	/* the console is free again: a clean finish released it */
 	attach(&p, "console " VM);
 	leave_with_escape(&p);
