@@ -13,6 +13,7 @@
  * - every output line starts with "restrict," and ends in "\n", holds no
  *   NUL, CR or other control byte, and its only '"' are the renderer's
  *   own (two per permitopen, two around command=);
+ * - what goes to stderr (sshd's log) is lines of printable ASCII;
  * - the output is exactly what SPEC §8 says for that USER: the lines of
  *   the keys vmgate check (keys_load over the whole directory) finds
  *   usable, for that tenant (or every enabled tenant for the
@@ -193,17 +194,16 @@ tenant_known(const char *tenant, void *arg)
 	return config_tenant(arg, tenant) != NULL;
 }
 
+/* sshd hands command= to the login shell: only bytes inert to sh */
 static bool
 path_ok(const char *p)
 {
+	static const char safe[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789/._+@=:,-";
+
 	if (p[0] != '/')
 		return false;
-	for (; *p != '\0'; p++) {
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
-		    *p == '"' || *p == '\\')
-			return false;
-	}
-	return true;
+	return p[strspn(p, safe)] == '\0';
 }
 
 static const char *
@@ -297,11 +297,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *fields[NFIELDS] = { 0 }, *copy = NULL, *p, *out = NULL, *want;
+	char *errs = NULL;
 	const char *user, *self, *type = NULL, *key = NULL, *line, *nl;
-	size_t outlen = 0, nf = 0, i;
+	size_t outlen = 0, errlen = 0, nf = 0, i;
 	unsigned flags;
 	enum result r;
-	FILE *f;
+	FILE *f, *ferr;
 
 	if (size < 2)
 		return 0;
@@ -328,10 +329,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    fields[FIELD_SELF] : SELF;
 
 	f = open_memstream(&out, &outlen);
-	CHECK(f != NULL);
+	ferr = open_memstream(&errs, &errlen);
+	CHECK(f != NULL && ferr != NULL);
 	r = admin_authorized_keys(cfg, self, CFG_PATH, user, type, key, f,
-	    stderr);
-	CHECK(fclose(f) == 0);
+	    ferr);
+	CHECK(fclose(f) == 0 && fclose(ferr) == 0);
+
+	CHECK(strlen(errs) == errlen);
+	CHECK(errlen == 0 || errs[errlen - 1] == '\n');
+	for (i = 0; i < errlen; i++)
+		CHECK(errs[i] == '\n' ||
+		    ((unsigned char)errs[i] >= ' ' &&
+		    (unsigned char)errs[i] < 0x7f));
+	free(errs);
 
 	CHECK(strlen(out) == outlen);
 	for (line = out; line < out + outlen; line = nl + 1) {
