@@ -505,6 +505,10 @@ console_run(struct hv_domain *dom, const char *name, bool force,
 	/* busy is decided before the terminal is touched */
 	if ((ret = hv_console_open(dom, force, &c->st)) != HV_OK)
 		goto out;
+	/* the banner only once the console is really ours */
+	fprintf(stderr, "Connected to %s (escape character is ^])\n",
+	    name);
+	fflush(stderr);
 	ret = HV_EFAIL;
 	if (signals_install(&sv) != 0 || terminal_raw(&sv) != 0)
 		goto out;

@@ -434,9 +434,6 @@ do_console(struct run *r)
 		set_detail(r, "state %s", hv_state_name(state));
 		return RESULT_FAILED;
 	}
-	fprintf(r->ctx->err, "Connected to %s (escape character is ^])\n",
-	    name);
-	fflush(r->ctx->err);
 	err = console_run(r->dom, name, r->req.force, &end);
 	if (err == HV_ESTATE) {
 		fprintf(r->ctx->err, "vmgate: %s: console busy "

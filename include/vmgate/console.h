@@ -26,8 +26,9 @@ enum console_end {
 };
 
 /*
- * Run the console of an open machine; name is for messages. Returns 0 with
- * *end set, or an hv_err: HV_ESTATE when busy (without force), HV_EFAIL.
+ * Run the console of an open machine; name is for messages. Once the
+ * console is open it prints "Connected to NAME (escape character is ^])"
+ * on stderr (never for a busy one). Returns 0 with *end set, or an hv_err: HV_ESTATE when busy (without force), HV_EFAIL.
  * The caller has checked that stdin is a terminal. For STOPPED, TAKEN and
  * ERROR it has told the tenant why on stderr ("vmgate: NAME: machine
  * stopped", "... console taken over by another session", "... console

@@ -290,6 +290,10 @@ test_console_busy(void **state)
 	expect_exit(&second, ATTACH_MS, 1);
 	if (strstr(second.buf, BUSY) == NULL)
 		fail_msg("no busy message: %s", second.buf);
+	/* the banner is for a console that is really open */
+	if (strstr(second.buf, "Connected to") != NULL)
+		fail_msg("busy console announced as connected: %s",
+		    second.buf);
 	assert_true(is_cooked(&second));
 	e2e_pty_free(&second);
 
