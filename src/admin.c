@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "vmgate/admin.h"
+#include "vmgate/cache.h"
 #include "vmgate/hypervisor.h"
 #include "vmgate/keys.h"
 #include "vmgate/policy.h"
@@ -109,7 +110,7 @@ admin_check(const char *path, uid_t owner_ok, FILE *out, FILE *err)
 	enum result r = RESULT_CONFIG;
 
 	diag_init(&d);
-	if (config_load(path, owner_ok, &cfg, &d) != 0) {
+	if (cache_load_full(path, owner_ok, &cfg, &d) != 0) {
 		print_diag(&d, err);
 		goto out;
 	}

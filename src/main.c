@@ -16,6 +16,7 @@
 
 #include "vmgate/admin.h"
 #include "vmgate/audit.h"
+#include "vmgate/cache.h"
 #include "vmgate/config.h"
 #include "vmgate/env.h"
 #include "vmgate/keys.h"
@@ -98,14 +99,24 @@ log_diags(const struct diag *d)
 	}
 }
 
+/*
+ * scope: NULL loads the whole config; a tenant name only what that tenant
+ * needs (cache.h: from the snapshot when fresh, else the whole file).
+ */
 static enum result
-load_config(const char *path, struct config **cfg, bool show, FILE *err)
+load_config(const char *path, const char *scope, struct config **cfg,
+    bool show, FILE *err)
 {
 	struct diag d;
 	enum result r = RESULT_OK;
+	int e;
 
 	diag_init(&d);
-	if (config_load(path, geteuid(), cfg, &d) != 0) {
+	if (scope == NULL)
+		e = config_load(path, geteuid(), cfg, &d);
+	else
+		e = cache_load_config(path, geteuid(), scope, cfg, &d);
+	if (e != 0) {
 		log_diags(&d);
 		if (show)
 			print_diags(err, &d);
@@ -181,6 +192,18 @@ claimed_tenant(const struct config *cfg, const char *asked, char *buf,
 	return buf;
 }
 
+/* the tenant a shell request is about, before the config is read */
+static const char *
+scope_name(const char *asked)
+{
+	struct passwd *pw;
+
+	if (asked != NULL)
+		return asked;
+	pw = getpwuid(getuid());
+	return pw != NULL ? pw->pw_name : NULL;
+}
+
 static void
 audit_early(const struct config *cfg, const char *tenant, const char *key,
     const char *from, const char *request, enum audit_result res,
@@ -227,7 +250,8 @@ run_tenant_shell(const struct options *o)
 	    sizeof(errbuf)) != 0;
 	request_clear(&req);
 
-	r = load_config(o->config_path, &cfg, getuid() == 0, stderr);
+	r = load_config(o->config_path, scope_name(o->tenant), &cfg,
+	    getuid() == 0, stderr);
 	claimed = claimed_tenant(cfg, o->tenant, login, sizeof(login));
 	if (bad_request) {
 		fprintf(stderr, "vmgate: %s\n", errbuf);
@@ -288,7 +312,8 @@ run_check(const struct options *o, FILE *out, FILE *err)
 		usage(err);
 		return RESULT_USAGE;
 	}
-	if ((r = load_config(o->config_path, &cfg, true, err)) != RESULT_OK)
+	if ((r = load_config(o->config_path, a[1], &cfg, true, err)) !=
+	    RESULT_OK)
 		return r;
 	r = admin_check_request(cfg, a[1], a[3], n == 5 ? a[4] : NULL,
 	    out, err);
@@ -301,6 +326,7 @@ run_authorized_keys(const struct options *o, FILE *out, FILE *err)
 {
 	struct config *cfg = NULL;
 	char self[PATH_MAX], cfgpath[PATH_MAX];
+	struct diag d;
 	enum result r;
 	char **a = o->rest + 1;
 	int n = o->nrest - 1;
@@ -315,8 +341,15 @@ run_authorized_keys(const struct options *o, FILE *out, FILE *err)
 		    strerror(errno));
 		return RESULT_CONFIG;
 	}
-	if ((r = load_config(o->config_path, &cfg, true, err)) != RESULT_OK)
-		return r;
+	diag_init(&d);
+	if (cache_load_login(o->config_path, geteuid(), a[0],
+	    n == 3 ? a[2] : NULL, &cfg, &d) != 0) {
+		log_diags(&d);
+		print_diags(err, &d);
+		diag_clear(&d);
+		return RESULT_CONFIG;
+	}
+	diag_clear(&d);
 	r = admin_authorized_keys(cfg, self, cfgpath, a[0],
 	    n == 3 ? a[1] : NULL, n == 3 ? a[2] : NULL, out, err);
 	config_free(cfg);
@@ -338,7 +371,8 @@ run_audit(const struct options *o, FILE *out, FILE *err)
 		usage(err);
 		return RESULT_USAGE;
 	}
-	if ((r = load_config(o->config_path, &cfg, true, err)) != RESULT_OK)
+	if ((r = load_config(o->config_path, NULL, &cfg, true, err)) !=
+	    RESULT_OK)
 		return r;
 	r = admin_audit(cfg, sshd_config, out, err);
 	config_free(cfg);
