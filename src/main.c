@@ -270,7 +270,8 @@ run_tenant_shell(const struct options *o)
 		if (why == NULL)
 			why = "not an enabled tenant";
 		fprintf(stderr, "vmgate: access denied\n");
-		audit_early(cfg, tenant != NULL ? tenant : o->tenant,
+		/* a refused --tenant is the caller's word, not an identity */
+		audit_early(cfg, tenant != NULL ? tenant : claimed,
 		    fp[0] ? fp : NULL, from, request, AUDIT_DENIED, why);
 		r = RESULT_DENIED;
 		goto out;
