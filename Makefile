@@ -17,6 +17,8 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g $(WARN) -Iinclude \
              -DVMGATE_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# the binary loads libvirt itself on first use (src/hypervisor_dl.h)
+EXE_LIBS   = $(shell $(PKG_CONFIG) --libs libssh inih libsodium 2>/dev/null)
 CFLAGS    ?=
 LDFLAGS   ?=
 ALL_CFLAGS = $(BASE_CFLAGS) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
@@ -41,10 +43,10 @@ all: $(BUILD)/vmgate $(BUILD)/pam_vmgate.so
 deps:
 	@sh contrib/deps.sh
 
-$(BUILD)/obj/%.o: src/%.c $(wildcard include/vmgate/*.h) | $(BUILD)/obj
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/vmgate/*.h src/*.h) | $(BUILD)/obj
 	$(CC) $(ALL_CFLAGS) -fPIE -c -o $@ $<
 
-$(BUILD)/pic/%.o: src/%.c $(wildcard include/vmgate/*.h) | $(BUILD)/pic
+$(BUILD)/pic/%.o: src/%.c $(wildcard include/vmgate/*.h src/*.h) | $(BUILD)/pic
 	$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(BUILD)/pic/pam_vmgate.o: pam/pam_vmgate.c $(wildcard include/vmgate/*.h) | $(BUILD)/pic
@@ -54,7 +56,7 @@ $(BUILD)/libvmgate.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/vmgate: $(BUILD)/obj/main.o $(BUILD)/libvmgate.a
-	$(CC) $(ALL_CFLAGS) $(EXE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) $(EXE_LDFLAGS) $(LDFLAGS) -o $@ $^ $(EXE_LIBS)
 
 $(BUILD)/pam_vmgate.so: $(PAM_OBJ)
 	$(CC) $(ALL_CFLAGS) -shared -Wl,-z,relro,-z,now -Wl,--no-undefined \

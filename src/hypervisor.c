@@ -36,13 +36,27 @@ quiet_error(void *arg, virErrorPtr err)
 	(void)err;
 }
 
+/*
+ * libvirt is loaded on first use (hypervisor_dl.h); its error printing is
+ * silenced before anything else of it runs.
+ */
+int
+hv_libvirt_ready(struct hv *hv)
+{
+	if (hv_dl_load() != 0) {
+		if (hv != NULL)
+			snprintf(hv->last_error, sizeof(hv->last_error),
+			    "cannot load libvirt: %s", hv_dl_error());
+		return -1;
+	}
+	virSetErrorFunc(NULL, quiet_error);
+	return 0;
+}
+
 struct hv *
 hv_new(void)
 {
-	struct hv *hv = xcalloc(1, sizeof(*hv));
-
-	virSetErrorFunc(NULL, quiet_error);
-	return hv;
+	return xcalloc(1, sizeof(struct hv));
 }
 
 void
@@ -135,6 +149,8 @@ hv_connect(struct hv *hv, const char *uri)
 	}
 	if (find_conn(hv, uri) != NULL)
 		return HV_OK;
+	if (hv_libvirt_ready(hv) != 0)
+		return HV_EUNREACHABLE;
 	if (hv->nconns >= HV_MAX_CONNS) {
 		note_text(hv, "too many libvirt connections");
 		return HV_EFAIL;

@@ -6,8 +6,7 @@
 #ifndef VMGATE_HYPERVISOR_INT_H
 #define VMGATE_HYPERVISOR_INT_H
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
+#include "hypervisor_dl.h"	/* libvirt's API, loaded on first use */
 
 #include "vmgate/hypervisor.h"
 
@@ -30,6 +29,10 @@ struct hv_domain {
 	virDomainPtr dom;
 	char *name;
 };
+
+/* load libvirt if need be and silence its printing; -1 (reason in
+ * hv->last_error when hv is given) when it cannot be loaded */
+int hv_libvirt_ready(struct hv *hv);
 
 /* copy libvirt's last error into hv->last_error (for the log) */
 void hv_note_error(struct hv *hv);

@@ -72,7 +72,7 @@ hv_event_init(void)
 	 * would leak the first */
 	if (done)
 		return HV_OK;
-	if (virEventRegisterDefaultImpl() < 0)
+	if (hv_libvirt_ready(NULL) != 0 || virEventRegisterDefaultImpl() < 0)
 		return HV_EFAIL;
 	done = true;
 	return HV_OK;
