@@ -286,10 +286,11 @@ add_addr(struct hv_info *info, const char *addr)
 	info->naddrs++;
 }
 
-/* Guest addresses from the DHCP leases, else from the guest agent. None
- * known is normal (no agent, static address, machine off), not an error. */
+/* Guest addresses from the DHCP leases, else from the guest agent when
+ * the machine has one. None known is normal (no agent, static address,
+ * machine off), not an error. */
 static void
-get_addrs(struct hv_domain *dom, struct hv_info *info)
+get_addrs(struct hv_domain *dom, struct hv_info *info, bool agent)
 {
 	static const unsigned sources[] = {
 		VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
@@ -300,7 +301,7 @@ get_addrs(struct hv_domain *dom, struct hv_info *info)
 	int i;
 	unsigned j;
 
-	for (s = 0; s < sizeof(sources) / sizeof(sources[0]); s++) {
+	for (s = 0; s < (agent ? 2u : 1u); s++) {
 		int n = virDomainInterfaceAddresses(dom->dom, &ifaces, sources[s], 0);
 		if (n < 0) {
 			hv_note_error(dom->hv);
@@ -326,6 +327,7 @@ int
 hv_get_info(struct hv_domain *dom, struct hv_info *info)
 {
 	virDomainInfo vi;
+	bool agent = false;
 
 	memset(info, 0, sizeof(*info));
 	if (virDomainGetInfo(dom->dom, &vi) != 0) {
@@ -336,10 +338,12 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	info->vcpus = vi.nrVirtCpu;
 	info->memory_kib = vi.memory;
 	/* a machine without a readable display simply shows none */
-	if (hv_get_spice(dom, &info->spice) != HV_OK)
+	if (hv_get_spice_agent(dom, &info->spice, &agent) != HV_OK)
 		memset(&info->spice, 0, sizeof(info->spice));
-	if (virDomainIsActive(dom->dom) == 1)
-		get_addrs(dom, info);
+	/* addresses only exist while it runs: the state says so already */
+	if (vi.state == VIR_DOMAIN_RUNNING || vi.state == VIR_DOMAIN_BLOCKED ||
+	    vi.state == VIR_DOMAIN_PAUSED)
+		get_addrs(dom, info, agent);
 	return HV_OK;
 }
 

@@ -430,10 +430,19 @@ hv_spice_parse_xml(const char *xml, struct hv_spice *out)
 int
 hv_get_spice(struct hv_domain *dom, struct hv_spice *spice)
 {
+	return hv_get_spice_agent(dom, spice, NULL);
+}
+
+int
+hv_get_spice_agent(struct hv_domain *dom, struct hv_spice *spice,
+    bool *agent)
+{
 	char *xml = NULL;
 	int rc = HV_EFAIL;
 
 	memset(spice, 0, sizeof(*spice));
+	if (agent != NULL)
+		*agent = false;
 	/* SECURE: without it libvirt hides passwd, and has_passwd is the point */
 	if ((xml = virDomainGetXMLDesc(dom->dom, VIR_DOMAIN_XML_SECURE)) ==
 	    NULL) {
@@ -446,6 +455,11 @@ hv_get_spice(struct hv_domain *dom, struct hv_spice *spice)
 		    dom->name);
 		goto out;
 	}
+	/* the admin's definition, not the guest, says whether an agent
+	 * channel exists: without one, asking it costs a round trip */
+	if (agent != NULL)
+		*agent = strstr(xml, "'org.qemu.guest_agent.0'") != NULL ||
+		    strstr(xml, "\"org.qemu.guest_agent.0\"") != NULL;
 	rc = HV_OK;
  out:
 	if (xml != NULL) {
