@@ -17,8 +17,8 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g $(WARN) -Iinclude \
              -DVMGATE_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-# the binary loads libvirt itself on first use (src/hypervisor_dl.h)
-EXE_LIBS   = $(shell $(PKG_CONFIG) --libs libssh inih libsodium 2>/dev/null)
+# the binary loads libvirt and libssh itself on first use (include/vmgate/dl.h)
+EXE_LIBS   = $(shell $(PKG_CONFIG) --libs inih libsodium 2>/dev/null)
 CFLAGS    ?=
 LDFLAGS   ?=
 ALL_CFLAGS = $(BASE_CFLAGS) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)

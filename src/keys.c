@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <libssh/libssh.h>
+#include "keys_dl.h"	/* libssh, loaded on first use */
 
 #include "vmgate/keyindex.h"
 #include "vmgate/keys.h"
@@ -71,6 +71,8 @@ parse_key(const char *type, const char *base64, char *fp, size_t fplen)
 	size_t hashlen = 0;
 	char *b64 = NULL, *hex = NULL;
 
+	if (keys_ssh_load() != 0)
+		return "libssh could not be loaded";
 	if (strstr(type, KEYS_CERT_MARK) != NULL) {
 		why = "certificates are not supported";
 		goto out;
@@ -329,6 +331,14 @@ ring_add(struct keyring *ring, size_t *cap, const char *tenant,
 	k->usable = usable;
 }
 
+/* a key type libssh knows; none when libssh cannot be loaded */
+static bool
+known_type(const char *name)
+{
+	return keys_ssh_load() == 0 &&
+	    ssh_key_type_from_name(name) != SSH_KEYTYPE_UNKNOWN;
+}
+
 /* Does any word after the first name a key type? Then the line has options. */
 static bool
 later_word_is_type(char *rest)
@@ -337,7 +347,7 @@ later_word_is_type(char *rest)
 
 	for (w = strtok_r(rest, " \t", &save); w != NULL;
 	    w = strtok_r(NULL, " \t", &save)) {
-		if (ssh_key_type_from_name(w) != SSH_KEYTYPE_UNKNOWN)
+		if (known_type(w))
 			return true;
 	}
 	return false;
@@ -375,10 +385,9 @@ parse_line(char *line, const char *path, int lineno, const char *tenant,
 	    (scope->want != NULL && bsearch(&b64, scope->want, scope->nwant,
 	    sizeof(*scope->want), cmp_str) == NULL))
 		return;
-	if (ssh_key_type_from_name(type) == SSH_KEYTYPE_UNKNOWN &&
-	    strstr(type, KEYS_CERT_MARK) == NULL) {
-		if (*b64 != '\0' && (ssh_key_type_from_name(b64) !=
-		    SSH_KEYTYPE_UNKNOWN || later_word_is_type(p))) {
+	if (!known_type(type) && strstr(type, KEYS_CERT_MARK) == NULL) {
+		if (*b64 != '\0' && (known_type(b64) ||
+		    later_word_is_type(p))) {
 			diag_add(d, "%s:%d: key options are not allowed "
 			    "(vmgate writes them)", path, lineno);
 			return;
