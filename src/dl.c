@@ -14,9 +14,10 @@ dl_resolve(const char *soname, const char *const names[], void **slots[],
 	const char *e;
 	size_t i;
 
-	/* RTLD_NOW: a missing symbol shows here, not in the middle of a
-	 * request */
-	if ((lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+	/* every function we call is looked up below, so a missing one shows
+	 * here, not in the middle of a request; the library's own
+	 * dependencies bind as they would have at program start */
+	if ((lib = dlopen(soname, RTLD_LAZY | RTLD_LOCAL)) == NULL) {
 		e = dlerror();
 		snprintf(err, errlen, "%s", e != NULL ? e : soname);
 		return -1;

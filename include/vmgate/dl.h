@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 /*
- * dlopen soname (RTLD_NOW | RTLD_LOCAL, never closed) and store the
+ * dlopen soname (RTLD_LAZY | RTLD_LOCAL, never closed) and store the
  * address of names[i] in *slots[i]. 0, or -1 with the reason in err.
  */
 int dl_resolve(const char *soname, const char *const names[], void **slots[],
