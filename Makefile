@@ -118,7 +118,9 @@ install: all
 	install -m 0644 man/vmgate.8 man/pam_vmgate.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 man/vmgate.ini.5 $(DESTDIR)$(PREFIX)/share/man/man5/vmgate.ini.5
 	install -m 0644 conf/vmgate.ini.example $(DESTDIR)$(PREFIX)/share/vmgate/vmgate.ini.example
-	cp -R contrib/. $(DESTDIR)$(PREFIX)/share/vmgate/
+	install -m 0644 contrib/sshd_config.vmgate contrib/pam.d-sshd \
+	  $(DESTDIR)$(PREFIX)/share/vmgate/
+	install -m 0755 contrib/vmgate-viewer $(DESTDIR)$(PREFIX)/share/vmgate/vmgate-viewer
 
 clean:
 	rm -rf build
