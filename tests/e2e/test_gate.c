@@ -4,7 +4,8 @@
  * authorized-keys as AuthorizedKeysCommand (run as nobody), real accounts
  * for both models (per-user tenants, one shared service account), real
  * guests gate-a and gate-b on libvirtd, and libssh as the client: what a
- * tenant can and cannot do through the door.
+ * tenant can and cannot do through the door, including the serial console
+ * on the pty sshd allocates.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* asprintf */
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -32,6 +34,8 @@
 
 #include <libssh/libssh.h>
 
+#include "e2e.h"
+
 #define SSHD_PORT	2230
 #define SPICE_A		5930
 #define SPICE_B		5931
@@ -46,11 +50,23 @@
 #define GUEST_B		"gate-b"
 #define MAX_OUT		65536
 #define WAIT_SSHD_MS	10000
+#define ATTACH_MS	10000	/* login to the console's banner */
+#define SEABIOS_MS	15000	/* reset to "SeaBIOS" on the console */
+#define QUICK_MS	3000	/* the escape ends a console this fast */
+#define GONE_MS		5000	/* a lost session's vmgate is gone by then */
+#define POLL_MS		100	/* granularity of the console waits */
+#define ESCAPE_EVERY_MS	500	/* resend ^] until the terminal is raw */
+#define SSH_TIMEOUT_S	20	/* bound on libssh's own blocking calls */
+#define TERM_COLS	80
+#define TERM_ROWS	24
+#define LOCK_MS		600000	/* another run of this suite may be going */
+#define NO_TTY_MSG	"vmgate: console needs a terminal: use ssh -t\n"
 
 static char work[] = "/tmp/vmgate-gate-XXXXXX";
 static char cfg_path[256];
 static pid_t sshd_pid = -1;
 static bool ready;
+static int lock_fd = -1;
 
 /* ---- helpers ---- */
 
@@ -276,6 +292,9 @@ setup(void **state)
 		    "needs root (accounts, sshd, libvirtd) ***\n\n");
 		return 0;
 	}
+	/* one run at a time: the accounts, ports and guests are fixed */
+	if ((lock_fd = e2e_lock("test_gate", LOCK_MS)) < 0)
+		return -1;
 	if (mkdtemp(work) == NULL || chmod(work, 0755) != 0)
 		return -1;
 	snprintf(cfg_path, sizeof(cfg_path), "%s/vmgate.ini", work);
@@ -309,6 +328,8 @@ setup(void **state)
 	    add_account(USER_SVC, "libvirt") != 0)
 		return -1;
 	mkdir("/run/sshd", 0755);
+	/* a dropped connection must not kill the client writing to it */
+	signal(SIGPIPE, SIG_IGN);
 	if (start_sshd() != 0) {
 		fprintf(stderr, "test_gate: sshd did not start\n");
 		return -1;
@@ -328,6 +349,7 @@ teardown(void **state)
 	run("sh %s/stack.sh rmguest " GUEST_A " >&2", E2E_DIR);
 	run("sh %s/stack.sh rmguest " GUEST_B " >&2", E2E_DIR);
 	run("rm -rf %s", work);
+	e2e_unlock(lock_fd);
 	return 0;
 }
 
@@ -610,6 +632,365 @@ test_audit_passes(void **state)
 	assert_int_equal(run(VMGATE " -f %s check >/dev/null", cfg_path), 0);
 }
 
+/* ---- the console through sshd's pty ---- */
+
+/* a console per account model: the tenant's own account and the shared
+ * one, where the key picks the tenant */
+static const struct console_account {
+	const char *model;
+	const char *user;
+	const char *key;
+	const char *guest;
+} console_accounts[] = {
+	{ "per-user", USER_A, "key-a", GUEST_A },
+	{ "shared", USER_SVC, "key-b", GUEST_B },
+};
+#define N_CONSOLE_ACCOUNTS \
+	(sizeof(console_accounts) / sizeof(console_accounts[0]))
+
+/* live processes running the installed copy: argv[0] is exactly VMGATE */
+static int
+vmgate_procs(void)
+{
+	struct dirent *de;
+	DIR *d;
+	int count = 0;
+
+	assert_non_null(d = opendir("/proc"));
+	while ((de = readdir(d)) != NULL) {
+		char path[300], argv0[sizeof(VMGATE)];
+		size_t n;
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		/* a zombie's cmdline is empty: it does not count */
+		n = fread(argv0, 1, sizeof(argv0), f);
+		fclose(f);
+		if (n == sizeof(argv0) &&
+		    memcmp(argv0, VMGATE, sizeof(argv0)) == 0)
+			count++;
+	}
+	closedir(d);
+	return count;
+}
+
+static bool
+vmgate_gone_within(int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+
+	for (;;) {
+		if (vmgate_procs() == 0)
+			return true;
+		if (e2e_now_ms() >= deadline)
+			return false;
+		usleep(POLL_MS * 1000);
+	}
+}
+
+/* one console session: what its pty printed so far, NUL-terminated */
+struct console {
+	ssh_session s;
+	ssh_channel ch;
+	char buf[MAX_OUT];
+	size_t len;
+	size_t seen;
+};
+
+/* log in and run "console GUEST" on a pty, as ssh -t does */
+static struct console *
+console_open(const struct console_account *a)
+{
+	struct console *c = calloc(1, sizeof(*c));
+	char cmd[128];
+	long secs = SSH_TIMEOUT_S;
+	bool authed;
+
+	assert_non_null(c);
+	c->s = connect_as(a->user, a->key, &authed);
+	if (!authed)
+		fail_msg("%s: %s with %s: refused", a->model, a->user, a->key);
+	ssh_options_set(c->s, SSH_OPTIONS_TIMEOUT, &secs);
+	assert_non_null(c->ch = ssh_channel_new(c->s));
+	assert_int_equal(ssh_channel_open_session(c->ch), SSH_OK);
+	assert_int_equal(ssh_channel_request_pty_size(c->ch, "xterm",
+	    TERM_COLS, TERM_ROWS), SSH_OK);
+	snprintf(cmd, sizeof(cmd), "console %s", a->guest);
+	assert_int_equal(ssh_channel_request_exec(c->ch, cmd), SSH_OK);
+	return c;
+}
+
+static bool
+console_ended(struct console *c)
+{
+	return ssh_channel_is_closed(c->ch) || ssh_channel_is_eof(c->ch);
+}
+
+/* read once, waiting up to timeout_ms; -1 once the channel has ended */
+static int
+console_read(struct console *c, int timeout_ms)
+{
+	int n;
+
+	if (c->len + 1 >= sizeof(c->buf))
+		return -1;
+	/* with a pty, stderr reaches the client on the same stream */
+	n = ssh_channel_read_timeout(c->ch, c->buf + c->len,
+	    (uint32_t)(sizeof(c->buf) - 1 - c->len), 0, timeout_ms);
+	if (n > 0)
+		c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	if (n < 0 || (n == 0 && console_ended(c)))
+		return -1;
+	return 0;
+}
+
+/* 0 once pattern arrived after what was seen before, -1 on timeout/end */
+static int
+console_expect(struct console *c, const char *pattern, int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+	size_t plen = strlen(pattern);
+	char *hit;
+	int ended = 0;
+
+	for (;;) {
+		hit = memmem(c->buf + c->seen, c->len - c->seen, pattern, plen);
+		if (hit != NULL) {
+			c->seen = (size_t)(hit - c->buf) + plen;
+			return 0;
+		}
+		if (ended || e2e_now_ms() >= deadline)
+			return -1;
+		ended = console_read(c, POLL_MS) < 0;
+	}
+}
+
+/*
+ * Send bytes, then wait for the session's end: 0 with *status the exit
+ * status sshd reported (-1: none), or -1 when it still runs after
+ * timeout_ms. With `repeat` the bytes go again every ESCAPE_EVERY_MS:
+ * the banner comes just before vmgate makes the terminal raw, and a ^]
+ * typed into a still-cooked pty would wait there for a newline.
+ */
+static int
+console_finish(struct console *c, const char *bytes, size_t len, bool repeat,
+    int timeout_ms, int *status)
+{
+	long long deadline = e2e_now_ms() + timeout_ms, next = 0;
+
+	*status = -1;
+	while (!console_ended(c)) {
+		long long now = e2e_now_ms();
+
+		if (now >= deadline)
+			return -1;
+		if (now >= next) {
+			if (next == 0)
+				assert_int_equal(ssh_channel_write(c->ch,
+				    bytes, (uint32_t)len), (int)len);
+			else
+				(void)ssh_channel_write(c->ch, bytes,
+				    (uint32_t)len);
+			next = repeat ? now + ESCAPE_EVERY_MS : deadline;
+		}
+		if (console_read(c, POLL_MS) < 0)
+			break;
+	}
+	*status = ssh_channel_get_exit_status(c->ch);
+	return 0;
+}
+
+static void
+console_free(struct console *c)
+{
+	if (c->ch != NULL) {
+		ssh_channel_close(c->ch);
+		ssh_channel_free(c->ch);
+	}
+	if (c->s != NULL)
+		disconnect(c->s);
+	free(c);
+}
+
+static void
+expect_banner(struct console *c, const struct console_account *a)
+{
+	char banner[128];
+
+	snprintf(banner, sizeof(banner),
+	    "Connected to %s (escape character is ^])", a->guest);
+	if (console_expect(c, banner, ATTACH_MS) != 0)
+		fail_msg("%s: no banner; the pty said: %s", a->model, c->buf);
+}
+
+/* escape at once: a console that attached ends with 0, nothing left */
+static void
+leave_at_once(struct console *c, const struct console_account *a)
+{
+	int status;
+
+	if (console_finish(c, "\x1d", 1, true, ATTACH_MS, &status) != 0)
+		fail_msg("%s: ^] did not end it; the pty said: %s", a->model,
+		    c->buf);
+	if (status != 0)
+		fail_msg("%s: exit %d; the pty said: %s", a->model, status,
+		    c->buf);
+	assert_true(vmgate_gone_within(0));
+}
+
+/*
+ * console on sshd's pty: banner, the guest's output after a reset done
+ * from a second session, ^] in mid-chunk ends it with 0, nothing left.
+ */
+static void
+test_console_through_sshd_pty(void **state)
+{
+	struct exec_result *r = malloc(sizeof(*r));
+	struct console *c;
+	char cmd[128], want[128];
+	long long t0;
+	size_t i;
+	int status;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	for (i = 0; i < N_CONSOLE_ACCOUNTS; i++) {
+		const struct console_account *a = &console_accounts[i];
+
+		c = console_open(a);
+		expect_banner(c, a);
+		/* the counter sees the console it must later see gone */
+		assert_true(vmgate_procs() >= 1);
+		/* only what arrives from now on answers the reset */
+		c->seen = c->len;
+		snprintf(cmd, sizeof(cmd), "reset %s", a->guest);
+		login_exec(a->user, a->key, cmd, r);
+		snprintf(want, sizeof(want), "%s: reset\n", a->guest);
+		if (r->status != 0 || strcmp(r->out, want) != 0)
+			fail_msg("%s: reset: exit %d: %s%s", a->model,
+			    r->status, r->out, r->err);
+		if (console_expect(c, "SeaBIOS", SEABIOS_MS) != 0)
+			fail_msg("%s: no SeaBIOS after reset; the pty said: %s",
+			    a->model, c->buf);
+		t0 = e2e_now_ms();
+		if (console_finish(c, "abc\x1dxyz", 7, false, QUICK_MS,
+		    &status) != 0)
+			fail_msg("%s: ^] in mid-chunk did not end it: %s",
+			    a->model, c->buf + c->seen);
+		assert_true(e2e_now_ms() - t0 < QUICK_MS);
+		if (status != 0)
+			fail_msg("%s: exit %d, want 0: %s", a->model, status,
+			    c->buf + c->seen);
+		/* the exit status comes once sshd has reaped it */
+		assert_int_equal(vmgate_procs(), 0);
+		console_free(c);
+		assert_true(e2e_domain_running(a->guest));
+	}
+	free(r);
+}
+
+/* without a pty (ssh without -t) the console refuses, as §5 says */
+static void
+test_console_without_pty_refused(void **state)
+{
+	struct exec_result *r = malloc(sizeof(*r));
+	char cmd[128];
+	size_t i;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	for (i = 0; i < N_CONSOLE_ACCOUNTS; i++) {
+		const struct console_account *a = &console_accounts[i];
+
+		snprintf(cmd, sizeof(cmd), "console %s", a->guest);
+		login_exec(a->user, a->key, cmd, r);
+		if (r->status != 64)
+			fail_msg("%s: exit %d, want 64: %s", a->model,
+			    r->status, r->err);
+		assert_string_equal(r->err, NO_TTY_MSG);
+		assert_string_equal(r->out, "");
+		assert_int_equal(vmgate_procs(), 0);
+	}
+	free(r);
+}
+
+/*
+ * The client goes away while the console runs: vmgate ends within
+ * GONE_MS and the console is free again (no --force needed).
+ */
+enum console_loss { LOSS_CHANNEL, LOSS_DISCONNECT, LOSS_DROP };
+
+static const struct {
+	const char *name;
+	enum console_loss how;
+} console_losses[] = {
+	{ "channel closed", LOSS_CHANNEL },
+	{ "session disconnected", LOSS_DISCONNECT },
+	{ "connection dropped", LOSS_DROP },
+};
+
+static void
+lose_console(struct console *c, enum console_loss how)
+{
+	switch (how) {
+	case LOSS_CHANNEL:
+		/* the session stays; only the console's channel closes */
+		ssh_channel_close(c->ch);
+		ssh_channel_free(c->ch);
+		c->ch = NULL;
+		break;
+	case LOSS_DISCONNECT:
+		disconnect(c->s);	/* frees the channel with it */
+		c->ch = NULL;
+		c->s = NULL;
+		break;
+	case LOSS_DROP:
+		/* no goodbye at all: the TCP connection just ends */
+		shutdown(ssh_get_fd(c->s), SHUT_RDWR);
+		ssh_free(c->s);
+		c->ch = NULL;
+		c->s = NULL;
+		break;
+	}
+}
+
+static void
+test_console_session_lost(void **state)
+{
+	struct console *c;
+	size_t i, j;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	for (i = 0; i < N_CONSOLE_ACCOUNTS; i++) {
+		const struct console_account *a = &console_accounts[i];
+
+		for (j = 0; j < sizeof(console_losses) /
+		    sizeof(console_losses[0]); j++) {
+			c = console_open(a);
+			expect_banner(c, a);
+			assert_true(vmgate_procs() >= 1);
+			lose_console(c, console_losses[j].how);
+			if (!vmgate_gone_within(GONE_MS))
+				fail_msg("%s, %s: vmgate still runs after "
+				    "%d ms", a->model, console_losses[j].name,
+				    GONE_MS);
+			console_free(c);
+			/* the stream was aborted: a new console attaches */
+			c = console_open(a);
+			expect_banner(c, a);
+			leave_at_once(c, a);
+			console_free(c);
+		}
+		assert_true(e2e_domain_running(a->guest));
+	}
+}
+
 /* last: disabling B in the config refuses B's next login at once */
 static void
 test_disabled_tenant_refused(void **state)
@@ -635,8 +1016,14 @@ main(void)
 		cmocka_unit_test(test_injection_runs_nothing),
 		cmocka_unit_test(test_forwarding_limited),
 		cmocka_unit_test(test_audit_passes),
+		cmocka_unit_test(test_console_through_sshd_pty),
+		cmocka_unit_test(test_console_without_pty_refused),
+		cmocka_unit_test(test_console_session_lost),
 		cmocka_unit_test(test_disabled_tenant_refused),
 	};
 
+	/* E2E_FILTER=test_console_session_lost runs only the matching tests */
+	if (getenv("E2E_FILTER") != NULL)
+		cmocka_set_test_filter(getenv("E2E_FILTER"));
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
