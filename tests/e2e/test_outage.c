@@ -54,6 +54,10 @@
 #define STACK_PIDFILE	STACK_RUN "/libvirtd.pid"
 #define STACK_CONF	STACK_RUN "/libvirtd.conf"
 #define LIBVIRTD_PIDFILE "/run/libvirtd.pid"
+#define VIRT_ADMIN	"/usr/bin/virt-admin"
+#define ADMIN_SERVER	"libvirtd"	/* the RPC server of tenants' clients */
+/* the fewest clients libvirtd takes: max_anonymous_clients' default */
+#define LIMITED_CLIENTS	20
 
 #define UNREACHABLE_MARGIN_MS 2000	/* exit 69 this long after the retries */
 #define RESTART_AFTER_MS 1000		/* libvirtd down this long, then started */
@@ -77,6 +81,7 @@ static char *tmp;
 static char *cfg;		/* tmp/vmgate.ini */
 static char *audit;		/* tmp/audit.log */
 static int lock_fd = -1;
+static int saved_max_clients = -1;	/* to restore after the limit test */
 static pid_t starter = -1;	/* restarts libvirtd behind a request */
 static int syslog_fd = -1;	/* our stand-in at /dev/log, when we made one */
 
@@ -461,11 +466,12 @@ others_running(void)
 }
 
 /*
- * Stop stack.sh's libvirtd and wait until it is gone. Skips the test,
- * loudly, when it is not stack.sh's, or when other suites keep running.
+ * stack.sh's libvirtd, once no other end-to-end suite runs: what a test
+ * may stop or reconfigure. Skips the test, loudly, when it is not
+ * stack.sh's, or when other suites keep running.
  */
-static void
-stop_libvirtd(void)
+static pid_t
+claim_libvirtd(void)
 {
 	long long deadline = e2e_now_ms() + OTHERS_WAIT_MS;
 	const char *why = NULL;
@@ -475,16 +481,26 @@ stop_libvirtd(void)
 	while (others_running()) {
 		if (!told)
 			fprintf(stderr, "%s: waiting for the other end-to-end "
-			    "suites to finish before stopping libvirtd\n",
+			    "suites to finish before touching libvirtd\n",
 			    SUITE);
 		told = true;
 		if (e2e_now_ms() >= deadline)
 			loud_skip("other end-to-end suites kept running; "
-			    "libvirtd not stopped");
+			    "libvirtd left alone");
 		usleep(POLL_MS * 25 * 1000);
 	}
 	if ((pid = stack_libvirtd(&why)) < 0)
 		loud_skip(why);
+	return pid;
+}
+
+/* stop stack.sh's libvirtd and wait until it is gone */
+static void
+stop_libvirtd(void)
+{
+	pid_t pid = claim_libvirtd();
+	long long deadline;
+
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	deadline = e2e_now_ms() + DAEMON_STOP_MS;
 	while (pid_alive(pid)) {
@@ -493,6 +509,58 @@ stop_libvirtd(void)
 			    "SIGTERM", (long)pid, DAEMON_STOP_MS);
 		usleep(POLL_MS * 1000);
 	}
+}
+
+/*
+ * libvirtd's client limits, live, through the real virt-admin (the
+ * admin socket): nclients_max or nclients, -1 when it cannot tell.
+ */
+static int
+admin_clients(const char *field)
+{
+	const char *const argv[] = {
+		VIRT_ADMIN, "srv-clients-info", ADMIN_SERVER, NULL
+	};
+	struct e2e_result r;
+	char *at;
+	int v = -1;
+	size_t flen = strlen(field);
+
+	if (e2e_run(argv, NULL, NULL, E2E_TIMEOUT_MS, &r) == 0 &&
+	    r.status == 0) {
+		for (at = r.out; (at = strstr(at, field)) != NULL; at++) {
+			/* "nclients            : 3", not nclients_max */
+			if ((at == r.out || at[-1] == '\n') &&
+			    (at[flen] == ' ' || at[flen] == ':')) {
+				at = strchr(at, ':');
+				v = at != NULL ? atoi(at + 1) : -1;
+				break;
+			}
+		}
+	}
+	e2e_result_free(&r);
+	return v;
+}
+
+static int
+admin_set_max_clients(int max)
+{
+	char num[16];
+	const char *const argv[] = {
+		VIRT_ADMIN, "srv-clients-set", ADMIN_SERVER, "--max-clients",
+		num, NULL
+	};
+	struct e2e_result r;
+	int rc;
+
+	snprintf(num, sizeof(num), "%d", max);
+	rc = e2e_run(argv, NULL, NULL, E2E_TIMEOUT_MS, &r) == 0 &&
+	    r.status == 0 ? 0 : -1;
+	if (rc != 0)
+		fprintf(stderr, "%s: virt-admin srv-clients-set --max-clients "
+		    "%d: %s%s\n", SUITE, max, r.out, r.err);
+	e2e_result_free(&r);
+	return rc;
 }
 
 /* ---- syslog ---- */
@@ -624,6 +692,10 @@ teardown_stack(void **state)
 	if (starter > 0)
 		waitpid(starter, &wstatus, 0);
 	starter = -1;
+	if (saved_max_clients > 0 &&
+	    admin_set_max_clients(saved_max_clients) != 0)
+		return -1;
+	saved_max_clients = -1;
 	return e2e_stack_up();
 }
 
@@ -980,19 +1052,21 @@ test_config_half_written(void **state)
 	free(full);
 }
 
-/* LOAD_N requests released at the same instant against one libvirtd */
-static void
-test_load(void **state)
+/*
+ * LOAD_N requests released at the same instant against one libvirtd; with
+ * watch, libvirtd's client count is sampled meanwhile and the highest
+ * returned.
+ */
+static int
+load_burst(const char *label, bool watch)
 {
 	struct proc *procs;
 	char *dir = NULL, *out, *err, *log, *line;
-	int barrier[2], codes[256] = { 0 };
+	int barrier[2], codes[256] = { 0 }, peak = -1, n;
 	size_t ok = 0, i, oklines = 0;
 	long long t0, deadline, slowest = 0;
 
-	(void)state;
-	skip_unless_root();
-	assert_true(asprintf(&dir, "%s/load", tmp) > 0);
+	assert_true(asprintf(&dir, "%s/%s", tmp, label) > 0);
 	assert_int_equal(mkdir(dir, 0700), 0);
 	assert_non_null(procs = calloc(LOAD_N, sizeof(*procs)));
 	assert_int_equal(pipe2(barrier, O_CLOEXEC), 0);
@@ -1018,7 +1092,10 @@ test_load(void **state)
 		}
 		if (done == LOAD_N || e2e_now_ms() >= deadline)
 			break;
-		usleep(POLL_MS * 1000);
+		if (watch && (n = admin_clients("nclients")) > peak)
+			peak = n;
+		else
+			usleep(POLL_MS * 1000);
 	}
 	for (i = 0; i < LOAD_N; i++) {
 		proc_end(&procs[i]);
@@ -1033,8 +1110,8 @@ test_load(void **state)
 		free(out);
 		free(err);
 	}
-	fprintf(stderr, "%s: load: %zu of %d concurrent requests answered, "
-	    "the last after %lld ms\n", SUITE, ok, LOAD_N, slowest);
+	fprintf(stderr, "%s: %s: %zu of %d concurrent requests answered, "
+	    "the last after %lld ms\n", SUITE, label, ok, LOAD_N, slowest);
 
 	/* one whole line each, none torn by the others' appends */
 	log = slurp_file(audit);
@@ -1049,6 +1126,40 @@ test_load(void **state)
 	free(dir);
 	assert_int_equal(ok, LOAD_N);
 	assert_int_equal(oklines, LOAD_N);
+	return peak;
+}
+
+static void
+test_load(void **state)
+{
+	(void)state;
+	skip_unless_root();
+	fprintf(stderr, "%s: at most %d clients seen at once\n", SUITE,
+	    load_burst("load", true));
+}
+
+/*
+ * libvirtd at its client limit does not refuse: it stops accepting and
+ * the connections wait in the socket's backlog (max_queued_clients)
+ * until a client leaves. The limit is lowered live, through libvirt's
+ * admin interface, and restored in the teardown.
+ */
+static void
+test_load_at_client_limit(void **state)
+{
+	int peak;
+
+	(void)state;
+	skip_unless_root();
+	claim_libvirtd();
+	saved_max_clients = admin_clients("nclients_max");
+	assert_true(saved_max_clients > 0);
+	assert_int_equal(admin_set_max_clients(LIMITED_CLIENTS), 0);
+	assert_int_equal(admin_clients("nclients_max"), LIMITED_CLIENTS);
+	peak = load_burst("limited", true);
+	fprintf(stderr, "%s: max_clients %d: at most %d clients seen at "
+	    "once\n", SUITE, LIMITED_CLIENTS, peak);
+	assert_true(peak <= LIMITED_CLIENTS);
 }
 
 int
@@ -1068,6 +1179,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_config_half_written,
 		    setup, teardown_stack),
 		cmocka_unit_test_setup_teardown(test_load,
+		    setup, teardown_stack),
+		cmocka_unit_test_setup_teardown(test_load_at_client_limit,
 		    setup, teardown_stack),
 	};
 
