@@ -3,7 +3,8 @@
  * end on the shared stack (tests/e2e/stack.sh): libvirtd stopped, libvirtd
  * restarting, a machine vanishing between requests, an audit log that
  * cannot be written, the config replaced or half-written while vmgate
- * runs, and 100 requests at once against one libvirtd. The real
+ * runs, and 100 requests at once against one libvirtd, also with
+ * libvirtd held at a client limit below that. The real
  * build/vmgate runs as root with --tenant, as sshd's command= runs it;
  * what counts is what the tenant sees (exit code, stdout, stderr), the
  * audit log, and the machines' state as libvirt reports it.
