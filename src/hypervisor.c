@@ -88,6 +88,17 @@ hv_note_error(struct hv *hv)
 	    msg != NULL ? msg : "unknown libvirt error");
 }
 
+/* A query that failed: the machine may have vanished since the lookup,
+ * which the tenant must see as a missing machine. */
+static int
+query_failed(struct hv_domain *dom)
+{
+	int code = virGetLastErrorCode();
+
+	hv_note_error(dom->hv);
+	return code == VIR_ERR_NO_DOMAIN ? HV_ENOENT : HV_EFAIL;
+}
+
 static void
 note_text(struct hv *hv, const char *msg)
 {
@@ -257,10 +268,8 @@ hv_get_state(struct hv_domain *dom, enum hv_state *state)
 {
 	int s = 0, reason = 0;
 
-	if (virDomainGetState(dom->dom, &s, &reason, 0) != 0) {
-		hv_note_error(dom->hv);
-		return HV_EFAIL;
-	}
+	if (virDomainGetState(dom->dom, &s, &reason, 0) != 0)
+		return query_failed(dom);
 	*state = map_state(s);
 	return HV_OK;
 }
@@ -330,10 +339,8 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	bool agent = false;
 
 	memset(info, 0, sizeof(*info));
-	if (virDomainGetInfo(dom->dom, &vi) != 0) {
-		hv_note_error(dom->hv);
-		return HV_EFAIL;
-	}
+	if (virDomainGetInfo(dom->dom, &vi) != 0)
+		return query_failed(dom);
 	info->state = map_state(vi.state);
 	info->vcpus = vi.nrVirtCpu;
 	info->memory_kib = vi.memory;
@@ -353,10 +360,8 @@ is_active(struct hv_domain *dom)
 {
 	int r = virDomainIsActive(dom->dom);
 
-	if (r < 0) {
-		hv_note_error(dom->hv);
-		return HV_EFAIL;
-	}
+	if (r < 0)
+		return query_failed(dom);
 	return r;
 }
 
@@ -368,6 +373,8 @@ action_failed(struct hv_domain *dom)
 	int code = virGetLastErrorCode();
 
 	hv_note_error(dom->hv);
+	if (code == VIR_ERR_NO_DOMAIN)
+		return HV_ENOENT;
 	return code == VIR_ERR_OPERATION_INVALID ? HV_ESTATE : HV_EFAIL;
 }
 
