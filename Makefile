@@ -17,8 +17,11 @@ BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -O2 -g $(WARN) -Iinclude \
              -DVMGATE_VERSION='"$(VERSION)"'
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-# the binary loads libvirt and libssh itself on first use (include/vmgate/dl.h)
-EXE_LIBS   = $(shell $(PKG_CONFIG) --libs inih libsodium 2>/dev/null)
+# The binary loads libvirt and libssh itself on first use
+# (include/vmgate/dl.h); the two small libraries are linked in statically,
+# so the loader has fewer objects to search for every symbol libvirt's
+# sixty libraries look up.
+EXE_LIBS   = -Wl,-Bstatic -linih -lsodium -Wl,-Bdynamic -pthread -ldl
 CFLAGS    ?=
 LDFLAGS   ?=
 ALL_CFLAGS = $(BASE_CFLAGS) $(HARDEN) $(PKG_CFLAGS) $(CFLAGS)
