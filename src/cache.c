@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "vmgate/cache.h"
+#include "vmgate/mapfile.h"
 #include "vmgate/keys.h"
 #include "vmgate/util.h"
 
@@ -66,24 +67,6 @@ fill_ident(struct snap_header *h, const struct stat *st)
 	h->ctime_nsec = st->st_ctim.tv_nsec;
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, p, len);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 int
 cache_write(const char *path, const struct stat *st,
     struct cache_range vmgate, const struct cache_entry *entries,
@@ -92,10 +75,10 @@ cache_write(const char *path, const struct stat *st,
 	struct snap_header h;
 	struct snap_entry *ev = NULL;
 	struct cache_range *rv = NULL;
-	char *pool = NULL, *tmp = NULL;
+	char *pool = NULL;
 	size_t i, j, nranges = 0, pool_len = 0, k = 0, p = 0, total;
 	time_t now = time(NULL);
-	int fd = -1, r = -1;
+	int r;
 
 	/* a change within the same clock tick would go unseen: wait */
 	if (now - st->st_mtim.tv_sec < CACHE_SETTLE_SEC ||
@@ -134,29 +117,17 @@ cache_write(const char *path, const struct stat *st,
 		for (j = 0; j < entries[i].nranges; j++)
 			rv[k++] = entries[i].ranges[j];
 	}
-	tmp = xasprintf("%s.XXXXXX", path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
-		goto out;
-	if (fchmod(fd, 0644) != 0 ||
-	    write_all(fd, &h, sizeof(h)) != 0 ||
-	    write_all(fd, ev, nentries * sizeof(*ev)) != 0 ||
-	    write_all(fd, rv, nranges * sizeof(*rv)) != 0 ||
-	    write_all(fd, pool, pool_len) != 0 || fsync(fd) != 0)
-		goto out;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto out;
+	{
+		const struct mapfile_part parts[] = {
+			{ &h, sizeof(h) },
+			{ ev, nentries * sizeof(*ev) },
+			{ rv, nranges * sizeof(*rv) },
+			{ pool, pool_len },
+		};
+
+		r = mapfile_write(path, parts, sizeof(parts) /
+		    sizeof(parts[0]));
 	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto out;
-	r = 0;
- out:
-	if (fd != -1)
-		close(fd);
-	if (r != 0 && tmp != NULL)
-		(void)unlink(tmp);
-	free(tmp);
 	free(pool);
 	free(rv);
 	free(ev);
@@ -195,29 +166,17 @@ struct cache *
 cache_open(const char *path, const struct stat *st)
 {
 	struct cache *c = NULL;
-	struct stat cst;
+	size_t len;
 	void *map;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd == -1)
-		return NULL;
 	/* whoever could write the config may write its snapshot, nobody else */
-	if (fstat(fd, &cst) != 0 || !S_ISREG(cst.st_mode) ||
-	    cst.st_uid != st->st_uid ||
-	    (cst.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-	    cst.st_size < (off_t)sizeof(struct snap_header) ||
-	    cst.st_size > (off_t)CACHE_MAX_BYTES) {
-		close(fd);
-		return NULL;
-	}
-	map = mmap(NULL, (size_t)cst.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
+	map = mapfile_open(path, st->st_uid, sizeof(struct snap_header),
+	    CACHE_MAX_BYTES, &len);
+	if (map == NULL)
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
 	c->map = map;
-	c->len = (size_t)cst.st_size;
+	c->len = len;
 	c->h = map;
 	if (check_header(c->h, c->len, st) != 0) {
 		cache_close(c);

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "vmgate/keyindex.h"
+#include "vmgate/mapfile.h"
 #include "vmgate/util.h"
 
 #define IX_MAGIC	"VMGKIDX1"
@@ -129,24 +130,6 @@ cmp_cstr(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	ssize_t w;
-
-	while (len > 0) {
-		w = write(fd, p, len);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* index of tenant in the sorted, unique names, which must hold it */
 static uint32_t
 tenant_number(const char **names, size_t n, const char *tenant)
@@ -172,8 +155,7 @@ keyindex_write(const char *path, const struct stat *dir_st,
 	struct ix_header h;
 	size_t i, nb = 0, nl = 0, nt = 0, nn = 0, total;
 	time_t now = time(NULL);
-	char *tmp = NULL;
-	int fd = -1, r = -1;
+	int r = -1;
 
 	if (now - dir_st->st_mtim.tv_sec < KEYINDEX_SETTLE_SEC ||
 	    now - dir_st->st_ctim.tv_sec < KEYINDEX_SETTLE_SEC)
@@ -240,29 +222,20 @@ keyindex_write(const char *path, const struct stat *dir_st,
 	h.nfiles = (uint32_t)nfiles;
 	h.pool_len = (uint32_t)pool.len;
 	h.total_len = (uint32_t)total;
-	tmp = xasprintf("%s.XXXXXX", path);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
-		goto out;
-	if (fchmod(fd, 0644) != 0 || write_all(fd, &h, sizeof(h)) != 0 ||
-	    write_all(fd, bv, nb * sizeof(*bv)) != 0 ||
-	    write_all(fd, lv, nl * sizeof(*lv)) != 0 ||
-	    write_all(fd, tv, nt * sizeof(*tv)) != 0 ||
-	    write_all(fd, flv, nfiles * sizeof(*flv)) != 0 ||
-	    write_all(fd, pool.buf, pool.len) != 0 || fsync(fd) != 0)
-		goto out;
-	r = close(fd);
-	fd = -1;
-	if (r != 0 || rename(tmp, path) != 0) {
-		r = -1;
-		goto out;
+	{
+		const struct mapfile_part parts[] = {
+			{ &h, sizeof(h) },
+			{ bv, nb * sizeof(*bv) },
+			{ lv, nl * sizeof(*lv) },
+			{ tv, nt * sizeof(*tv) },
+			{ flv, nfiles * sizeof(*flv) },
+			{ pool.buf, pool.len },
+		};
+
+		r = mapfile_write(path, parts, sizeof(parts) /
+		    sizeof(parts[0]));
 	}
-	r = 0;
  out:
-	if (fd != -1)
-		close(fd);
-	if (r != 0 && tmp != NULL)
-		(void)unlink(tmp);
-	free(tmp);
 	free(pool.buf);
 	free(lv);
 	free(bv);
@@ -311,29 +284,17 @@ struct keyindex *
 keyindex_open(const char *path, const struct stat *dir_st)
 {
 	struct keyindex *ix;
-	struct stat st;
+	size_t len;
 	void *map;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd == -1)
-		return NULL;
 	/* whoever may change the directory may index it, nobody else */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != dir_st->st_uid ||
-	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
-	    st.st_size < (off_t)sizeof(struct ix_header) ||
-	    st.st_size > (off_t)KEYINDEX_MAX_BYTES) {
-		close(fd);
-		return NULL;
-	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
+	map = mapfile_open(path, dir_st->st_uid, sizeof(struct ix_header),
+	    KEYINDEX_MAX_BYTES, &len);
+	if (map == NULL)
 		return NULL;
 	ix = xcalloc(1, sizeof(*ix));
 	ix->map = map;
-	ix->len = (size_t)st.st_size;
+	ix->len = len;
 	ix->h = map;
 	if (check_header(ix->h, ix->len, dir_st) != 0) {
 		keyindex_close(ix);

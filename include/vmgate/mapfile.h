@@ -1,0 +1,34 @@
+/*
+ * mapfile: the on-disk side of vmgate's derived files (the config snapshot
+ * and the key index): written whole and atomically, mapped read-only and
+ * trusted only when their owner and mode say that nobody but the owner of
+ * what they describe could have written them. A leaf.
+ */
+#ifndef VMGATE_MAPFILE_H
+#define VMGATE_MAPFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct mapfile_part {
+	const void *buf;
+	size_t len;
+};
+
+/*
+ * Write the parts, in order, to a temp file next to path (mode 0644),
+ * fsync it and rename it over path, so readers see the old file or the
+ * new one, never half of one. 0, or -1 with nothing left behind.
+ */
+int mapfile_write(const char *path, const struct mapfile_part *parts,
+    size_t nparts);
+
+/*
+ * Map path read-only when it is a regular file (not a link), owned by
+ * owner, not writable by group or others, of min..max bytes. NULL
+ * otherwise; *len is set on success. Unmap with munmap(map, len).
+ */
+void *mapfile_open(const char *path, uid_t owner, size_t min, size_t max,
+    size_t *len);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * mapfile: atomic writes and trusted read-only maps (include/vmgate/mapfile.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmgate/mapfile.h"
+#include "vmgate/util.h"
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t w;
+
+	while (len > 0) {
+		w = write(fd, p, len);
+		if (w == -1 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int
+mapfile_write(const char *path, const struct mapfile_part *parts,
+    size_t nparts)
+{
+	char *tmp = NULL;
+	size_t i;
+	int fd = -1, r = -1;
+	bool created = false;
+
+	tmp = xasprintf("%s.XXXXXX", path);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
+		goto out;
+	created = true;
+	if (fchmod(fd, 0644) != 0)
+		goto out;
+	for (i = 0; i < nparts; i++) {
+		if (write_all(fd, parts[i].buf, parts[i].len) != 0)
+			goto out;
+	}
+	if (fsync(fd) != 0)
+		goto out;
+	r = close(fd);
+	fd = -1;
+	if (r != 0 || rename(tmp, path) != 0) {
+		r = -1;
+		goto out;
+	}
+	r = 0;
+ out:
+	if (fd != -1)
+		close(fd);
+	/* only the name we created: after a failed mkostemp it may be
+	 * anybody's */
+	if (r != 0 && created)
+		(void)unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+void *
+mapfile_open(const char *path, uid_t owner, size_t min, size_t max,
+    size_t *len)
+{
+	struct stat st;
+	void *map;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != owner || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+	    st.st_size < (off_t)min || (size_t)st.st_size > max) {
+		close(fd);
+		return NULL;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return NULL;
+	*len = (size_t)st.st_size;
+	return map;
+}
