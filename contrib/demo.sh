@@ -53,6 +53,14 @@ do_stop() {
 		sh "$STACK" rmguest "$d" >/dev/null 2>&1 || true
 	done
 	if [ -f "$VAR/created-user" ] && id "$USER_NAME" >/dev/null 2>&1; then
+		# sessions outlive the listening sshd: end the account's
+		# processes (only the demo's own account) before removing it
+		pkill -u "$USER_NAME" 2>/dev/null || true
+		i=0
+		while pgrep -u "$USER_NAME" >/dev/null 2>&1 && [ $i -lt 30 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+		pkill -KILL -u "$USER_NAME" 2>/dev/null || true
 		userdel -r "$USER_NAME" >/dev/null 2>&1 || userdel "$USER_NAME" || true
 	fi
 	rm -rf "$ETC" "$VAR" "$LIBEXEC"
