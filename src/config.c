@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1090,6 +1091,7 @@ int
 config_open(const char *path, uid_t owner_ok, struct stat *st,
     struct diag *d)
 {
+	char why[PATH_MAX + 64];
 	int fd;
 
 	/* O_NONBLOCK: a FIFO planted at path must not hang us before fstat */
@@ -1123,6 +1125,11 @@ config_open(const char *path, uid_t owner_ok, struct stat *st,
 	if ((uintmax_t)st->st_size > CONFIG_MAX_BYTES) {
 		diag_add(d, "%s:0: refusing: larger than %u bytes", path,
 		    CONFIG_MAX_BYTES);
+		goto fail;
+	}
+	/* the file is safe only if nobody else could have put it there */
+	if (path_dirs_safe(path, owner_ok, why, sizeof(why)) != 0) {
+		diag_add(d, "%s:0: refusing: %s", path, why);
 		goto fail;
 	}
 	return fd;

@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -693,7 +694,8 @@ load(const char *dir, const struct load_scope *scope, struct keyring *ring,
 	size_t before = d->count + d->dropped;
 	bool full = scope->tenant == NULL && scope->type == NULL &&
 	    scope->want == NULL;
-	int dfd;
+	char why[PATH_MAX + 64];
+	int dfd = -1;
 
 	memset(ring, 0, sizeof(*ring));
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -707,6 +709,10 @@ load(const char *dir, const struct load_scope *scope, struct keyring *ring,
 	    (st.st_uid != 0 && st.st_uid != geteuid())) {
 		diag_add(d, "%s:0: key directory must be owned by root and "
 		    "not writable by group or others", dir);
+		goto out;
+	}
+	if (path_dirs_safe(dir, geteuid(), why, sizeof(why)) != 0) {
+		diag_add(d, "%s:0: refusing the key directory: %s", dir, why);
 		goto out;
 	}
 	if (index_files(dir, &st, scope, &files, &nfiles) != 0 &&

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <errno.h>
 
 #include "vmgate/util.h"
 
@@ -177,6 +179,59 @@ escape_controls(char *msg)
 	out[o] = '\0';
 	free(msg);
 	return out;
+}
+
+int
+path_dirs_safe(const char *path, uid_t owner_ok, char *why, size_t whylen)
+{
+	char *copy = NULL, *dir = NULL, *slash;
+	struct stat st;
+	int r = -1;
+
+	copy = xstrdup(path);
+	slash = strrchr(copy, '/');
+	if (slash == NULL)
+		dir = realpath(".", NULL);
+	else if (slash == copy)
+		dir = realpath("/", NULL);
+	else {
+		*slash = '\0';
+		dir = realpath(copy, NULL);
+	}
+	if (dir == NULL) {
+		snprintf(why, whylen, "cannot resolve the directory of %s: %s",
+		    path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		if (stat(dir, &st) != 0) {
+			snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+			goto out;
+		}
+		if (st.st_uid != 0 && st.st_uid != owner_ok) {
+			snprintf(why, whylen, "%s: owned by uid %lu", dir,
+			    (unsigned long)st.st_uid);
+			goto out;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+		    (st.st_mode & S_ISVTX) == 0) {
+			snprintf(why, whylen, "%s: writable by group or "
+			    "others", dir);
+			goto out;
+		}
+		if (strcmp(dir, "/") == 0)
+			break;
+		slash = strrchr(dir, '/');
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+	}
+	r = 0;
+ out:
+	free(dir);
+	free(copy);
+	return r;
 }
 
 void

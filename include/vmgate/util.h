@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #define NAME_MAX_LEN 64		/* [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 #define MAX_DIAGS 1000		/* a config with more problems is hopeless */
@@ -29,6 +30,16 @@ bool name_valid(const char *s);
  * shown as \xNN, cut to fit. For echoing untrusted text to a terminal or log.
  */
 void str_sanitize(char *dst, size_t dstsize, const char *src);
+
+/*
+ * Every directory that leads to path (after resolving links), from its
+ * parent up to "/", is owned by root or owner_ok and writable by nobody
+ * else, unless it has the sticky bit (as /tmp): otherwise whoever may write
+ * one of them could swap in a file of their own. 0, or -1 with the
+ * offending directory and why in why.
+ */
+int path_dirs_safe(const char *path, uid_t owner_ok, char *why,
+    size_t whylen);
 
 /* A list of one-line problems, e.g. "FILE:LINE: message". Bytes outside
  * printable ASCII in a message are stored as \xNN. */

@@ -3,6 +3,9 @@
  */
 #include "unit.h"
 
+#include <sys/stat.h>
+
+#include "vmgate/config.h"
 #include "vmgate/util.h"
 
 static void
@@ -83,6 +86,70 @@ test_diag_cap(void **state)
 	diag_clear(&d);
 }
 
+/* the directories above a config: whoever may write one could swap it */
+static void
+test_dirs_safe(void **state)
+{
+	char top[] = "/tmp/vmgate-dirs-XXXXXX", sub[64], file[96], why[256];
+	struct config *cfg = NULL;
+	struct diag d;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(top));
+	snprintf(sub, sizeof(sub), "%s/etc", top);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(file, sizeof(file), "%s/vmgate.ini", sub);
+	assert_non_null(f = fopen(file, "w"));
+	fputs("[tenant alice]\ndomains = web1\n", f);
+	fclose(f);
+	assert_int_equal(chmod(file, 0644), 0);
+
+	assert_int_equal(path_dirs_safe(file, geteuid(), why, sizeof(why)), 0);
+	diag_init(&d);
+	assert_int_equal(config_load(file, geteuid(), &cfg, &d), 0);
+	config_free(cfg);
+	diag_clear(&d);
+
+	/* a parent anyone may write: refused, and the config with it */
+	assert_int_equal(chmod(top, 0777), 0);
+	assert_int_equal(path_dirs_safe(file, geteuid(), why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "writable by group or others"));
+	assert_non_null(strstr(why, top));
+	diag_init(&d);
+	assert_int_equal(config_load(file, geteuid(), &cfg, &d), -1);
+	assert_null(cfg);
+	assert_int_equal(d.count, 1);
+	assert_non_null(strstr(d.msgs[0], ":0: refusing: "));
+	diag_clear(&d);
+
+	/* sticky, as /tmp: nobody can replace what is not theirs */
+	assert_int_equal(chmod(top, 01777), 0);
+	assert_int_equal(path_dirs_safe(file, geteuid(), why, sizeof(why)), 0);
+
+	/* the directory itself writable by group */
+	assert_int_equal(chmod(top, 0700), 0);
+	assert_int_equal(chmod(sub, 0775), 0);
+	assert_int_equal(path_dirs_safe(file, geteuid(), why, sizeof(why)), -1);
+	assert_non_null(strstr(why, sub));
+	assert_int_equal(chmod(sub, 0755), 0);
+
+	/* a parent owned by someone else (needs root to arrange) */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(sub, 65534, 65534), 0);
+		assert_int_equal(path_dirs_safe(file, 0, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "owned by uid 65534"));
+		assert_int_equal(chown(sub, 0, 0), 0);
+	}
+	/* a path that cannot be resolved */
+	assert_int_equal(path_dirs_safe("/nonexistent/dir/x.ini", 0, why,
+	    sizeof(why)), -1);
+
+	unlink(file);
+	rmdir(sub);
+	rmdir(top);
+}
+
 int
 main(void)
 {
@@ -91,6 +158,7 @@ main(void)
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_diag_escapes),
 		cmocka_unit_test(test_diag_cap),
+		cmocka_unit_test(test_dirs_safe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
