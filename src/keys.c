@@ -244,7 +244,7 @@ read_key_file(int dfd, const char *path, const char *name, size_t *len,
 {
 	struct stat st;
 	char *buf = NULL;
-	size_t have = 0;
+	size_t have = 0, cap;
 	ssize_t got;
 	int fd;
 
@@ -279,10 +279,17 @@ read_key_file(int dfd, const char *path, const char *name, size_t *len,
 		diag_add(d, "%s:0: larger than %u bytes", path, KEYS_MAX_FILE);
 		goto fail;
 	}
-	/* one byte more than the cap shows a file that grew meanwhile */
-	buf = xmalloc(KEYS_MAX_FILE + 2);
+	/* sized to the file (a login reads a few small files), plus a byte
+	 * that shows a file that grew meanwhile; it may grow to the cap */
+	cap = (size_t)st.st_size + 1;
+	buf = xmalloc(cap + 1);
 	for (;;) {
-		got = read(fd, buf + have, KEYS_MAX_FILE + 1 - have);
+		if (have == cap) {
+			cap = cap > KEYS_MAX_FILE / 2 ? KEYS_MAX_FILE + 1 :
+			    cap * 2;
+			buf = xreallocarray(buf, cap + 1, 1);
+		}
+		got = read(fd, buf + have, cap - have);
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got == -1) {
@@ -733,6 +740,26 @@ load(const char *dir, const struct load_scope *scope, struct keyring *ring,
 	free(files);
 	if (dfd != -1)
 		close(dfd);
+	return d->count + d->dropped == before ? 0 : -1;
+}
+
+int
+keys_parse(const char *buf, size_t len, const char *path,
+    const char *tenant, struct keyring *ring, struct diag *d)
+{
+	struct load_scope scope;
+	size_t before = d->count + d->dropped, cap = 0;
+	char *copy;
+
+	memset(ring, 0, sizeof(*ring));
+	memset(&scope, 0, sizeof(scope));
+	/* parse_file cuts lines in place */
+	copy = xmalloc(len + 1);
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	parse_file(copy, len, path, tenant, true, &scope, ring, &cap, d);
+	free(copy);
+	find_duplicates(ring, d);
 	return d->count + d->dropped == before ? 0 : -1;
 }
 

@@ -56,6 +56,14 @@ int keys_load_tenant(const char *dir, const char *tenant,
 int keys_load_only(const char *dir, bool (*known)(const char *tenant,
     void *arg), void *arg, const char *tenant, const char *type,
     const char *base64, struct keyring *ring, struct diag *d);
+/*
+ * Parse one key file's bytes (len bytes, may hold NULs) as tenant's file
+ * named path in messages, with the same rules as keys_load; duplicates
+ * within it are handled as keys_load does. 0 when no problem was found,
+ * -1 otherwise (the ring is still filled). For tests and fuzzing.
+ */
+int keys_parse(const char *buf, size_t len, const char *path,
+    const char *tenant, struct keyring *ring, struct diag *d);
 void keys_free(struct keyring *ring);
 
 /*
