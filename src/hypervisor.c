@@ -296,8 +296,9 @@ add_addr(struct hv_info *info, const char *addr)
 }
 
 /* Guest addresses from the DHCP leases, else from the guest agent when
- * the machine has one. None known is normal (no agent, static address,
- * machine off), not an error. */
+ * the machine has one; a machine without a network interface has none to
+ * ask about. None known is normal (no agent, static address, machine off),
+ * not an error. */
 static void
 get_addrs(struct hv_domain *dom, struct hv_info *info, bool agent)
 {
@@ -336,7 +337,7 @@ int
 hv_get_info(struct hv_domain *dom, struct hv_info *info)
 {
 	virDomainInfo vi;
-	bool agent = false;
+	bool agent = true, nic = true;
 
 	memset(info, 0, sizeof(*info));
 	if (virDomainGetInfo(dom->dom, &vi) != 0)
@@ -345,12 +346,13 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	info->vcpus = vi.nrVirtCpu;
 	info->memory_kib = vi.memory;
 	/* a machine without a readable display simply shows none */
-	if (hv_get_spice_agent(dom, &info->spice, &agent) != HV_OK)
+	if (hv_get_spice_facts(dom, &info->spice, &agent, &nic) != HV_OK)
 		memset(&info->spice, 0, sizeof(info->spice));
 	/* addresses only exist while it runs: the state says so already */
 	if (vi.state == VIR_DOMAIN_RUNNING || vi.state == VIR_DOMAIN_BLOCKED ||
 	    vi.state == VIR_DOMAIN_PAUSED)
-		get_addrs(dom, info, agent);
+		if (nic)
+			get_addrs(dom, info, agent);
 	return HV_OK;
 }
 

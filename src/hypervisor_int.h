@@ -34,9 +34,10 @@ struct hv_domain {
  * hv->last_error when hv is given) when it cannot be loaded */
 int hv_libvirt_ready(struct hv *hv);
 
-/* hv_get_spice, and whether the definition has a guest agent channel */
-int hv_get_spice_agent(struct hv_domain *dom, struct hv_spice *spice,
-    bool *agent);
+/* hv_get_spice, and whether the definition has a guest agent channel and
+ * a network interface (both true when the XML could not be read) */
+int hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
+    bool *agent, bool *nic);
 
 /* copy libvirt's last error into hv->last_error (for the log) */
 void hv_note_error(struct hv *hv);

@@ -430,19 +430,22 @@ hv_spice_parse_xml(const char *xml, struct hv_spice *out)
 int
 hv_get_spice(struct hv_domain *dom, struct hv_spice *spice)
 {
-	return hv_get_spice_agent(dom, spice, NULL);
+	return hv_get_spice_facts(dom, spice, NULL, NULL);
 }
 
 int
-hv_get_spice_agent(struct hv_domain *dom, struct hv_spice *spice,
-    bool *agent)
+hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
+    bool *agent, bool *nic)
 {
 	char *xml = NULL;
 	int rc = HV_EFAIL;
 
 	memset(spice, 0, sizeof(*spice));
+	/* unknown until the XML is read: then ask, as if they were there */
 	if (agent != NULL)
-		*agent = false;
+		*agent = true;
+	if (nic != NULL)
+		*nic = true;
 	/* SECURE: without it libvirt hides passwd, and has_passwd is the point */
 	if ((xml = virDomainGetXMLDesc(dom->dom, VIR_DOMAIN_XML_SECURE)) ==
 	    NULL) {
@@ -460,6 +463,8 @@ hv_get_spice_agent(struct hv_domain *dom, struct hv_spice *spice,
 	if (agent != NULL)
 		*agent = strstr(xml, "'org.qemu.guest_agent.0'") != NULL ||
 		    strstr(xml, "\"org.qemu.guest_agent.0\"") != NULL;
+	if (nic != NULL)
+		*nic = strstr(xml, "<interface ") != NULL;
 	rc = HV_OK;
  out:
 	if (xml != NULL) {
