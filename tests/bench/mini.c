@@ -2,8 +2,9 @@
  * mini: the least a program can do to answer "what state is machine NAME
  * in": connect to libvirt, look the domain up, ask for its state. The
  * benchmark's yardstick for `vmgate status`. With --full it also makes the
- * calls vmgate's status makes (info, XML, activity, addresses), to show
- * what those cost on their own.
+ * calls vmgate's status makes (info, XML, then addresses from the leases
+ * when the machine has a network interface and from its guest agent when
+ * it has one), to show what those cost on their own.
  *
  *     mini URI NAME [--full]
  */
@@ -48,18 +49,21 @@ main(int argc, char **argv)
 		    (xml = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_SECURE)) ==
 		    NULL)
 			goto out;
-		if (virDomainIsActive(dom) == 1) {
+		if (info.state == VIR_DOMAIN_RUNNING &&
+		    strstr(xml, "<interface ") != NULL) {
 			n = virDomainInterfaceAddresses(dom, &ifaces,
 			    VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, 0);
 			for (i = 0; i < n; i++)
 				virDomainInterfaceFree(ifaces[i]);
 			free(ifaces);
 			ifaces = NULL;
-			n = virDomainInterfaceAddresses(dom, &ifaces,
-			    VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0);
-			for (i = 0; i < n; i++)
-				virDomainInterfaceFree(ifaces[i]);
-			free(ifaces);
+			if (n <= 0 && strstr(xml, "org.qemu.guest_agent.0")) {
+				n = virDomainInterfaceAddresses(dom, &ifaces,
+				    VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, 0);
+				for (i = 0; i < n; i++)
+					virDomainInterfaceFree(ifaces[i]);
+				free(ifaces);
+			}
 		}
 	}
 	ret = 0;
