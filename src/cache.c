@@ -26,15 +26,14 @@
 #include "vmgate/keys.h"
 #include "vmgate/util.h"
 
-#define SNAP_MAGIC	"VMGSNAP2"
+#define SNAP_MAGIC	"VMGSNAP3"
 #define SNAP_MAGIC_LEN	8
 #define SNAP_VERSION_LEN 16
 
 struct snap_header {
 	char magic[SNAP_MAGIC_LEN];
 	char version[SNAP_VERSION_LEN];	/* the vmgate that validated it */
-	uint64_t dev, ino, size;
-	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+	struct mapfile_ident ident;	/* of the config file */
 	uint32_t vmgate_off, vmgate_len;
 	uint32_t nentries, nranges, pool_len, total_len;
 };
@@ -54,18 +53,6 @@ struct cache {
 	const struct cache_range *ranges;
 	const char *pool;
 };
-
-static void
-fill_ident(struct snap_header *h, const struct stat *st)
-{
-	h->dev = (uint64_t)st->st_dev;
-	h->ino = (uint64_t)st->st_ino;
-	h->size = (uint64_t)st->st_size;
-	h->mtime_sec = st->st_mtim.tv_sec;
-	h->mtime_nsec = st->st_mtim.tv_nsec;
-	h->ctime_sec = st->st_ctim.tv_sec;
-	h->ctime_nsec = st->st_ctim.tv_nsec;
-}
 
 int
 cache_write(const char *path, const struct stat *st,
@@ -95,7 +82,7 @@ cache_write(const char *path, const struct stat *st,
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, SNAP_MAGIC, SNAP_MAGIC_LEN);
 	snprintf(h.version, sizeof(h.version), "%s", VMGATE_VERSION);
-	fill_ident(&h, st);
+	mapfile_ident_of(&h.ident, st);
 	h.vmgate_off = vmgate.off;
 	h.vmgate_len = vmgate.len;
 	h.nentries = (uint32_t)nentries;
@@ -138,26 +125,18 @@ cache_write(const char *path, const struct stat *st,
 static int
 check_header(const struct snap_header *h, size_t len, const struct stat *st)
 {
-	struct snap_header want;
 	uint64_t need;
 
 	if (memcmp(h->magic, SNAP_MAGIC, SNAP_MAGIC_LEN) != 0 ||
-	    strncmp(h->version, VMGATE_VERSION, sizeof(h->version)) != 0)
-		return -1;
-	memset(&want, 0, sizeof(want));
-	fill_ident(&want, st);
-	if (h->dev != want.dev || h->ino != want.ino || h->size != want.size ||
-	    h->mtime_sec != want.mtime_sec ||
-	    h->mtime_nsec != want.mtime_nsec ||
-	    h->ctime_sec != want.ctime_sec ||
-	    h->ctime_nsec != want.ctime_nsec)
+	    strncmp(h->version, VMGATE_VERSION, sizeof(h->version)) != 0 ||
+	    !mapfile_ident_same(&h->ident, st))
 		return -1;
 	need = (uint64_t)sizeof(*h) +
 	    (uint64_t)h->nentries * sizeof(struct snap_entry) +
 	    (uint64_t)h->nranges * sizeof(struct cache_range) + h->pool_len;
 	if (need != len || h->total_len != len)
 		return -1;
-	if ((uint64_t)h->vmgate_off + h->vmgate_len > want.size)
+	if ((uint64_t)h->vmgate_off + h->vmgate_len > h->ident.size)
 		return -1;
 	return 0;
 }

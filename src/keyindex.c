@@ -27,15 +27,14 @@
 #include "vmgate/mapfile.h"
 #include "vmgate/util.h"
 
-#define IX_MAGIC	"VMGKIDX1"
+#define IX_MAGIC	"VMGKIDX2"
 #define IX_MAGIC_LEN	8
 #define IX_VERSION_LEN	16
 
 struct ix_header {
 	char magic[IX_MAGIC_LEN];
 	char version[IX_VERSION_LEN];
-	uint64_t dev, ino;
-	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+	struct mapfile_ident ident;	/* of the key directory */
 	uint32_t nblobs, nlinks, ntenants, nfiles, pool_len, total_len;
 };
 
@@ -72,17 +71,6 @@ keyindex_path(const char *dir)
 	if (n == 0)
 		return NULL;
 	return xasprintf("%.*s%s", (int)n, dir, KEYINDEX_SUFFIX);
-}
-
-static void
-fill_ident(struct ix_header *h, const struct stat *st)
-{
-	h->dev = (uint64_t)st->st_dev;
-	h->ino = (uint64_t)st->st_ino;
-	h->mtime_sec = st->st_mtim.tv_sec;
-	h->mtime_nsec = st->st_mtim.tv_nsec;
-	h->ctime_sec = st->st_ctim.tv_sec;
-	h->ctime_nsec = st->st_ctim.tv_nsec;
 }
 
 /* ---- writing ---- */
@@ -215,7 +203,7 @@ keyindex_write(const char *path, const struct stat *dir_st,
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, IX_MAGIC, IX_MAGIC_LEN);
 	snprintf(h.version, sizeof(h.version), "%s", VMGATE_VERSION);
-	fill_ident(&h, dir_st);
+	mapfile_ident_of(&h.ident, dir_st);
 	h.nblobs = (uint32_t)nb;
 	h.nlinks = (uint32_t)nl;
 	h.ntenants = (uint32_t)nt;
@@ -252,19 +240,11 @@ keyindex_write(const char *path, const struct stat *dir_st,
 static int
 check_header(const struct ix_header *h, size_t len, const struct stat *st)
 {
-	struct ix_header want;
 	uint64_t need;
 
 	if (memcmp(h->magic, IX_MAGIC, IX_MAGIC_LEN) != 0 ||
-	    strncmp(h->version, VMGATE_VERSION, sizeof(h->version)) != 0)
-		return -1;
-	memset(&want, 0, sizeof(want));
-	fill_ident(&want, st);
-	if (h->dev != want.dev || h->ino != want.ino ||
-	    h->mtime_sec != want.mtime_sec ||
-	    h->mtime_nsec != want.mtime_nsec ||
-	    h->ctime_sec != want.ctime_sec ||
-	    h->ctime_nsec != want.ctime_nsec)
+	    strncmp(h->version, VMGATE_VERSION, sizeof(h->version)) != 0 ||
+	    !mapfile_ident_same(&h->ident, st))
 		return -1;
 	need = (uint64_t)sizeof(*h) +
 	    (uint64_t)h->nblobs * sizeof(struct ix_blob) +

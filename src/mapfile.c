@@ -6,12 +6,39 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmgate/mapfile.h"
 #include "vmgate/util.h"
+
+void
+mapfile_ident_of(struct mapfile_ident *id, const struct stat *st)
+{
+	memset(id, 0, sizeof(*id));
+	id->dev = (uint64_t)st->st_dev;
+	id->ino = (uint64_t)st->st_ino;
+	id->size = (uint64_t)st->st_size;
+	id->mtime_sec = st->st_mtim.tv_sec;
+	id->mtime_nsec = st->st_mtim.tv_nsec;
+	id->ctime_sec = st->st_ctim.tv_sec;
+	id->ctime_nsec = st->st_ctim.tv_nsec;
+}
+
+bool
+mapfile_ident_same(const struct mapfile_ident *id, const struct stat *st)
+{
+	struct mapfile_ident now;
+
+	mapfile_ident_of(&now, st);
+	return id->dev == now.dev && id->ino == now.ino &&
+	    id->size == now.size && id->mtime_sec == now.mtime_sec &&
+	    id->mtime_nsec == now.mtime_nsec &&
+	    id->ctime_sec == now.ctime_sec &&
+	    id->ctime_nsec == now.ctime_nsec;
+}
 
 static int
 write_all(int fd, const void *buf, size_t len)

@@ -7,8 +7,24 @@
 #ifndef VMGATE_MAPFILE_H
 #define VMGATE_MAPFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+
+/*
+ * What a derived file records of the file or directory it describes; it
+ * is trusted only while these are all unchanged.
+ */
+struct mapfile_ident {
+	uint64_t dev, ino, size;
+	int64_t mtime_sec, mtime_nsec, ctime_sec, ctime_nsec;
+};
+
+void mapfile_ident_of(struct mapfile_ident *id, const struct stat *st);
+bool mapfile_ident_same(const struct mapfile_ident *id,
+    const struct stat *st);
 
 struct mapfile_part {
 	const void *buf;
