@@ -84,7 +84,8 @@ hv_note_error(struct hv *hv)
 {
 	const char *msg = virGetLastErrorMessage();
 
-	snprintf(hv->last_error, sizeof(hv->last_error), "%s",
+	/* it may come from a remote daemon: printed by audit, logged */
+	str_sanitize(hv->last_error, sizeof(hv->last_error),
 	    msg != NULL ? msg : "unknown libvirt error");
 }
 
