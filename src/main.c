@@ -90,13 +90,11 @@ print_diags(FILE *f, const struct diag *d)
 static void
 log_diags(const struct diag *d)
 {
-	char line[512];
 	size_t i;
 
-	for (i = 0; i < d->count; i++) {
-		str_sanitize(line, sizeof(line), d->msgs[i]);
-		syslog(LOG_AUTHPRIV | LOG_ERR, "config: %s", line);
-	}
+	/* diag_add has escaped every byte outside printable ASCII */
+	for (i = 0; i < d->count; i++)
+		syslog(LOG_AUTHPRIV | LOG_ERR, "config: %s", d->msgs[i]);
 }
 
 /*
