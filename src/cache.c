@@ -397,17 +397,6 @@ snapshot_write(const char *snap, const char *buf, size_t len,
 	free(b.off);
 }
 
-static bool
-same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
-	    a->st_size == b->st_size &&
-	    a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-	    a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
-	    a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
-}
-
 /* append range r of fd to *buf, ending it with a newline */
 static int
 read_range(int fd, struct cache_range r, char **buf, size_t *len)
@@ -458,7 +447,7 @@ scoped_parse(int fd, const char *path, const struct stat *st,
 			goto out;
 	}
 	/* the file must not have changed while the ranges were read */
-	if (fstat(fd, &now) != 0 || !same_file(st, &now))
+	if (fstat(fd, &now) != 0 || !mapfile_ident_same(&c->h->ident, &now))
 		goto out;
 	if (config_parse(path, buf, len, &cfg, &quiet) != 0)
 		goto out;

@@ -995,7 +995,6 @@ finish(struct parser *p)
 	struct config *c = p->cfg;
 	struct tenant *t;
 	size_t i, j, first;
-	char buf[SHOW_MAX];
 
 	sort(c->tenants, c->ntenants, sizeof(*c->tenants), cmp_tenant);
 	sort(c->groups, c->ngroups, sizeof(*c->groups), cmp_group);
@@ -1028,15 +1027,9 @@ finish(struct parser *p)
 	/* groups in name order, so each tenant's index list comes sorted */
 	for (i = 0; i < c->ngroups; i++) {
 		for (j = 0; j < c->groups[i].nmembers; j++) {
+			/* add_member_tenants made every member a tenant */
 			t = find(c->groups[i].members[j], c->tenants,
 			    c->ntenants, sizeof(*c->tenants), find_tenant);
-			if (t == NULL) {
-				perr(p, c->groups[i].members_line,
-				    "members: '%s' is not a defined tenant",
-				    show(buf, sizeof(buf),
-				    c->groups[i].members[j]));
-				continue;
-			}
 			t->groups = xreallocarray(t->groups, t->ngroups + 1,
 			    sizeof(*t->groups));
 			t->groups[t->ngroups++] = i;
