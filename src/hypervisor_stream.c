@@ -64,7 +64,7 @@ handle_events_from_virt(int ev)
 }
 
 int
-hv_event_init(void)
+hv_event_init(struct hv *hv)
 {
 	static bool done;
 
@@ -72,8 +72,12 @@ hv_event_init(void)
 	 * would leak the first */
 	if (done)
 		return HV_OK;
-	if (hv_libvirt_ready(NULL) != 0 || virEventRegisterDefaultImpl() < 0)
+	if (hv_libvirt_ready(hv) != 0)
 		return HV_EFAIL;
+	if (virEventRegisterDefaultImpl() < 0) {
+		hv_note_error(hv);
+		return HV_EFAIL;
+	}
 	done = true;
 	return HV_OK;
 }

@@ -226,9 +226,11 @@ do_list(struct run *r)
 			res = unreachable(r);
 			goto out;
 		}
-		/* missing machines are left out, like foreign ones */
-		if (dom == NULL || hv_get_state(dom, &found[nfound].state) !=
-		    HV_OK) {
+		if (dom != NULL)
+			err = hv_get_state(dom, &found[nfound].state);
+		/* missing machines (also one gone since the lookup) are left
+		 * out, like foreign ones */
+		if (dom == NULL || err != HV_OK) {
 			if (err != HV_ENOENT)
 				skipped++;
 			hv_domain_free(dom);
@@ -416,10 +418,8 @@ do_console(struct run *r)
 		set_detail(r, "no terminal");
 		return RESULT_USAGE;
 	}
-	/* the console's event loop must exist before the connection (and
-	 * after hv_new, which silences libvirt's printing) */
-	get_hv(r);
-	if (hv_event_init() != HV_OK) {
+	/* the console's event loop must exist before the connection */
+	if (hv_event_init(get_hv(r)) != HV_OK) {
 		fprintf(r->ctx->err, "vmgate: %s: console failed\n", name);
 		set_detail(r, "event loop: %s", libvirt_text(r));
 		return RESULT_FAILED;

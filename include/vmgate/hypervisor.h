@@ -107,7 +107,8 @@ int hv_spice_set_ticket(struct hv_domain *dom, const struct hv_spice *spice,
  * where a loop is wanted (the console).
  */
 struct hv_stream;
-int hv_event_init(void);		/* idempotent; before hv_connect */
+/* idempotent; before hv_connect; why it failed in hv_last_error(hv) */
+int hv_event_init(struct hv *hv);
 int hv_event_run_once(void);		/* blocks until something happens */
 int hv_console_open(struct hv_domain *dom, bool force,
     struct hv_stream **out);
