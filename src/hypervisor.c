@@ -347,7 +347,9 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	info->vcpus = vi.nrVirtCpu;
 	info->memory_kib = vi.memory;
 	/* a machine without a readable display simply shows none */
-	if (hv_get_spice_facts(dom, &info->spice, &agent, &nic) != HV_OK)
+	/* status shows the endpoint only: no passwords in our memory */
+	if (hv_get_spice_facts(dom, &info->spice, false, &agent, &nic) !=
+	    HV_OK)
 		memset(&info->spice, 0, sizeof(info->spice));
 	/* addresses only exist while it runs: the state says so already */
 	if (vi.state == VIR_DOMAIN_RUNNING || vi.state == VIR_DOMAIN_BLOCKED ||

@@ -35,9 +35,11 @@ struct hv_domain {
 int hv_libvirt_ready(struct hv *hv);
 
 /* hv_get_spice, and whether the definition has a guest agent channel and
- * a network interface (both true when the XML could not be read) */
+ * a network interface (both true when the XML could not be read). Without
+ * secure, libvirt leaves the passwords out (has_passwd stays false): for
+ * callers that only show the endpoint. */
 int hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
-    bool *agent, bool *nic);
+    bool secure, bool *agent, bool *nic);
 
 /* copy libvirt's last error into hv->last_error (for the log) */
 void hv_note_error(struct hv *hv);

@@ -430,12 +430,12 @@ hv_spice_parse_xml(const char *xml, struct hv_spice *out)
 int
 hv_get_spice(struct hv_domain *dom, struct hv_spice *spice)
 {
-	return hv_get_spice_facts(dom, spice, NULL, NULL);
+	return hv_get_spice_facts(dom, spice, true, NULL, NULL);
 }
 
 int
 hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
-    bool *agent, bool *nic)
+    bool secure, bool *agent, bool *nic)
 {
 	char *xml = NULL;
 	int rc = HV_EFAIL;
@@ -447,8 +447,8 @@ hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
 	if (nic != NULL)
 		*nic = true;
 	/* SECURE: without it libvirt hides passwd, and has_passwd is the point */
-	if ((xml = virDomainGetXMLDesc(dom->dom, VIR_DOMAIN_XML_SECURE)) ==
-	    NULL) {
+	if ((xml = virDomainGetXMLDesc(dom->dom,
+	    secure ? VIR_DOMAIN_XML_SECURE : 0)) == NULL) {
 		hv_note_error(dom->hv);
 		goto out;
 	}
