@@ -239,8 +239,8 @@ list_dir(int dfd, const char *dir, const struct load_scope *scope,
  * whole. Returns the NUL-terminated contents (length in *len) or NULL.
  */
 static char *
-read_key_file(int dfd, const char *path, const char *name, size_t *len,
-    struct diag *d)
+read_key_file(int dfd, const char *path, const char *name, size_t max,
+    size_t *len, struct diag *d)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -275,8 +275,8 @@ read_key_file(int dfd, const char *path, const char *name, size_t *len,
 		    (unsigned)st.st_uid);
 		goto fail;
 	}
-	if (st.st_size > (off_t)KEYS_MAX_FILE) {
-		diag_add(d, "%s:0: larger than %u bytes", path, KEYS_MAX_FILE);
+	if (st.st_size > (off_t)max) {
+		diag_add(d, "%s:0: larger than %zu bytes", path, max);
 		goto fail;
 	}
 	/* sized to the file (a login reads a few small files), plus a byte
@@ -285,7 +285,7 @@ read_key_file(int dfd, const char *path, const char *name, size_t *len,
 	buf = xmalloc(cap + 1);
 	for (;;) {
 		if (have == cap) {
-			cap = cap > KEYS_MAX_FILE / 2 ? KEYS_MAX_FILE + 1 :
+			cap = cap > max / 2 ? max + 1 :
 			    cap * 2;
 			buf = xreallocarray(buf, cap + 1, 1);
 		}
@@ -300,9 +300,9 @@ read_key_file(int dfd, const char *path, const char *name, size_t *len,
 		if (got == 0)
 			break;
 		have += (size_t)got;
-		if (have > KEYS_MAX_FILE) {
-			diag_add(d, "%s:0: larger than %u bytes", path,
-			    KEYS_MAX_FILE);
+		if (have > max) {
+			diag_add(d, "%s:0: larger than %zu bytes", path,
+			    max);
 			goto fail;
 		}
 	}
@@ -556,8 +556,8 @@ load_files(int dfd, const char *dir, const struct key_file *files,
 		usable = scope->known == NULL ||
 		    scope->known(files[i].tenant, scope->arg);
 		had = ring->nkeys;
-		if ((buf = read_key_file(dfd, path, files[i].name, &len,
-		    d)) != NULL)
+		if ((buf = read_key_file(dfd, path, files[i].name,
+		    KEYS_MAX_FILE, &len, d)) != NULL)
 			parse_file(buf, len, path, files[i].tenant, usable,
 			    scope, ring, cap, d);
 		/*
@@ -867,8 +867,8 @@ keys_from_auth_info(const char *path, char *out, size_t outlen)
 	if ((dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1)
 		goto out;
-	if ((buf = read_key_file(dfd, path, slash + 1, &len, &d)) == NULL ||
-	    len > KEYS_MAX_AUTH_INFO)
+	if ((buf = read_key_file(dfd, path, slash + 1, KEYS_MAX_AUTH_INFO,
+	    &len, &d)) == NULL)
 		goto out;
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
