@@ -26,19 +26,4 @@ if ! sh "$here/stack.sh" up; then
 	exit 1
 fi
 
-passed=0
-failed=0
-for t in "$@"; do
-	echo "e2e: running $t"
-	out=$("$t" 2>&1)
-	rc=$?
-	printf '%s\n' "$out"
-	n=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-	passed=$((passed + ${n:-0}))
-	if [ "$rc" -ne 0 ]; then
-		f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
-		failed=$((failed + ${f:-1}))
-	fi
-done
-echo "e2e: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+RUN_LABEL=e2e exec sh "$here/../unit/run.sh" "$@"

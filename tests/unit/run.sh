@@ -1,10 +1,13 @@
 #!/bin/sh
-# Run every unit test binary given; print one summary line.
-# Each binary is a cmocka program: exit status = number of failed tests.
+# Run every cmocka test binary given; print one summary line, labelled
+# $RUN_LABEL (default "unit"; tests/e2e/run.sh runs its suites through this
+# too). Each binary's exit status is its number of failed tests.
 set -u
+label=${RUN_LABEL:-unit}
 passed=0
 failed=0
 for t in "$@"; do
+	echo "$label: running $t"
 	out=$("$t" 2>&1)
 	rc=$?
 	printf '%s\n' "$out"
@@ -15,5 +18,5 @@ for t in "$@"; do
 		failed=$((failed + ${f:-1}))
 	fi
 done
-echo "unit: $passed passed, $failed failed"
+echo "$label: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
