@@ -7,7 +7,10 @@ PKGS="build-essential pkg-config libvirt-dev libssh-dev libinih-dev
 libsodium-dev libcmocka-dev libpam0g-dev libpamtest0-dev libpam-wrapper
 pamtester libvirt-daemon-system libvirt-clients qemu-system-x86
 qemu-utils openssh-server openssh-client spice-client-gtk clang
-libclang-rt-14-dev python3 procps iproute2 man-db mandoc"
+libclang-rt-14-dev python3 procps iproute2 man-db mandoc libpng-dev
+grub-rescue-pc xorriso isolinux syslinux-common cpio busybox-static
+linux-image-cloud-amd64 dnsmasq-base virt-viewer xvfb x11-utils
+imagemagick"
 
 missing=""
 for p in $PKGS; do
