@@ -699,3 +699,283 @@ e2e_domain_wait_state(const char *name, int state, int timeout_ms)
 	}
 	return 0;
 }
+
+int
+e2e_linux_guest_dir(char *dir, size_t size)
+{
+	static const char *const env[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
+	};
+	const char *const argv[] = {
+		"/bin/sh", E2E_LINUX_GUEST, "build", NULL
+	};
+	struct e2e_result r;
+	int rc = -1;
+
+	if (e2e_run(argv, env, NULL, E2E_STACK_MS, &r) == 0 && r.status == 0) {
+		r.out[strcspn(r.out, "\n")] = '\0';
+		if (r.out[0] == '/' && strlen(r.out) < size) {
+			memcpy(dir, r.out, strlen(r.out) + 1);
+			rc = 0;
+		}
+	}
+	if (rc != 0)
+		fprintf(stderr, "e2e: %s build failed (%d):\n%s%s",
+		    E2E_LINUX_GUEST, r.status, r.out, r.err);
+	e2e_result_free(&r);
+	return rc;
+}
+
+/* the <interface> element for g, or "" when it has none; malloc'd */
+static char *
+linux_guest_interface(const struct e2e_linux_guest *g)
+{
+	char *mac = NULL, *filter = NULL, *ip = NULL, *ip6 = NULL, *xml;
+
+	if (g->network == NULL)
+		return strdup("");
+	if (g->mac != NULL &&
+	    asprintf(&mac, "<mac address='%s'/>", g->mac) < 0)
+		die("asprintf");
+	if (g->filter_ip != NULL && asprintf(&ip,
+	    "<parameter name='IP' value='%s'/>", g->filter_ip) < 0)
+		die("asprintf");
+	if (g->filter_ipv6 != NULL && asprintf(&ip6,
+	    "<parameter name='IPV6' value='%s'/>", g->filter_ipv6) < 0)
+		die("asprintf");
+	if (g->filter != NULL && asprintf(&filter,
+	    "<filterref filter='%s'>%s%s</filterref>", g->filter,
+	    ip ? ip : "", ip6 ? ip6 : "") < 0)
+		die("asprintf");
+	if (asprintf(&xml, "<interface type='network'>"
+	    "<source network='%s'/>%s<model type='virtio'/>%s</interface>\n",
+	    g->network, mac ? mac : "", filter ? filter : "") < 0)
+		die("asprintf");
+	free(mac);
+	free(filter);
+	free(ip);
+	free(ip6);
+	return xml;
+}
+
+char *
+e2e_linux_guest_xml(const struct e2e_linux_guest *g)
+{
+	char dir[1024], cmdline[256], path[1100], spice[256] = "";
+	char *iface, *xml = NULL;
+	FILE *f;
+
+	if (g->name == NULL || e2e_linux_guest_dir(dir, sizeof(dir)) != 0)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/cmdline", dir);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fgets(cmdline, sizeof(cmdline), f) == NULL)
+		cmdline[0] = '\0';
+	fclose(f);
+	cmdline[strcspn(cmdline, "\n")] = '\0';
+	if (g->spice_port > 0)
+		snprintf(spice, sizeof(spice),
+		    "<graphics type='spice' port='%d' autoport='no' "
+		    "passwd='locked' passwdValidTo='1970-01-01T00:00:00'>"
+		    "<listen type='address' address='127.0.0.1'/></graphics>\n"
+		    "<video><model type='qxl'/></video>\n", g->spice_port);
+	iface = linux_guest_interface(g);
+	if (iface == NULL)
+		die("strdup");
+	if (asprintf(&xml,
+	    "<domain type='qemu'>\n"
+	    "<name>%s</name>\n"
+	    "<memory unit='MiB'>%d</memory>\n"
+	    "<vcpu>1</vcpu>\n"
+	    "<os><type arch='x86_64' machine='pc'>hvm</type>\n"
+	    "<kernel>%s/vmlinuz</kernel><initrd>%s/initrd.gz</initrd>\n"
+	    "<cmdline>%s vmgate.banner=%s</cmdline></os>\n"
+	    "<on_poweroff>destroy</on_poweroff><on_reboot>restart</on_reboot>\n"
+	    "<on_crash>destroy</on_crash>\n"
+	    "<devices>\n"
+	    "<serial type='pty'><log file='" E2E_SERIAL_LOG_FMT "' "
+	    "append='off'/><target port='0'/></serial>\n"
+	    "<console type='pty'><target type='serial' port='0'/></console>\n"
+	    "%s%s<memballoon model='none'/>\n"
+	    "</devices>\n</domain>\n",
+	    g->name, g->memory_mib > 0 ? g->memory_mib : 128, dir, dir,
+	    cmdline, g->banner != NULL ? g->banner : "linux", g->name,
+	    iface, spice) < 0)
+		die("asprintf");
+	free(iface);
+	return xml;
+}
+
+/* destroy and undefine name on conn; fine when it does not exist */
+static void
+domain_remove(virConnectPtr conn, const char *name)
+{
+	virDomainPtr dom = virDomainLookupByName(conn, name);
+
+	if (dom == NULL)
+		return;
+	(void)virDomainDestroy(dom);
+	(void)virDomainUndefine(dom);
+	virDomainFree(dom);
+}
+
+int
+e2e_linux_guest(const struct e2e_linux_guest *g)
+{
+	virConnectPtr conn = NULL;
+	virDomainPtr dom = NULL;
+	char *xml, log[512];
+	int rc = -1;
+
+	if ((xml = e2e_linux_guest_xml(g)) == NULL)
+		return -1;
+	virSetErrorFunc(NULL, quiet_errors);
+	if ((conn = virConnectOpen(E2E_URI)) == NULL)
+		goto out;
+	domain_remove(conn, g->name);
+	snprintf(log, sizeof(log), E2E_SERIAL_LOG_FMT, g->name);
+	(void)unlink(log);
+	if (g->transient)
+		dom = virDomainCreateXML(conn, xml, 0);
+	else if ((dom = virDomainDefineXML(conn, xml)) != NULL &&
+	    virDomainCreate(dom) != 0) {
+		virDomainFree(dom);
+		dom = NULL;
+	}
+	if (dom == NULL) {
+		virErrorPtr err = virGetLastError();
+
+		fprintf(stderr, "e2e: guest %s did not start: %s\n", g->name,
+		    err != NULL && err->message ? err->message : "?");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dom != NULL)
+		virDomainFree(dom);
+	if (conn != NULL)
+		virConnectClose(conn);
+	free(xml);
+	return rc;
+}
+
+int
+e2e_serial_log_wait(const char *name, const char *pattern, int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+	char path[512];
+
+	snprintf(path, sizeof(path), E2E_SERIAL_LOG_FMT, name);
+	for (;;) {
+		char *buf = NULL, *hit = NULL;
+		size_t len = 0, cap = 0;
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			while (slurp(fd, &buf, &len, &cap))
+				;
+			close(fd);
+			if (buf != NULL)
+				hit = memmem(buf, len, pattern, strlen(pattern));
+			free(buf);
+		}
+		if (hit != NULL)
+			return 0;
+		if (remaining_ms(deadline) == 0)
+			return -1;
+		usleep(E2E_POLL_MS * 5 * 1000);
+	}
+}
+
+int
+e2e_rmnetwork(const char *name)
+{
+	virConnectPtr conn;
+	virNetworkPtr net;
+
+	virSetErrorFunc(NULL, quiet_errors);
+	if ((conn = virConnectOpen(E2E_URI)) == NULL)
+		return -1;
+	if ((net = virNetworkLookupByName(conn, name)) != NULL) {
+		(void)virNetworkDestroy(net);
+		(void)virNetworkUndefine(net);
+		virNetworkFree(net);
+	}
+	virConnectClose(conn);
+	return 0;
+}
+
+int
+e2e_network(const char *name, const char *bridge, const char *ipv4,
+    const char *ipv6)
+{
+	virConnectPtr conn = NULL;
+	virNetworkPtr net = NULL;
+	char *xml = NULL, *v6 = NULL;
+	int rc = -1;
+
+	if (e2e_rmnetwork(name) != 0)
+		return -1;
+	if (ipv6 != NULL && asprintf(&v6,
+	    "<ip family='ipv6' address='%s' prefix='64'/>\n", ipv6) < 0)
+		die("asprintf");
+	if (asprintf(&xml, "<network>\n<name>%s</name>\n"
+	    "<bridge name='%s' stp='off' delay='0'/>\n"
+	    "<ip address='%s' prefix='24'/>\n%s</network>\n",
+	    name, bridge, ipv4, v6 != NULL ? v6 : "") < 0)
+		die("asprintf");
+	if ((conn = virConnectOpen(E2E_URI)) == NULL)
+		goto out;
+	if ((net = virNetworkDefineXML(conn, xml)) == NULL ||
+	    virNetworkCreate(net) != 0) {
+		virErrorPtr err = virGetLastError();
+
+		fprintf(stderr, "e2e: network %s did not start: %s\n", name,
+		    err != NULL && err->message ? err->message : "?");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (net != NULL)
+		virNetworkFree(net);
+	if (conn != NULL)
+		virConnectClose(conn);
+	free(xml);
+	free(v6);
+	return rc;
+}
+
+int
+e2e_nwfilter_define(const char *path)
+{
+	virConnectPtr conn = NULL;
+	virNWFilterPtr filter = NULL;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while (slurp(fd, &buf, &len, &cap))
+		;
+	close(fd);
+	virSetErrorFunc(NULL, quiet_errors);
+	if (buf == NULL || (conn = virConnectOpen(E2E_URI)) == NULL)
+		goto out;
+	if ((filter = virNWFilterDefineXML(conn, buf)) == NULL) {
+		virErrorPtr err = virGetLastError();
+
+		fprintf(stderr, "e2e: nwfilter %s refused: %s\n", path,
+		    err != NULL && err->message ? err->message : "?");
+		goto out;
+	}
+	rc = 0;
+out:
+	if (filter != NULL)
+		virNWFilterFree(filter);
+	if (conn != NULL)
+		virConnectClose(conn);
+	free(buf);
+	return rc;
+}

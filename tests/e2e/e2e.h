@@ -116,6 +116,61 @@ int e2e_transient_guest(const char *name, int spice_port);
 /* destroy and undefine it; fine when it does not exist */
 int e2e_rmguest(const char *name);
 
+/*
+ * A real Linux guest (tests/e2e/linux-guest.sh): Debian's cloud kernel
+ * and a busybox initramfs booted directly, no disk image. It prints
+ * "vmgate-guest: WORD ready" on its serial line (WORD: `banner`, default
+ * "linux"), then runs a shell there with the prompt "guest# ", started
+ * again whenever it ends; SysRq is enabled and the virtio network driver
+ * loaded (the interface is eth0, down until the test brings it up).
+ * Always domain type 'qemu' (software emulation): under KVM on this kind
+ * of nested host the kernel prints nothing. The shell is reached through
+ * the serial console (`vmgate console NAME`); everything it prints is
+ * also copied to E2E_SERIAL_LOG(NAME).
+ */
+#define E2E_LINUX_GUEST		E2E_DIR "/linux-guest.sh"
+#define E2E_LINUX_READY_MS	60000	/* boot to banner, generous for TCG */
+#define E2E_SERIAL_LOG_FMT	"/var/log/libvirt/qemu/%s-serial.log"
+
+struct e2e_linux_guest {
+	const char *name;	/* domain name (required) */
+	int spice_port;		/* > 0: a locked SPICE display on 127.0.0.1 */
+	const char *banner;	/* one word for the banner; NULL: "linux" */
+	int memory_mib;		/* 0: 128 */
+	bool transient;		/* created, never defined: gone once stopped */
+	/* optional virtio interface; all NULL: the guest has none */
+	const char *network;	/* libvirt network name */
+	const char *mac;	/* NULL: libvirt picks one */
+	const char *filter;	/* nwfilter name for a <filterref>; NULL: none */
+	const char *filter_ip;	/* its IP parameter; NULL: not given */
+	const char *filter_ipv6; /* its IPV6 parameter; NULL: not given */
+};
+
+/* build (or find cached) kernel + initramfs: "DIR" in dir, 0 or -1 */
+int e2e_linux_guest_dir(char *dir, size_t size);
+/* the domain XML for g (malloc'd), NULL on error; for suites that need
+ * to change it (e.g. add a CD drive) before defining it themselves */
+char *e2e_linux_guest_xml(const struct e2e_linux_guest *g);
+/* destroy and undefine any domain of that name, then define (unless
+ * transient) and start the guest; 0 or -1 */
+int e2e_linux_guest(const struct e2e_linux_guest *g);
+/* 0 once pattern is in the guest's serial log (e.g. "vmgate-guest: linux
+ * ready"), -1 after timeout_ms */
+int e2e_serial_log_wait(const char *name, const char *pattern,
+    int timeout_ms);
+
+/*
+ * An isolated libvirt network (no forwarding, no DHCP): bridge `bridge`
+ * holding ipv4/24 and, unless NULL, ipv6/64. An existing network of that
+ * name is replaced. 0 or -1.
+ */
+int e2e_network(const char *name, const char *bridge, const char *ipv4,
+    const char *ipv6);
+/* destroy and undefine it; fine when it does not exist */
+int e2e_rmnetwork(const char *name);
+/* define (or redefine) the nwfilter in an XML file; 0 or -1 */
+int e2e_nwfilter_define(const char *path);
+
 /* libvirt C API on E2E_URI, no virsh */
 #define E2E_NO_DOMAIN (-1)
 /* a virDomainState value, or E2E_NO_DOMAIN, or -2 on connection error */
