@@ -320,8 +320,9 @@ print_status_json(FILE *f, const char *name, const struct hv_info *info,
 	json_string(f, name);
 	fputs(",\"state\":", f);
 	json_string(f, hv_state_name(info->state));
-	fprintf(f, ",\"vcpus\":%u,\"memory\":%llu,\"spice\":", info->vcpus,
-	    info->memory_kib / KIB_PER_MIB);
+	/* the unit is in the name: a bare "memory" reads as bytes */
+	fprintf(f, ",\"vcpus\":%u,\"memory_mib\":%llu,\"spice\":",
+	    info->vcpus, info->memory_kib / KIB_PER_MIB);
 	if (spice != NULL)
 		json_string(f, spice);
 	else

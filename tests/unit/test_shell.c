@@ -274,7 +274,7 @@ static const struct shell_case cases[] = {
 	  "request=\"status web1\"" },
 	{ "alice", "status web1 --json", RESULT_OK,
 	  "{\"name\":\"web1\",\"state\":\"running\",\"vcpus\":2,"
-	  "\"memory\":512,\"spice\":\"127.0.0.1:5901\","
+	  "\"memory_mib\":512,\"spice\":\"127.0.0.1:5901\","
 	  "\"addresses\":[\"192.168.122.3\"]}\n", "",
 	  AUDIT_ALICE "verb=status domain=web1 result=ok "
 	  "request=\"status web1 --json\"" },
@@ -285,7 +285,7 @@ static const struct shell_case cases[] = {
 	  "request=\"status db1\"" },
 	{ "alice", "status db1 --json", RESULT_OK,
 	  "{\"name\":\"db1\",\"state\":\"shut off\",\"vcpus\":1,"
-	  "\"memory\":256,\"spice\":\"127.0.0.1:5999\",\"addresses\":[]}\n",
+	  "\"memory_mib\":256,\"spice\":\"127.0.0.1:5999\",\"addresses\":[]}\n",
 	  "",
 	  AUDIT_ALICE "verb=status domain=db1 result=ok "
 	  "request=\"status db1 --json\"" },
@@ -296,7 +296,7 @@ static const struct shell_case cases[] = {
 	  "result=ok request=\"status other1\"" },
 	{ "bob", "status lab1 --json", RESULT_OK,
 	  "{\"name\":\"lab1\",\"state\":\"running\",\"vcpus\":1,"
-	  "\"memory\":64,\"spice\":\"[::1]:5931\",\"addresses\":[]}\n", "",
+	  "\"memory_mib\":64,\"spice\":\"[::1]:5931\",\"addresses\":[]}\n", "",
 	  "tenant=bob key=- from=" FROM " verb=status domain=lab1 "
 	  "result=ok request=\"status lab1 --json\"" },
 
