@@ -412,21 +412,25 @@ do_console(struct run *r)
 	enum result res;
 	int err;
 
-	/* First, so a missing terminal reads the same for every machine. */
-	if (!isatty(STDIN_FILENO)) {
-		fprintf(r->ctx->err,
-		    "vmgate: console needs a terminal: use ssh -t\n");
-		set_detail(r, "no terminal");
-		return RESULT_USAGE;
-	}
 	/* the console's event loop must exist before the connection */
 	if (hv_event_init(get_hv(r)) != HV_OK) {
 		fprintf(r->ctx->err, "vmgate: %s: console failed\n", name);
 		set_detail(r, "event loop: %s", libvirt_text(r));
 		return RESULT_FAILED;
 	}
+	/*
+	 * The machine is settled before the terminal: another tenant's or a
+	 * missing machine is denied (and audited so) whether or not a
+	 * terminal came with the request.
+	 */
 	if ((res = open_machine(r)) != RESULT_OK)
 		return res;
+	if (!isatty(STDIN_FILENO)) {
+		fprintf(r->ctx->err,
+		    "vmgate: console needs a terminal: use ssh -t\n");
+		set_detail(r, "no terminal");
+		return RESULT_USAGE;
+	}
 	if ((err = hv_get_state(r->dom, &state)) != HV_OK)
 		return hv_failure(r, err, "console");
 	if (state == HV_STATE_SHUTOFF || state == HV_STATE_CRASHED ||
