@@ -202,6 +202,26 @@ scope_name(const char *asked)
 	return pw != NULL ? pw->pw_name : NULL;
 }
 
+/*
+ * The ssh destination the tenant's hints name (help, the SPICE tunnel):
+ * ACCOUNT@HOST, the account the tenant logged in as (its own, or the
+ * shared service account) on this host's short name.
+ */
+static void
+ssh_destination(char *buf, size_t len)
+{
+	char host[HOST_NAME_MAX + 1];
+	struct passwd *pw = getpwuid(getuid());
+
+	if (gethostname(host, sizeof(host)) != 0 || !name_valid(host))
+		snprintf(host, sizeof(host), "vmhost");
+	host[strcspn(host, ".")] = '\0';
+	if (pw != NULL && name_valid(pw->pw_name))
+		snprintf(buf, len, "%s@%s", pw->pw_name, host);
+	else
+		snprintf(buf, len, "%s", host);
+}
+
 static void
 audit_early(const struct config *cfg, const char *tenant, const char *key,
     const char *from, const char *request, enum audit_result res,
@@ -228,7 +248,7 @@ run_tenant_shell(const struct options *o)
 	char *tenant = NULL;
 	char fp[KEYS_FP_LEN] = "";
 	char from[64];
-	char host[HOST_NAME_MAX + 1];
+	char host[NAME_MAX_LEN + 1 + HOST_NAME_MAX + 1];
 	char errbuf[256];
 	const char *request = env_get("SSH_ORIGINAL_COMMAND");
 	const char *auth = env_get("SSH_USER_AUTH");
@@ -275,9 +295,7 @@ run_tenant_shell(const struct options *o)
 		goto out;
 	}
 
-	if (gethostname(host, sizeof(host)) != 0 || !name_valid(host))
-		snprintf(host, sizeof(host), "vmhost");
-	host[strcspn(host, ".")] = '\0';
+	ssh_destination(host, sizeof(host));
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cfg;

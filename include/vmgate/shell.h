@@ -17,7 +17,7 @@ struct shell_ctx {
 	const char *key_fp;	/* "SHA256:..." or NULL */
 	const char *from;	/* client address or NULL */
 	const char *request;	/* SSH_ORIGINAL_COMMAND, NULL means help */
-	const char *vmhost;	/* host word shown in SPICE tunnel hints */
+	const char *vmhost;	/* ssh destination (ACCOUNT@HOST) in hints */
 	FILE *out;
 	FILE *err;
 };

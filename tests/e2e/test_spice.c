@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -360,7 +361,7 @@ static void
 test_ticket_lines_and_login(void **state)
 {
 	struct e2e_result res;
-	char val[256], pw[64], want[128];
+	char val[256], pw[64], want[512], host[256];
 	struct tm tm;
 	time_t before = time(NULL), exp;
 
@@ -384,7 +385,14 @@ test_ticket_lines_and_login(void **state)
 	snprintf(want, sizeof(want), "ssh -L %d:127.0.0.1:%d ", PORT_WEB,
 	    PORT_WEB);
 	assert_int_equal(strncmp(val, want, strlen(want)), 0);
-	assert_true(strlen(val) > strlen(want));	/* the host word */
+	/* the destination is the account this session logged in as, at
+	 * this host: here root, which runs vmgate as sshd would */
+	assert_int_equal(gethostname(host, sizeof(host)), 0);
+	host[strcspn(host, ".")] = '\0';
+	snprintf(want, sizeof(want), "%s@%s", getpwuid(getuid())->pw_name,
+	    host);
+	assert_string_equal(val + strlen("ssh -L ") + strcspn(val +
+	    strlen("ssh -L "), " ") + 1, want);
 	assert_true(line_value(res.out, "viewer:   ", val, sizeof(val)));
 	snprintf(want, sizeof(want), "remote-viewer spice://127.0.0.1:%d",
 	    PORT_WEB);
