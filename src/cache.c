@@ -323,6 +323,22 @@ add_domains(const struct snap_build *b, const struct config *cfg,
 	}
 }
 
+/* the [media] sections a grant names: its list, or all of them for "*" */
+static void
+add_media(const struct snap_build *b, const struct config *cfg,
+    const struct grant *g, struct cache_range **v, size_t *n)
+{
+	const struct media_conf *m;
+	size_t i;
+
+	for (i = 0; g->all_media && i < cfg->nmedia; i++)
+		add_range(v, n, section_range(b, cfg->media[i].line));
+	for (i = 0; i < g->nmedia; i++) {
+		if ((m = config_media(cfg, g->media[i])) != NULL)
+			add_range(v, n, section_range(b, m->line));
+	}
+}
+
 /* Snapshot of cfg, just parsed whole from buf (the file st describes). */
 static void
 snapshot_write(const char *snap, const char *buf, size_t len,
@@ -368,10 +384,13 @@ snapshot_write(const char *snap, const char *buf, size_t len,
 			add_range(&ranges[i], &nranges[i],
 			    section_range(&b, t->line));
 		add_domains(&b, cfg, &t->grant, &ranges[i], &nranges[i]);
+		add_media(&b, cfg, &t->grant, &ranges[i], &nranges[i]);
 		for (j = 0; j < t->ngroups; j++) {
 			add_range(&ranges[i], &nranges[i], section_range(&b,
 			    cfg->groups[t->groups[j]].line));
 			add_domains(&b, cfg, &cfg->groups[t->groups[j]].grant,
+			    &ranges[i], &nranges[i]);
+			add_media(&b, cfg, &cfg->groups[t->groups[j]].grant,
 			    &ranges[i], &nranges[i]);
 		}
 		/* file order, each section once */

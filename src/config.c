@@ -42,7 +42,8 @@ enum section_kind {
 	SEC_VMGATE,
 	SEC_TENANT,
 	SEC_GROUP,
-	SEC_DOMAIN
+	SEC_DOMAIN,
+	SEC_MEDIA
 };
 
 struct parser {
@@ -59,6 +60,7 @@ struct parser {
 	size_t tenants_cap;
 	size_t groups_cap;
 	size_t domains_cap;
+	size_t media_cap;
 	enum section_kind kind;
 	int seen[MAX_SECTION_KEYS];	/* line of each key in this section */
 	int vmgate_line;
@@ -453,6 +455,25 @@ tenant_allow(struct parser *p, const char *value)
 	(void)parse_allow(p, value, &cur_tenant(p)->grant.allow);
 }
 
+/* "*" alone, or names of [media] sections (checked once all are read) */
+static void
+grant_media(struct parser *p, struct grant *g, const char *value)
+{
+	if (strcmp(value, CONFIG_ALL_MEDIA) == 0) {
+		g->all_media = true;
+		return;
+	}
+	if (parse_names(p, "media", "media", value, &g->media,
+	    &g->nmedia) == 0)
+		g->media_line = p->line;
+}
+
+static void
+tenant_media(struct parser *p, const char *value)
+{
+	grant_media(p, &cur_tenant(p)->grant, value);
+}
+
 static void
 tenant_disabled(struct parser *p, const char *value)
 {
@@ -479,6 +500,46 @@ static void
 group_allow(struct parser *p, const char *value)
 {
 	(void)parse_allow(p, value, &cur_group(p)->grant.allow);
+}
+
+static void
+group_media(struct parser *p, const char *value)
+{
+	grant_media(p, &cur_group(p)->grant, value);
+}
+
+/* ---- [media] ---- */
+
+static struct media_conf *
+cur_media(struct parser *p)
+{
+	return &p->cfg->media[p->cfg->nmedia - 1];
+}
+
+static void
+media_path(struct parser *p, const char *value)
+{
+	set_path(p, "path", &cur_media(p)->path, value);
+	cur_media(p)->path_line = p->line;
+}
+
+static void
+media_description(struct parser *p, const char *value)
+{
+	char buf[SHOW_MAX];
+	const char *c;
+
+	for (c = value; *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			break;
+	}
+	if (*c != '\0' || strlen(value) >= CONFIG_MAX_DESCRIPTION) {
+		perr(p, p->line, "description: '%s' is not printable ASCII "
+		    "shorter than %d bytes", show(buf, sizeof(buf), value),
+		    CONFIG_MAX_DESCRIPTION);
+		return;
+	}
+	set_string(&cur_media(p)->description, value);
 }
 
 /* ---- [domain] ---- */
@@ -564,6 +625,7 @@ static const struct key_rule tenant_rules[] = {
 	{ "domains", tenant_domains },
 	{ "allow", tenant_allow },
 	{ "disabled", tenant_disabled },
+	{ "media", tenant_media },
 	{ NULL, NULL }
 };
 
@@ -571,6 +633,13 @@ static const struct key_rule group_rules[] = {
 	{ "members", group_members },
 	{ "domains", group_domains },
 	{ "allow", group_allow },
+	{ "media", group_media },
+	{ NULL, NULL }
+};
+
+static const struct key_rule media_rules[] = {
+	{ "path", media_path },
+	{ "description", media_description },
 	{ NULL, NULL }
 };
 
@@ -592,6 +661,8 @@ kind_name(enum section_kind k)
 		return "group";
 	case SEC_DOMAIN:
 		return "domain";
+	case SEC_MEDIA:
+		return "media";
 	default:
 		return "?";
 	}
@@ -649,6 +720,17 @@ new_section(struct parser *p, enum section_kind k, const char *name)
 		c->domains[c->ndomains].line = p->line;
 		c->ndomains++;
 		break;
+	case SEC_MEDIA:
+		if (c->nmedia == p->media_cap) {
+			p->media_cap = p->media_cap ? p->media_cap * 2 : 16;
+			c->media = xreallocarray(c->media, p->media_cap,
+			    sizeof(*c->media));
+		}
+		memset(&c->media[c->nmedia], 0, sizeof(*c->media));
+		c->media[c->nmedia].name = xstrdup(name);
+		c->media[c->nmedia].line = p->line;
+		c->nmedia++;
+		break;
 	default:
 		break;
 	}
@@ -668,6 +750,7 @@ section_header(struct parser *p, const char *s, size_t n)
 		{ "tenant", SEC_TENANT },
 		{ "group", SEC_GROUP },
 		{ "domain", SEC_DOMAIN },
+		{ "media", SEC_MEDIA },
 	};
 	char inner[CONFIG_MAX_LINE], buf[SHOW_MAX];
 	const char *close, *rest, *sp;
@@ -751,6 +834,9 @@ on_pair(void *user, const char *section, const char *key, const char *value)
 		break;
 	case SEC_DOMAIN:
 		rules = domain_rules;
+		break;
+	case SEC_MEDIA:
+		rules = media_rules;
 		break;
 	}
 	for (i = 0; rules[i].key != NULL; i++) {
@@ -916,6 +1002,15 @@ cmp_domain(const void *a, const void *b)
 	return r != 0 ? r : (x->line > y->line) - (x->line < y->line);
 }
 
+static int
+cmp_media(const void *a, const void *b)
+{
+	const struct media_conf *x = a, *y = b;
+	int r = strcmp(x->name, y->name);
+
+	return r != 0 ? r : (x->line > y->line) - (x->line < y->line);
+}
+
 /* bsearch key comparators: the key is a name, the element a struct */
 static int
 find_tenant(const void *key, const void *elem)
@@ -933,6 +1028,27 @@ static int
 find_domain(const void *key, const void *elem)
 {
 	return strcmp(key, ((const struct domain_conf *)elem)->name);
+}
+
+static int
+find_media(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct media_conf *)elem)->name);
+}
+
+/* every item of a media list names a [media] section */
+static void
+check_media_list(struct parser *p, const struct grant *g)
+{
+	char buf[SHOW_MAX];
+	size_t i;
+
+	for (i = 0; i < g->nmedia; i++) {
+		if (find(g->media[i], p->cfg->media, p->cfg->nmedia,
+		    sizeof(*p->cfg->media), find_media) == NULL)
+			perr(p, g->media_line, "media: no [media %s] section",
+			    show(buf, sizeof(buf), g->media[i]));
+	}
 }
 
 /* line: the later header; first: the earlier one */
@@ -999,6 +1115,7 @@ finish(struct parser *p)
 	sort(c->tenants, c->ntenants, sizeof(*c->tenants), cmp_tenant);
 	sort(c->groups, c->ngroups, sizeof(*c->groups), cmp_group);
 	sort(c->domains, c->ndomains, sizeof(*c->domains), cmp_domain);
+	sort(c->media, c->nmedia, sizeof(*c->media), cmp_media);
 
 	for (i = 1, first = 0; i < c->ntenants; i++) {
 		if (strcmp(c->tenants[i].name, c->tenants[first].name) != 0)
@@ -1021,6 +1138,22 @@ finish(struct parser *p)
 			report_twice(p, "domain", c->domains[i].name,
 			    c->domains[i].line, c->domains[first].line);
 	}
+	for (i = 1, first = 0; i < c->nmedia; i++) {
+		if (strcmp(c->media[i].name, c->media[first].name) != 0)
+			first = i;
+		else
+			report_twice(p, "media", c->media[i].name,
+			    c->media[i].line, c->media[first].line);
+	}
+	for (i = 0; i < c->nmedia; i++) {
+		if (c->media[i].path == NULL && c->media[i].path_line == 0)
+			perr(p, c->media[i].line, "[media %s] needs a path",
+			    c->media[i].name);
+	}
+	for (i = 0; i < c->ntenants; i++)
+		check_media_list(p, &c->tenants[i].grant);
+	for (i = 0; i < c->ngroups; i++)
+		check_media_list(p, &c->groups[i].grant);
 
 	add_member_tenants(c);
 
@@ -1198,6 +1331,7 @@ static void
 grant_free(struct grant *g)
 {
 	free_names(g->domains, g->ndomains);
+	free_names(g->media, g->nmedia);
 }
 
 void
@@ -1225,6 +1359,12 @@ config_free(struct config *cfg)
 		free(cfg->domains[i].spice_host);
 	}
 	free(cfg->domains);
+	for (i = 0; i < cfg->nmedia; i++) {
+		free(cfg->media[i].name);
+		free(cfg->media[i].path);
+		free(cfg->media[i].description);
+	}
+	free(cfg->media);
 	free(cfg->path);
 	free(cfg->uri);
 	free(cfg->keys_dir);
@@ -1258,6 +1398,15 @@ config_domain(const struct config *cfg, const char *name)
 		return NULL;
 	return find(name, cfg->domains, cfg->ndomains,
 	    sizeof(*cfg->domains), find_domain);
+}
+
+const struct media_conf *
+config_media(const struct config *cfg, const char *name)
+{
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	return find(name, cfg->media, cfg->nmedia, sizeof(*cfg->media),
+	    find_media);
 }
 
 const char *

@@ -112,3 +112,45 @@ policy_domains(const struct config *cfg, const char *tenant, size_t *n)
 	*n = j;
 	return out;
 }
+
+static bool
+grant_has_media(const struct grant *g, const char *name)
+{
+	return g->all_media || (g->nmedia > 0 && bsearch(name, g->media,
+	    g->nmedia, sizeof(*g->media), cmp_name) != NULL);
+}
+
+const struct media_conf *
+policy_media(const struct config *cfg, const char *tenant, const char *name)
+{
+	const struct tenant *t = enabled(cfg, tenant);
+	const struct media_conf *m = config_media(cfg, name);
+	size_t i;
+
+	if (t == NULL || m == NULL)
+		return NULL;
+	if (grant_has_media(&t->grant, name))
+		return m;
+	for (i = 0; i < t->ngroups; i++) {
+		if (t->groups[i] < cfg->ngroups &&
+		    grant_has_media(&cfg->groups[t->groups[i]].grant, name))
+			return m;
+	}
+	return NULL;
+}
+
+const struct media_conf **
+policy_media_list(const struct config *cfg, const char *tenant, size_t *n)
+{
+	const struct media_conf **out;
+	size_t i, k = 0;
+
+	/* cfg->media is sorted: so is what passes */
+	out = xcalloc(cfg->nmedia + 1, sizeof(*out));
+	for (i = 0; i < cfg->nmedia; i++) {
+		if (policy_media(cfg, tenant, cfg->media[i].name) != NULL)
+			out[k++] = &cfg->media[i];
+	}
+	*n = k;
+	return out;
+}

@@ -234,6 +234,53 @@ path_dirs_safe(const char *path, uid_t owner_ok, char *why, size_t whylen)
 	return r;
 }
 
+int
+path_file_safe(const char *path, uid_t owner_ok, char *why, size_t whylen)
+{
+	char *prefix = NULL, *slash;
+	struct stat st;
+	int r = -1;
+
+	if (path[0] != '/') {
+		snprintf(why, whylen, "%s: not an absolute path", path);
+		return -1;
+	}
+	/* every component, the file itself last, without following links */
+	prefix = xstrdup(path);
+	for (slash = strchr(prefix + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash != NULL)
+			*slash = '\0';
+		if (lstat(prefix, &st) != 0) {
+			snprintf(why, whylen, "%s: %s", prefix, strerror(errno));
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			snprintf(why, whylen, "%s: is a symbolic link", prefix);
+			goto out;
+		}
+		if (slash == NULL)
+			break;
+		*slash = '/';
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != owner_ok) {
+		snprintf(why, whylen, "%s: owned by uid %lu, not root", path,
+		    (unsigned long)st.st_uid);
+		goto out;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		snprintf(why, whylen, "%s: writable by group or others", path);
+		goto out;
+	}
+	r = path_dirs_safe(path, owner_ok, why, whylen);
+ out:
+	free(prefix);
+	return r;
+}
+
 void
 diag_init(struct diag *d)
 {

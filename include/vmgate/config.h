@@ -16,7 +16,8 @@
  * - Comments are lines starting with ';' or '#', and text from a ';' that
  *   follows a blank (inih's inline comments), after values and after ']'.
  * - Section headers are exactly "[vmgate]" or "[KIND NAME]" with one space,
- *   KIND tenant, group or domain. Keys of a refused header are not checked.
+ *   KIND tenant, group, domain or media. Keys of a refused header are
+ *   not checked.
  * - Lists: items separated by commas and/or blanks; an empty item ("a,,b",
  *   "a,", ",a"), an empty value and an item listed twice are errors.
  * - Booleans: yes/no, true/false, on/off, 1/0, lower case only.
@@ -29,6 +30,11 @@
  *   (not 0.0.0.0 or [::]), PORT 1..65535.
  * - A group member without a [tenant] section is a tenant all the same
  *   (enabled, with only the group's rights).
+ * - [media NAME] needs a path (absolute, printable ASCII without blanks);
+ *   its description is printable ASCII, shorter than
+ *   CONFIG_MAX_DESCRIPTION. A media list (tenants, groups) names [media]
+ *   sections, or is "*" alone for all of them. Whether the file itself is
+ *   safe is not the parser's business: path_file_safe (util.h).
  */
 #ifndef VMGATE_CONFIG_H
 #define VMGATE_CONFIG_H
@@ -49,12 +55,18 @@
 #define CONFIG_MAX_LIST		4096		/* items in one list value */
 #define CONFIG_MAX_SPICE_TTL	86400
 #define CONFIG_MAX_LOGIN	32		/* service_user: useradd's limit */
+#define CONFIG_MAX_DESCRIPTION	80		/* [media] description, bytes */
+#define CONFIG_ALL_MEDIA	"*"		/* media = *: every catalog entry */
 
 /* One grant: machines plus the verbs allowed on them (bit set of VERB_BIT). */
 struct grant {
 	char **domains;		/* sorted, unique */
 	size_t ndomains;
 	unsigned allow;		/* VERB_ALL unless narrowed by allow = */
+	char **media;		/* catalog entries, sorted, unique */
+	size_t nmedia;
+	bool all_media;		/* media = * */
+	int media_line;		/* line of its media key, 0 when none */
 };
 
 struct tenant {
@@ -85,6 +97,15 @@ struct domain_conf {
 	int line;
 };
 
+/* One entry of the install media catalog ([media NAME]). */
+struct media_conf {
+	char *name;
+	char *path;		/* absolute; the file is checked by path_file_safe */
+	char *description;	/* NULL when unset */
+	int line;
+	int path_line;		/* line of its path key */
+};
+
 struct config {
 	char *path;
 	char *uri;		/* [vmgate] uri */
@@ -98,6 +119,8 @@ struct config {
 	size_t ngroups;
 	struct domain_conf *domains;	/* sorted by name */
 	size_t ndomains;
+	struct media_conf *media;	/* sorted by name */
+	size_t nmedia;
 };
 
 /*
@@ -139,6 +162,8 @@ const struct group *config_group(const struct config *cfg, const char *name);
 const struct domain_conf *config_domain(const struct config *cfg,
     const char *name);
 /* the libvirt URI for a machine: its [domain] uri or the global one */
+const struct media_conf *config_media(const struct config *cfg,
+    const char *name);
 const char *config_domain_uri(const struct config *cfg, const char *name);
 
 /*

@@ -29,4 +29,19 @@ bool policy_may(const struct config *cfg, const char *tenant, enum verb v,
 const char **policy_domains(const struct config *cfg, const char *tenant,
     size_t *n);
 
+/*
+ * The catalog entry name when the tenant may use it (its own media list or
+ * a group's; "*" is every entry), else NULL: an entry that is not the
+ * tenant's and one that does not exist are the same answer.
+ */
+const struct media_conf *policy_media(const struct config *cfg,
+    const char *tenant, const char *name);
+
+/*
+ * Every catalog entry the tenant may use, sorted by name, in a new array
+ * of borrowed pointers (free only the array). *n is set.
+ */
+const struct media_conf **policy_media_list(const struct config *cfg,
+    const char *tenant, size_t *n);
+
 #endif

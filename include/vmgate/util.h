@@ -41,6 +41,16 @@ void str_sanitize(char *dst, size_t dstsize, const char *src);
 int path_dirs_safe(const char *path, uid_t owner_ok, char *why,
     size_t whylen);
 
+/*
+ * path names a file others cannot swap or change: no component of it is a
+ * symbolic link, it is a regular file owned by root or owner_ok and not
+ * writable by group or others, and path_dirs_safe holds for it. For files
+ * vmgate hands on by name (install media), so the check is on the path,
+ * not on an open descriptor. 0, or -1 with why.
+ */
+int path_file_safe(const char *path, uid_t owner_ok, char *why,
+    size_t whylen);
+
 /* A list of one-line problems, e.g. "FILE:LINE: message". Bytes outside
  * printable ASCII in a message are stored as \xNN. */
 struct diag {

@@ -267,6 +267,73 @@ test_check_problems(void **state)
 	cap_free(&c);
 }
 
+/* check: every catalog file must be safe, each problem on its path line */
+static void
+test_check_media(void **state)
+{
+	char good[512], loose[512], link[512], ini[512], *base = NULL;
+	char *text = NULL, *want = NULL;
+	struct capture c;
+	enum result r;
+	FILE *f;
+	long n;
+
+	(void)state;
+	snprintf(good, sizeof(good), "%s/good.iso", work);
+	snprintf(loose, sizeof(loose), "%s/loose.iso", work);
+	snprintf(link, sizeof(link), "%s/link.iso", work);
+	write_text(good, "image\n", 0644);
+	write_text(loose, "image\n", 0664);
+	assert_int_equal(symlink(good, link), 0);
+	assert_non_null(f = fopen(cfg_path, "r"));
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	base = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(base, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	/* the base config has 27 lines: [media good] is line 28 */
+	if (asprintf(&text, "%s[media good]\npath = %s\n[media loose]\n"
+	    "path = %s\n[media link]\npath = %s\n", base, good, loose,
+	    link) < 0)
+		abort();
+	snprintf(ini, sizeof(ini), "%s/media.ini", work);
+	write_text(ini, text, 0600);
+
+	cap_open(&c);
+	r = admin_check(ini, geteuid(), c.out, c.err);
+	cap_close(&c);
+	fprintf(stderr, "%s", c.errbuf);
+	assert_int_equal(r, RESULT_CONFIG);
+	assert_string_equal(c.outbuf, "");
+	/* in name order, each at the line of its path */
+	if (asprintf(&want, "%s:33: media link: %s: is a symbolic link\n"
+	    "%s:31: media loose: %s: writable by group or others\n", ini, link,
+	    ini, loose) < 0)
+		abort();
+	assert_string_equal(c.errbuf, want);
+	cap_free(&c);
+
+	/* made safe: the same config passes */
+	assert_int_equal(chmod(loose, 0644), 0);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(rename(good, link), 0);
+	write_text(good, "image\n", 0644);
+	cap_open(&c);
+	r = admin_check(ini, geteuid(), c.out, c.err);
+	cap_close(&c);
+	assert_int_equal(r, RESULT_OK);
+	assert_string_equal(c.errbuf, "");
+	cap_free(&c);
+	unlink(good);
+	unlink(loose);
+	unlink(link);
+	unlink(ini);
+	free(want);
+	free(text);
+	free(base);
+}
+
 static void
 test_check_request(void **state)
 {
@@ -740,6 +807,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check_ok),
 		cmocka_unit_test(test_check_problems),
+		cmocka_unit_test(test_check_media),
 		cmocka_unit_test(test_check_request),
 		cmocka_unit_test(test_authorized_keys_per_user),
 		cmocka_unit_test(test_authorized_keys_shared),

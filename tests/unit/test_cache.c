@@ -46,6 +46,14 @@ static const char config_fmt[] =
     "members = alice bob\n"
     "domains = build1\n"
     "allow = status console\n"
+    "media = rescue\n"
+    "\n"
+    "[media debian-12]\n"
+    "path = /var/lib/vmgate/media/debian-12.iso\n"
+    "description = Debian 12 netinst\n"
+    "\n"
+    "[media rescue]\n"
+    "path = /var/lib/vmgate/media/rescue.iso\n"
     "\n"
     "[domain web1]\n"
     "spice = 127.0.0.1:5901\n"
@@ -59,10 +67,21 @@ static const char config_fmt[] =
     "\n"
     "[tenant dave]\n"
     "domains = web2\n"
-    "allow = status reset\n";
+    "allow = status reset\n"
+    "media = *\n"
+    "\n"
+    "[media alpine]\n"
+    "path = /var/lib/vmgate/media/alpine.iso\n"
+    "\n"
+    "[tenant frank]\n"
+    "domains = web2\n"
+    "media = debian-12\n";
 
 static const char *const names[] = {
-	"alice", "bob", "carol", "dave", "svc", "mallory", NULL
+	"alice", "bob", "carol", "dave", "frank", "svc", "mallory", NULL
+};
+static const char *const media_names[] = {
+	"alpine", "debian-12", "rescue", "none", NULL
 };
 static const char *const machines[] = {
 	"web1", "db1", "build1", "web2", "none", NULL
@@ -220,6 +239,36 @@ scoped_config(const struct fixture *fx, const char *tenant)
 }
 
 /* Every question a request can ask about tenant: same answer in both. */
+/* the install media a tenant may use: same entries, paths, descriptions */
+static void
+assert_same_media(const struct config *full, const struct config *part,
+    const char *tenant)
+{
+	const struct media_conf *mf, *mp, **a, **b;
+	size_t na, nb, i;
+
+	for (i = 0; media_names[i] != NULL; i++) {
+		mf = policy_media(full, tenant, media_names[i]);
+		mp = policy_media(part, tenant, media_names[i]);
+		if ((mf == NULL) != (mp == NULL))
+			fail_msg("%s media %s differs", tenant, media_names[i]);
+		if (mf == NULL)
+			continue;
+		assert_string_equal(mf->path, mp->path);
+		assert_true((mf->description == NULL) ==
+		    (mp->description == NULL));
+		if (mf->description != NULL)
+			assert_string_equal(mf->description, mp->description);
+	}
+	a = policy_media_list(full, tenant, &na);
+	b = policy_media_list(part, tenant, &nb);
+	assert_int_equal(na, nb);
+	for (i = 0; i < na; i++)
+		assert_string_equal(a[i]->name, b[i]->name);
+	free(a);
+	free(b);
+}
+
 static void
 assert_same_answers(const struct config *full, const struct config *part,
     const char *tenant)
@@ -261,6 +310,7 @@ assert_same_answers(const struct config *full, const struct config *part,
 		assert_string_equal(a[i], b[i]);
 	free(a);
 	free(b);
+	assert_same_media(full, part, tenant);
 }
 
 static bool

@@ -157,6 +157,40 @@ static const struct bad_case bad_cases[] = {
 	{ "[tenant]\n", NAME ":1: section [tenant] needs a name: [tenant NAME]" },
 	{ "[group]\n", NAME ":1: section [group] needs a name: [group NAME]" },
 	{ "[domain]\n", NAME ":1: section [domain] needs a name: [domain NAME]" },
+	{ "[media]\n", NAME ":1: section [media] needs a name: [media NAME]" },
+	/* install media: the catalog and who may use which entry */
+	{ "[media a]\n", NAME ":1: [media a] needs a path" },
+	{ "[media a]\npath = media/a.iso\n",
+	  NAME ":2: path: 'media/a.iso' is not an absolute path" },
+	{ "[media a]\npath = /m/a b.iso\n",
+	  NAME ":2: path: '/m/a b.iso' is not an absolute path" },
+	{ "[media a]\npath = /m/a.iso\npath = /m/b.iso\n",
+	  NAME ":3: 'path' repeated (first at line 2)" },
+	{ "[media a]\npath = /m/a.iso\ndescription = caf\xc3\xa9\n",
+	  NAME ":3: description: 'caf\\xc3\\xa9' is not printable ASCII "
+	  "shorter than 80 bytes" },
+	{ "[media a]\npath = /m/a.iso\ndescription = 0123456789012345678901"
+	  "2345678901234567890123456789012345678901234567890123456789\n",
+	  NAME ":3: description: '0123456789012345678901234567890123456789012"
+	  "3456789012345678901234567890' is not printable ASCII shorter than 80 "
+	  "bytes" },
+	{ "[media a]\npath = /m/a.iso\ndomains = web1\n",
+	  NAME ":3: unknown key 'domains' in [media]" },
+	{ "[media a]\npath = /m/a.iso\n[media a]\npath = /m/b.iso\n",
+	  NAME ":3: section [media a] defined twice (first at line 1)" },
+	{ "[media a/b]\n", NAME ":1: bad media name 'a/b'" },
+	{ "[tenant t]\nmedia = debian\n",
+	  NAME ":2: media: no [media debian] section" },
+	{ "[group g]\nmembers = t\nmedia = debian\n",
+	  NAME ":3: media: no [media debian] section" },
+	{ "[media a]\npath = /m/a.iso\n[tenant t]\nmedia = a, a\n",
+	  NAME ":4: media: 'a' listed twice" },
+	{ "[media a]\npath = /m/a.iso\n[tenant t]\nmedia = a,\n",
+	  NAME ":4: media: empty list item (trailing comma)" },
+	{ "[media a]\npath = /m/a.iso\n[tenant t]\nmedia = *, a\n",
+	  NAME ":4: media: bad media name '*'" },
+	{ "[media a]\npath = /m/a.iso\n[tenant t]\nmedia = ../a.iso\n",
+	  NAME ":4: media: bad media name '../a.iso'" },
 	{ "[tenant ]\n", NAME ":1: bad tenant name ''" },
 	{ "[tenant  bob]\n", NAME ":1: bad tenant name ' bob'" },
 	{ "[tenant bob ]\n", NAME ":1: bad tenant name 'bob '" },
@@ -509,6 +543,52 @@ test_spec_example(void **state)
 	config_free(cfg);
 	diag_clear(&d);
 	free(text);
+}
+
+/* The install media catalog and the lists that name its entries. */
+static void
+test_media_catalog(void **state)
+{
+	struct config *cfg;
+	const struct media_conf *m;
+	const struct tenant *t;
+	const struct group *g;
+
+	(void)state;
+	cfg = good("[media debian-12]\n"
+	    "path = /var/lib/vmgate/media/debian-12.8.0-amd64-netinst.iso\n"
+	    "description = Debian 12 netinst\n"
+	    "[media alpine]\n"
+	    "path = /var/lib/vmgate/media/alpine.iso\n"
+	    "[tenant alice]\n"
+	    "domains = web1\n"
+	    "media = debian-12, alpine\n"
+	    "[tenant bob]\n"
+	    "media = *\n"
+	    "[group ops]\n"
+	    "members = carol\n"
+	    "media = alpine\n");
+	assert_int_equal(cfg->nmedia, 2);
+	assert_string_equal(cfg->media[0].name, "alpine");
+	assert_null(cfg->media[0].description);
+	m = config_media(cfg, "debian-12");
+	assert_non_null(m);
+	assert_string_equal(m->path,
+	    "/var/lib/vmgate/media/debian-12.8.0-amd64-netinst.iso");
+	assert_string_equal(m->description, "Debian 12 netinst");
+	assert_int_equal(m->line, 1);
+	assert_null(config_media(cfg, "none"));
+	t = config_tenant(cfg, "alice");
+	assert_int_equal(t->grant.nmedia, 2);
+	assert_string_equal(t->grant.media[0], "alpine");
+	assert_string_equal(t->grant.media[1], "debian-12");
+	assert_false(t->grant.all_media);
+	t = config_tenant(cfg, "bob");
+	assert_true(t->grant.all_media);
+	assert_int_equal(t->grant.nmedia, 0);
+	g = config_group(cfg, "ops");
+	assert_int_equal(g->grant.nmedia, 1);
+	config_free(cfg);
 }
 
 /* The example config shipped for admins must stay valid. */
@@ -1226,6 +1306,7 @@ main(void)
 		cmocka_unit_test(test_full_file),
 		cmocka_unit_test(test_spec_example),
 		cmocka_unit_test(test_shipped_example),
+		cmocka_unit_test(test_media_catalog),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_values),

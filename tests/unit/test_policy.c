@@ -37,6 +37,27 @@ static const char hand_ini[] =
     "[group nobody]\n"
     "domains = secret1\n";
 
+static const char media_ini[] =
+    "[media debian-12]\n"
+    "path = /srv/media/debian-12.iso\n"
+    "[media alpine]\n"
+    "path = /srv/media/alpine.iso\n"
+    "[media rescue]\n"
+    "path = /srv/media/rescue.iso\n"
+    "[tenant alice]\n"
+    "domains = web1\n"
+    "media = debian-12\n"
+    "[tenant bob]\n"
+    "media = *\n"
+    "[tenant carol]\n"
+    "media = *\n"
+    "disabled = yes\n"
+    "[tenant dave]\n"
+    "domains = web2\n"
+    "[group ops]\n"
+    "members = alice erin\n"
+    "media = rescue\n";
+
 static struct config *
 parse(const char *text)
 {
@@ -146,6 +167,67 @@ struct enabled_case {
 	const char *tenant;
 	bool want;
 };
+
+struct media_case {
+	const char *tenant;
+	const char *media;
+	bool may;
+};
+
+static const struct media_case media_cases[] = {
+	{ "alice", "debian-12", true },		/* her own list */
+	{ "alice", "rescue", true },		/* her group's */
+	{ "alice", "alpine", false },		/* someone else's */
+	{ "alice", "nonexistent", false },	/* the same answer */
+	{ "bob", "debian-12", true },		/* "*" */
+	{ "bob", "alpine", true },
+	{ "bob", "rescue", true },
+	{ "bob", "nonexistent", false },	/* "*" is not any name */
+	{ "carol", "alpine", false },		/* disabled */
+	{ "dave", "rescue", false },		/* no media list at all */
+	{ "erin", "rescue", true },		/* group member only */
+	{ "erin", "debian-12", false },
+	{ "mallory", "alpine", false },		/* unknown tenant */
+	{ NULL, "alpine", false },
+	{ "alice", NULL, false },
+};
+
+static void
+test_media(void **state)
+{
+	struct config *cfg = parse(media_ini);
+	const struct media_conf *m, **list;
+	const char *want_bob[] = { "alpine", "debian-12", "rescue" };
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(media_cases) / sizeof(media_cases[0]); i++) {
+		m = policy_media(cfg, media_cases[i].tenant,
+		    media_cases[i].media);
+		if ((m != NULL) != media_cases[i].may)
+			fail_msg("%s %s: %d", media_cases[i].tenant,
+			    media_cases[i].media, m != NULL);
+		if (m != NULL)
+			assert_string_equal(m->name, media_cases[i].media);
+	}
+	list = policy_media_list(cfg, "bob", &n);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++)
+		assert_string_equal(list[i]->name, want_bob[i]);
+	free(list);
+	list = policy_media_list(cfg, "alice", &n);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0]->name, "debian-12");
+	assert_string_equal(list[1]->name, "rescue");
+	free(list);
+	list = policy_media_list(cfg, "carol", &n);
+	assert_int_equal(n, 0);
+	free(list);
+	list = policy_media_list(cfg, "mallory", &n);
+	assert_int_equal(n, 0);
+	free(list);
+	config_free(cfg);
+}
 
 static void
 test_enabled(void **state)
@@ -349,6 +431,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_may_table),
+		cmocka_unit_test(test_media),
 		cmocka_unit_test(test_enabled),
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_matrix),

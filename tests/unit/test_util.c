@@ -150,6 +150,74 @@ test_dirs_safe(void **state)
 	rmdir(top);
 }
 
+/* a file handed on by name (install media): every rule on the path */
+static void
+test_file_safe(void **state)
+{
+	char top[] = "/tmp/vmgate-file-XXXXXX", sub[64], file[96], link[96];
+	char via[128], why[256];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(top));
+	assert_int_equal(chmod(top, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/media", top);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(file, sizeof(file), "%s/a.iso", sub);
+	assert_non_null(f = fopen(file, "w"));
+	fputs("not really an image\n", f);
+	fclose(f);
+	assert_int_equal(chmod(file, 0644), 0);
+	assert_int_equal(path_file_safe(file, geteuid(), why, sizeof(why)), 0);
+
+	assert_int_equal(path_file_safe("media/a.iso", geteuid(), why,
+	    sizeof(why)), -1);
+	assert_non_null(strstr(why, "not an absolute path"));
+
+	assert_int_equal(chmod(file, 0664), 0);
+	assert_int_equal(path_file_safe(file, geteuid(), why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "writable by group or others"));
+	assert_int_equal(chmod(file, 0646), 0);
+	assert_int_equal(path_file_safe(file, geteuid(), why, sizeof(why)), -1);
+	assert_int_equal(chmod(file, 0644), 0);
+
+	/* a link as the file, and a link as a directory on the way */
+	snprintf(link, sizeof(link), "%s/b.iso", sub);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(path_file_safe(link, geteuid(), why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "is a symbolic link"));
+	snprintf(link, sizeof(link), "%s/m", top);
+	assert_int_equal(symlink(sub, link), 0);
+	snprintf(via, sizeof(via), "%s/a.iso", link);
+	assert_int_equal(path_file_safe(via, geteuid(), why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "is a symbolic link"));
+	assert_non_null(strstr(why, link));
+
+	/* not a file; missing; a parent others may write */
+	assert_int_equal(path_file_safe(sub, geteuid(), why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "not a regular file"));
+	assert_int_equal(path_file_safe("/nonexistent/a.iso", 0, why,
+	    sizeof(why)), -1);
+	assert_int_equal(chmod(sub, 0775), 0);
+	assert_int_equal(path_file_safe(file, geteuid(), why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "writable by group or others"));
+	assert_int_equal(chmod(sub, 0755), 0);
+
+	/* owned by someone else (needs root to arrange) */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(file, 65534, 65534), 0);
+		assert_int_equal(path_file_safe(file, 0, why, sizeof(why)), -1);
+		assert_non_null(strstr(why, "owned by uid 65534"));
+	}
+
+	unlink(link);
+	snprintf(link, sizeof(link), "%s/b.iso", sub);
+	unlink(link);
+	unlink(file);
+	rmdir(sub);
+	rmdir(top);
+}
+
 int
 main(void)
 {
@@ -159,6 +227,7 @@ main(void)
 		cmocka_unit_test(test_diag_escapes),
 		cmocka_unit_test(test_diag_cap),
 		cmocka_unit_test(test_dirs_safe),
+		cmocka_unit_test(test_file_safe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
