@@ -146,8 +146,10 @@ admin_check(const char *path, uid_t owner_ok, FILE *out, FILE *err)
 		print_diag(&d, err);
 		goto out;
 	}
+	/* the keys that can log in: a disabled tenant's cannot */
 	for (i = 0; i < ring.nkeys; i++)
-		nkeys += ring.keys[i].usable;
+		nkeys += ring.keys[i].usable &&
+		    policy_tenant_enabled(cfg, ring.keys[i].tenant);
 	machines = config_machines(cfg, &nmachines);
 	fprintf(out, "%s: ok (%zu tenants, %zu domains, %zu keys)\n", path,
 	    cfg->ntenants, nmachines, nkeys);
