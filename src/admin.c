@@ -29,9 +29,9 @@
 #define ADMIN_MAX_WORD		64	/* untrusted words echoed back */
 #define SSHD_PATH		"/usr/sbin/sshd"
 #define SSHD_MAX_OUTPUT		(1u << 20)	/* sshd -T prints ~10 KiB */
-#define SSHD_MAX_SPEC		256	/* "user=...,host=...,addr=..." */
-#define SSHD_CONN_HOST		"localhost"
-#define SSHD_CONN_ADDR		"127.0.0.1"
+#define SSHD_MAX_SPEC		512	/* "user=...,host=...,addr=...,..." */
+#define SSHD_MAX_PROBLEM	512	/* one finding's text */
+#define SSHD_MAX_LISTEN		64	/* "listenaddress" value */
 
 static bool
 tenant_known(const char *tenant, void *arg)
@@ -403,6 +403,8 @@ struct audit_run {
 	const struct config *cfg;
 	FILE *out;
 	size_t findings;
+	size_t machines;	/* checked, for the summary line */
+	size_t accounts;	/* whose sshd settings were checked */
 	struct dead_uris dead;	/* reported once each */
 };
 
@@ -534,9 +536,9 @@ static const struct sshd_rule {
  * Returns the exit status, or -1 when it could not run.
  */
 static int
-run_sshd_test(const char *config, const char *user, char **outp)
+run_sshd_test(const char *config, const char *spec, char **outp)
 {
-	char spec[SSHD_MAX_SPEC], *buf = NULL;
+	char *buf = NULL;
 	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	size_t have = 0;
 	ssize_t got;
@@ -544,8 +546,6 @@ run_sshd_test(const char *config, const char *user, char **outp)
 	pid_t pid;
 
 	*outp = NULL;
-	snprintf(spec, sizeof(spec), "user=%s,host=%s,addr=%s", user,
-	    SSHD_CONN_HOST, SSHD_CONN_ADDR);
 	if (pipe(p) == -1)
 		return -1;
 	/* only the child's copies on 1 and 2 survive execve */
@@ -562,7 +562,7 @@ run_sshd_test(const char *config, const char *user, char **outp)
 	}
 	if (pid == 0) {
 		char *const argv[] = { SSHD_PATH, "-T", "-f", (char *)config,
-		    "-C", spec, NULL };
+		    spec != NULL ? "-C" : NULL, (char *)spec, NULL };
 
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
@@ -622,22 +622,149 @@ sshd_value(const char *text, const char *key, char *val, size_t len)
 	return false;
 }
 
+/*
+ * The clients sshd's settings are checked for: a Match Address (or Host,
+ * LocalAddress, LocalPort) block can turn forwarding back on for some
+ * connections only. Loopback comes first; a finding it shares with every
+ * other client is reported once, without an address.
+ */
+static const char *const sshd_clients[] = {
+	"127.0.0.1", "::1",				/* loopback */
+	"10.1.2.3", "172.16.1.2", "192.168.1.2",	/* private IPv4 */
+	"203.0.113.7",					/* public IPv4 */
+	"fd00::7",					/* unique local IPv6 */
+	"2001:db8::7",					/* global IPv6 */
+};
+#define NSSHD_CLIENTS (sizeof(sshd_clients) / sizeof(sshd_clients[0]))
+#define NSSHD_LOOPBACK 2
+
+/* Where the sshd under audit listens: the local end of every connection. */
+struct sshd_listener {
+	char port[8];
+	char addr4[SSHD_MAX_LISTEN];	/* a specific address, else loopback */
+	char addr6[SSHD_MAX_LISTEN];
+};
+
+/* "listenaddress 127.0.0.1:2310" / "[::1]:22" -> the address part */
 static void
-audit_sshd_user(struct audit_run *a, const char *config, const char *user,
-    bool tenant_account)
+listener_addr(struct sshd_listener *l, const char *v)
 {
-	char *text = NULL, val[64], first[ADMIN_MAX_WORD * 4 + 1];
+	char host[SSHD_MAX_LISTEN];
+	const char *colon;
+	size_t n;
+
+	if (v[0] == '[') {
+		n = strcspn(v + 1, "]");
+		if (n >= sizeof(host) || n == 0)
+			return;
+		memcpy(host, v + 1, n);
+		host[n] = '\0';
+		if (strcmp(host, "::") != 0 && strcmp(l->addr6, "::1") == 0)
+			snprintf(l->addr6, sizeof(l->addr6), "%s", host);
+		return;
+	}
+	colon = strrchr(v, ':');
+	n = colon != NULL ? (size_t)(colon - v) : strlen(v);
+	if (n >= sizeof(host) || n == 0)
+		return;
+	memcpy(host, v, n);
+	host[n] = '\0';
+	if (strcmp(host, "0.0.0.0") != 0 && strcmp(l->addr4, "127.0.0.1") == 0)
+		snprintf(l->addr4, sizeof(l->addr4), "%s", host);
+}
+
+/* sshd -T without a connection: its first port and listen addresses */
+static void
+sshd_listener(const char *config, struct sshd_listener *l)
+{
+	static const char key[] = "listenaddress ";
+	char *text = NULL, val[SSHD_MAX_LISTEN];
+	const char *line, *end;
+	size_t n;
+
+	snprintf(l->port, sizeof(l->port), "22");
+	snprintf(l->addr4, sizeof(l->addr4), "127.0.0.1");
+	snprintf(l->addr6, sizeof(l->addr6), "::1");
+	if (run_sshd_test(config, NULL, &text) == 0) {
+		if (sshd_value(text, "port", val, sizeof(val)) &&
+		    strspn(val, "0123456789") == strlen(val) &&
+		    strlen(val) < sizeof(l->port))
+			snprintf(l->port, sizeof(l->port), "%s", val);
+		for (line = text; *line != '\0'; line = *end ? end + 1 : end) {
+			end = line + strcspn(line, "\n");
+			if (strncmp(line, key, sizeof(key) - 1) != 0)
+				continue;
+			n = (size_t)(end - line) - (sizeof(key) - 1);
+			if (n >= sizeof(val))
+				continue;
+			memcpy(val, line + sizeof(key) - 1, n);
+			val[n] = '\0';
+			listener_addr(l, val);
+		}
+	}
+	free(text);
+}
+
+/* What one sshd -T run says is wrong, one text per finding. */
+struct sshd_problems {
+	char (*v)[SSHD_MAX_PROBLEM];
+	char (*from)[SSHD_MAX_SPEC];	/* clients it applies to */
+	size_t n;
+};
+
+static void sshd_problem(struct sshd_problems *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+sshd_problem(struct sshd_problems *p, const char *fmt, ...)
+{
+	va_list ap;
+
+	p->v = xreallocarray(p->v, p->n + 1, sizeof(*p->v));
+	p->from = xreallocarray(p->from, p->n + 1, sizeof(*p->from));
+	va_start(ap, fmt);
+	vsnprintf(p->v[p->n], sizeof(p->v[p->n]), fmt, ap);
+	va_end(ap);
+	p->from[p->n][0] = '\0';
+	p->n++;
+}
+
+static ssize_t
+sshd_problem_find(const struct sshd_problems *p, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++) {
+		if (strcmp(p->v[i], text) == 0)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+/* sshd's effective settings for user connecting from addr */
+static void
+sshd_check_client(const char *config, const struct sshd_listener *l,
+    const char *user, const char *addr, bool tenant_account,
+    struct sshd_problems *p)
+{
+	char spec[SSHD_MAX_SPEC], *text = NULL, val[64];
+	char first[ADMIN_MAX_WORD * 4 + 1];
 	bool disabled;
 	size_t i, j;
 	int st;
 
-	st = run_sshd_test(config, user, &text);
+	/* without reverse DNS (UseDNS no, the default) the host is the
+	 * address itself */
+	snprintf(spec, sizeof(spec), "user=%s,host=%s,addr=%s,laddr=%s,"
+	    "lport=%s", user, addr, addr, strchr(addr, ':') != NULL ?
+	    l->addr6 : l->addr4, l->port);
+	st = run_sshd_test(config, spec, &text);
 	if (st != 0) {
 		if (text != NULL)
 			text[strcspn(text, "\n")] = '\0';
 		str_sanitize(first, sizeof(first), text ? text : "");
-		finding(a, "sshd (user %s): %s -T -f %s failed (%s)", user,
-		    SSHD_PATH, config, st < 0 ? strerror(errno) : first);
+		sshd_problem(p, "%s -T -f %s failed (%s)", SSHD_PATH, config,
+		    st < 0 ? strerror(errno) : first);
 		goto out;
 	}
 	disabled = sshd_value(text, "disableforwarding", val, sizeof(val)) &&
@@ -649,25 +776,74 @@ audit_sshd_user(struct audit_run *a, const char *config, const char *user,
 		if (r->forwarding && disabled)
 			continue;
 		if (!sshd_value(text, r->key, val, sizeof(val))) {
-			finding(a, "sshd (user %s): %s is not reported by "
-			    "sshd -T", user, r->key);
+			sshd_problem(p, "%s is not reported by sshd -T",
+			    r->key);
 			continue;
 		}
 		for (j = 0; j < 2 && r->ok[j] != NULL; j++)
 			ok = ok || strcmp(val, r->ok[j]) == 0;
 		if (!ok)
-			finding(a, "sshd (user %s): %s %s (must be %s%s%s)",
-			    user, r->key, val, r->ok[0], r->ok[1] ? " or " : "",
+			sshd_problem(p, "%s %s (must be %s%s%s)", r->key, val,
+			    r->ok[0], r->ok[1] ? " or " : "",
 			    r->ok[1] ? r->ok[1] : "");
 	}
 	/* a per-user tenant account without a forced command gets a shell */
 	if (tenant_account &&
 	    (!sshd_value(text, "forcecommand", val, sizeof(val)) ||
 	    strcmp(val, "none") == 0))
-		finding(a, "sshd (user %s): no ForceCommand: this tenant "
-		    "account would get a shell", user);
+		sshd_problem(p, "no ForceCommand: this tenant account would "
+		    "get a shell");
  out:
 	free(text);
+}
+
+/*
+ * One account, every client of sshd_clients. What a loopback client
+ * sees is reported as "sshd (user U): ..."; what only other clients see
+ * names them: "sshd (user U, from 10.1.2.3): ...".
+ */
+static void
+audit_sshd_user(struct audit_run *a, const char *config,
+    const struct sshd_listener *l, const char *user, bool tenant_account)
+{
+	struct sshd_problems local = { 0 }, other = { 0 }, one;
+	size_t c, i, k;
+	ssize_t at;
+
+	a->accounts++;
+	for (c = 0; c < NSSHD_LOOPBACK; c++)
+		sshd_check_client(config, l, user, sshd_clients[c],
+		    tenant_account, &local);
+	for (c = NSSHD_LOOPBACK; c < NSSHD_CLIENTS; c++) {
+		memset(&one, 0, sizeof(one));
+		sshd_check_client(config, l, user, sshd_clients[c],
+		    tenant_account, &one);
+		for (i = 0; i < one.n; i++) {
+			if (sshd_problem_find(&local, one.v[i]) >= 0)
+				continue;
+			if ((at = sshd_problem_find(&other, one.v[i])) < 0) {
+				sshd_problem(&other, "%s", one.v[i]);
+				at = (ssize_t)other.n - 1;
+			}
+			k = strlen(other.from[at]);
+			snprintf(other.from[at] + k, sizeof(other.from[at]) - k,
+			    "%s%s", k > 0 ? ", " : "", sshd_clients[c]);
+		}
+		free(one.v);
+		free(one.from);
+	}
+	/* loopback's own, repeats dropped (both loopback clients agree) */
+	for (i = 0; i < local.n; i++) {
+		if (sshd_problem_find(&local, local.v[i]) == (ssize_t)i)
+			finding(a, "sshd (user %s): %s", user, local.v[i]);
+	}
+	for (i = 0; i < other.n; i++)
+		finding(a, "sshd (user %s, from %s): %s", user, other.from[i],
+		    other.v[i]);
+	free(local.v);
+	free(local.from);
+	free(other.v);
+	free(other.from);
 }
 
 /* sshd runs the forced command through the login shell: never bash */
@@ -695,6 +871,7 @@ static void
 audit_sshd(struct audit_run *a, const char *config)
 {
 	const struct config *cfg = a->cfg;
+	struct sshd_listener listener;
 	struct passwd *pw;
 	char **accounts = NULL;
 	const char *name;
@@ -713,13 +890,14 @@ audit_sshd(struct audit_run *a, const char *config)
 	endpwent();
 	if (n > 0)
 		qsort(accounts, n, sizeof(*accounts), cmp_str);
+	sshd_listener(config, &listener);
 	if (cfg->service_user != NULL) {
 		name = cfg->service_user;
 		if (bsearch(&name, accounts, n, sizeof(*accounts),
 		    cmp_str) == NULL)
 			finding(a, "service_user %s: no such account", name);
 		else {
-			audit_sshd_user(a, config, name, false);
+			audit_sshd_user(a, config, &listener, name, false);
 			audit_login_shell(a, name);
 		}
 	}
@@ -727,7 +905,7 @@ audit_sshd(struct audit_run *a, const char *config)
 		name = cfg->tenants[i].name;
 		if (bsearch(&name, accounts, n, sizeof(*accounts),
 		    cmp_str) != NULL) {
-			audit_sshd_user(a, config, name, true);
+			audit_sshd_user(a, config, &listener, name, true);
 			audit_login_shell(a, name);
 		}
 	}
@@ -748,11 +926,17 @@ admin_audit(const struct config *cfg, const char *sshd_config, FILE *out,
 	machines = config_machines(cfg, &n);
 	for (i = 0; i < n; i++)
 		audit_domain(&a, hv, machines[i]);
+	a.machines = n;
 	audit_sshd(&a, sshd_config);
-	fflush(out);
 	if (a.findings > 0)
 		fprintf(err, "vmgate: audit: %zu finding%s\n", a.findings,
 		    a.findings == 1 ? "" : "s");
+	else
+		fprintf(out, "audit: ok (%zu machine%s, sshd's settings for "
+		    "%zu account%s from %zu client addresses): no findings\n",
+		    a.machines, a.machines == 1 ? "" : "s", a.accounts,
+		    a.accounts == 1 ? "" : "s", NSSHD_CLIENTS);
+	fflush(out);
 	free(machines);
 	free(a.dead.v);
 	hv_free(hv);

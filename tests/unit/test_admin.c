@@ -587,7 +587,11 @@ audit_setup(const char *sshd_extra, char **sshd_path)
 	snprintf(path, sizeof(path), "ssh-keygen -q -t ed25519 -N '' -f "
 	    "%s/hostkey </dev/null >/dev/null 2>&1 || true", work);
 	assert_int_equal(system(path), 0);
-	if (strcmp(sshd_extra, "contrib") == 0) {
+	if (strncmp(sshd_extra, "contrib", 7) == 0) {
+		/* "contrib+TEXT": TEXT, then the snippet (sshd keeps the
+		 * first value it meets, Match blocks included) */
+		const char *more = sshd_extra[7] == '+' ? sshd_extra + 8 : "";
+
 		/* the shipped snippet, its service account renamed daemon */
 		snprintf(path, sizeof(path), "%s/../../../contrib/"
 		    "sshd_config.vmgate", TEST_DATA);
@@ -596,6 +600,10 @@ audit_setup(const char *sshd_extra, char **sshd_path)
 		fclose(f);
 		assert_non_null(p = strstr(snippet, "Match User vmgate\n"));
 		memcpy(p, "Match User daemon\n", 18);
+		if (asprintf(&p, "%s%s", more, snippet) < 0)
+			abort();
+		free(snippet);
+		snippet = p;
 		sshd_extra = snippet;
 	}
 	if (asprintf(&text, "HostKey %s/hostkey\nPidFile none\n%s", work,
@@ -710,6 +718,70 @@ test_audit(void **state)
 }
 
 /*
+ * sshd's settings depend on where a connection comes from: a Match
+ * Address block ahead of vmgate's that turns forwarding back on for some
+ * clients is found, and the finding names them.
+ */
+static void
+test_audit_match_address(void **state)
+{
+	char *ini, *sshd, path[512], *text, *extra;
+	struct config *cfg;
+	struct capture c;
+	size_t i;
+	static const struct {
+		const char *block;
+		const char *want;
+	} cases[] = {
+		{ "Match Address 10.0.0.0/8\n\tAllowTcpForwarding yes\n",
+		  "sshd (user daemon, from 10.1.2.3): allowtcpforwarding yes "
+		  "(must be local or no)\n" },
+		{ "Match Address 2001:db8::/32\n\tX11Forwarding yes\n",
+		  "sshd (user daemon, from 2001:db8::7): x11forwarding yes "
+		  "(must be no)\n" },
+		{ "Match Address *,!127.0.0.1,!::1\n\tPermitTunnel yes\n",
+		  "sshd (user daemon, from 10.1.2.3, 172.16.1.2, 192.168.1.2, "
+		  "203.0.113.7, fd00::7, 2001:db8::7): permittunnel yes (must "
+		  "be no)\n" },
+		{ "Match Address 127.0.0.1\n\tAllowAgentForwarding yes\n",
+		  "sshd (user daemon): allowagentforwarding yes (must be "
+		  "no)\n" },
+		{ "Match LocalPort 22\n\tAllowStreamLocalForwarding yes\n",
+		  "sshd (user daemon): allowstreamlocalforwarding yes (must "
+		  "be no)\n" },
+	};
+
+	(void)state;
+	ini = audit_setup("contrib", &sshd);
+	snprintf(path, sizeof(path), "%s/match.ini", work);
+	if (asprintf(&text,
+	    "[vmgate]\nuri = test://%s/keys/node.xml\n"
+	    "keys = %s/keys\nservice_user = daemon\n"
+	    "[tenant alice]\ndomains = gate-ok\n", TEST_DATA, work) < 0)
+		abort();
+	write_text(path, text, 0600);
+	free(text);
+	cfg = load(path);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		free(sshd);
+		free(ini);
+		if (asprintf(&extra, "contrib+%s", cases[i].block) < 0)
+			abort();
+		ini = audit_setup(extra, &sshd);
+		free(extra);
+		cap_open(&c);
+		assert_int_equal(admin_audit(cfg, sshd, c.out, c.err),
+		    RESULT_FAILED);
+		cap_close(&c);
+		assert_string_equal(c.outbuf, cases[i].want);
+		cap_free(&c);
+	}
+	config_free(cfg);
+	free(sshd);
+	free(ini);
+}
+
+/*
  * A per-user tenant account that sshd does not force into vmgate would get
  * a shell; an account whose login shell is bash runs the command through
  * bash. Both are findings ("bin" and "root" exist on every system).
@@ -768,7 +840,7 @@ test_audit_accounts(void **state)
 	free(ini);
 }
 
-/* Only the clean machine and a clean sshd: exit 0, nothing printed. */
+/* Only the clean machine and a clean sshd: exit 0, one summary line. */
 static void
 test_audit_clean(void **state)
 {
@@ -795,7 +867,10 @@ test_audit_clean(void **state)
 	cap_open(&c);
 	assert_int_equal(admin_audit(cfg, sshd, c.out, c.err), RESULT_OK);
 	cap_close(&c);
-	assert_string_equal(c.outbuf, "");
+	/* one line says what was checked, so silence is never ambiguous */
+	assert_string_equal(c.outbuf, "audit: ok (1 machine, sshd's settings "
+	    "for 1 account from 8 client addresses): no findings\n");
+	assert_string_equal(c.errbuf, "");
 	cap_free(&c);
 	config_free(cfg);
 	free(sshd);
@@ -817,6 +892,7 @@ main(void)
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_audit_clean),
 		cmocka_unit_test(test_audit_accounts),
+		cmocka_unit_test(test_audit_match_address),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
