@@ -693,7 +693,7 @@ new_section(struct parser *p, enum section_kind k, const char *name)
 		}
 		memset(&c->tenants[c->ntenants], 0, sizeof(*c->tenants));
 		c->tenants[c->ntenants].name = xstrdup(name);
-		c->tenants[c->ntenants].grant.allow = VERB_ALL;
+		c->tenants[c->ntenants].grant.allow = verb_default_allow();
 		c->tenants[c->ntenants].line = p->line;
 		c->ntenants++;
 		break;
@@ -705,7 +705,7 @@ new_section(struct parser *p, enum section_kind k, const char *name)
 		}
 		memset(&c->groups[c->ngroups], 0, sizeof(*c->groups));
 		c->groups[c->ngroups].name = xstrdup(name);
-		c->groups[c->ngroups].grant.allow = VERB_ALL;
+		c->groups[c->ngroups].grant.allow = verb_default_allow();
 		c->groups[c->ngroups].line = p->line;
 		c->ngroups++;
 		break;
@@ -1097,7 +1097,7 @@ add_member_tenants(struct config *c)
 		t = &c->tenants[c->ntenants + added++];
 		memset(t, 0, sizeof(*t));
 		t->name = xstrdup(names[i]);
-		t->grant.allow = VERB_ALL;
+		t->grant.allow = verb_default_allow();
 		t->implicit = true;
 	}
 	c->ntenants += added;

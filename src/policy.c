@@ -38,11 +38,22 @@ grant_may(const struct grant *g, enum verb v, const char *domain)
 	    sizeof(*g->domains), cmp_name) != NULL;
 }
 
-/* a grant whose allow list holds only general verbs gives no machine */
+/* a grant whose allow list holds only verbs on no machine gives none */
 static bool
 grant_gives_machines(const struct grant *g)
 {
-	return (g->allow & VERB_ALL & ~VERB_GENERAL) != 0;
+	return (g->allow & verb_machine_verbs()) != 0;
+}
+
+/* the tenant's own grant (i == 0), then its groups'; NULL past the end */
+static const struct grant *
+nth_grant(const struct config *cfg, const struct tenant *t, size_t i)
+{
+	if (i == 0)
+		return &t->grant;
+	if (i > t->ngroups || t->groups[i - 1] >= cfg->ngroups)
+		return NULL;
+	return &cfg->groups[t->groups[i - 1]].grant;
 }
 
 bool
@@ -56,22 +67,39 @@ policy_may(const struct config *cfg, const char *tenant, enum verb v,
     const char *domain)
 {
 	const struct tenant *t = enabled(cfg, tenant);
+	const struct grant *g;
 	size_t i;
 
 	if (t == NULL || v < 0 || v >= VERB_COUNT)
 		return false;
-	if ((VERB_BIT(v) & VERB_GENERAL) != 0)
+	if (!verb_needs_domain(v) && !verb_opt_in(v))
 		return true;
-	if (domain == NULL)
+	if (verb_needs_domain(v) && domain == NULL)
 		return false;
-	if (grant_may(&t->grant, v, domain))
-		return true;
-	for (i = 0; i < t->ngroups; i++) {
-		if (t->groups[i] < cfg->ngroups &&
-		    grant_may(&cfg->groups[t->groups[i]].grant, v, domain))
+	for (i = 0; i <= t->ngroups; i++) {
+		if ((g = nth_grant(cfg, t, i)) == NULL)
+			continue;
+		if (!verb_needs_domain(v) ? (g->allow & VERB_BIT(v)) != 0 :
+		    grant_may(g, v, domain))
 			return true;
 	}
 	return false;
+}
+
+bool
+policy_may_all(const struct config *cfg, const char *tenant, unsigned verbs,
+    const char *domain)
+{
+	int v;
+
+	if ((verbs & VERB_ALL) == 0 || (verbs & ~VERB_ALL) != 0)
+		return false;
+	for (v = 0; v < VERB_COUNT; v++) {
+		if ((verbs & VERB_BIT(v)) != 0 &&
+		    !policy_may(cfg, tenant, (enum verb)v, domain))
+			return false;
+	}
+	return true;
 }
 
 const char **
@@ -87,18 +115,14 @@ policy_domains(const struct config *cfg, const char *tenant, size_t *n)
 		return xcalloc(1, sizeof(*out));
 	/* own grant first (i == 0), then every group's */
 	for (i = 0; i <= t->ngroups; i++) {
-		if (i > 0 && t->groups[i - 1] >= cfg->ngroups)
-			continue;
-		g = i == 0 ? &t->grant : &cfg->groups[t->groups[i - 1]].grant;
-		if (grant_gives_machines(g))
+		if ((g = nth_grant(cfg, t, i)) != NULL &&
+		    grant_gives_machines(g))
 			total += g->ndomains;
 	}
 	out = xcalloc(total + 1, sizeof(*out));
 	for (i = 0; i <= t->ngroups; i++) {
-		if (i > 0 && t->groups[i - 1] >= cfg->ngroups)
-			continue;
-		g = i == 0 ? &t->grant : &cfg->groups[t->groups[i - 1]].grant;
-		if (!grant_gives_machines(g))
+		if ((g = nth_grant(cfg, t, i)) == NULL ||
+		    !grant_gives_machines(g))
 			continue;
 		for (j = 0; j < g->ndomains; j++)
 			out[k++] = g->domains[j];
@@ -125,15 +149,14 @@ policy_media(const struct config *cfg, const char *tenant, const char *name)
 {
 	const struct tenant *t = enabled(cfg, tenant);
 	const struct media_conf *m = config_media(cfg, name);
+	const struct grant *g;
 	size_t i;
 
 	if (t == NULL || m == NULL)
 		return NULL;
-	if (grant_has_media(&t->grant, name))
-		return m;
-	for (i = 0; i < t->ngroups; i++) {
-		if (t->groups[i] < cfg->ngroups &&
-		    grant_has_media(&cfg->groups[t->groups[i]].grant, name))
+	for (i = 0; i <= t->ngroups; i++) {
+		if ((g = nth_grant(cfg, t, i)) != NULL &&
+		    grant_has_media(g, name))
 			return m;
 	}
 	return NULL;

@@ -1,6 +1,6 @@
 /*
- * request: turns SSH_ORIGINAL_COMMAND into a verb and its arguments
- * (SPEC §4). Pure. The byte filter runs on the whole request before it is
+ * request: turns SSH_ORIGINAL_COMMAND into a verb and its arguments, as
+ * vmgate(8) describes them. Pure. The byte filter runs on the whole request before it is
  * split, so nothing later ever sees a byte a shell would care about.
  * Reasons never echo raw request bytes: tokens pass through str_sanitize.
  */
@@ -13,58 +13,8 @@
 
 #define SHOW_MAX	40	/* bytes of a token shown in a reason */
 #define MAX_PORT	65535
+#define REQUEST_USAGE_LEN 96	/* one verb's synopsis */
 #define FORBIDDEN	";&|$`<>(){}[]*?!~'\"\\"
-
-/* what each verb accepts, beyond its machine name */
-#define OPT_JSON	0x01u
-#define OPT_FORCE	0x02u
-#define OPT_PORT	0x04u
-#define OPT_VV		0x08u
-#define OPT_NO_WAIT	0x10u
-
-static const struct {
-	const char *name;
-	unsigned bit;
-} options[] = {
-	{ "--json", OPT_JSON },
-	{ "--force", OPT_FORCE },
-	{ "--port", OPT_PORT },
-	{ "--vv", OPT_VV },
-	{ "--no-wait", OPT_NO_WAIT },
-};
-
-static unsigned
-verb_options(enum verb v)
-{
-	switch (v) {
-	case VERB_LIST:
-	case VERB_STATUS:
-		return OPT_JSON;
-	case VERB_CONSOLE:
-		return OPT_FORCE;
-	case VERB_SPICE:
-		return OPT_PORT | OPT_VV | OPT_NO_WAIT;
-	default:
-		return 0;
-	}
-}
-
-static const char *
-verb_usage(enum verb v)
-{
-	switch (v) {
-	case VERB_LIST:
-		return "list [--json]";
-	case VERB_STATUS:
-		return "status VM [--json]";
-	case VERB_CONSOLE:
-		return "console VM [--force]";
-	case VERB_SPICE:
-		return "spice VM [--port N] [--vv] [--no-wait]";
-	default:
-		return NULL;
-	}
-}
 
 static int
 fail(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -89,14 +39,9 @@ usage(char *errbuf, size_t errlen, enum verb v, const char *reason,
     const char *word)
 {
 	char shown[SHOW_MAX];
-	const char *u = verb_usage(v);
-	char synopsis[64];
+	char u[REQUEST_USAGE_LEN];
 
-	if (u == NULL) {
-		(void)snprintf(synopsis, sizeof(synopsis), "%s%s", verb_name(v),
-		    verb_needs_domain(v) ? " VM" : "");
-		u = synopsis;
-	}
+	verb_usage(v, verb_options(v), u, sizeof(u));
 	if (word != NULL) {
 		str_sanitize(shown, sizeof(shown), word);
 		return fail(errbuf, errlen, "%s '%s' (usage: %s)", reason,
@@ -123,12 +68,55 @@ parse_port(const char *s)
 	return v;
 }
 
+/*
+ * A word that is not an option: the machine first, then the verb's
+ * second word. Both must match the name pattern before they are kept.
+ */
+static int
+positional(struct request *req, const char *w, char *errbuf, size_t errlen)
+{
+	enum verb_arg arg = verb_arg(req->verb);
+
+	if (verb_needs_domain(req->verb) && req->domain == NULL) {
+		if (!name_valid(w))
+			return usage(errbuf, errlen, req->verb,
+			    "invalid machine name", w);
+		req->domain = xstrdup(w);
+		return 0;
+	}
+	if (arg == VERB_ARG_NONE || req->arg != NULL)
+		return usage(errbuf, errlen, req->verb, "unexpected word", w);
+	if (!name_valid(w))
+		return usage(errbuf, errlen, req->verb, arg == VERB_ARG_MEDIA ?
+		    "invalid media name" : "invalid key name", w);
+	req->arg = xstrdup(w);
+	return 0;
+}
+
+unsigned
+request_verbs(const struct request *req)
+{
+	unsigned set, bit;
+	enum verb extra;
+
+	if (req->verb < 0 || req->verb >= VERB_COUNT)
+		return 0;
+	set = VERB_BIT(req->verb);
+	for (bit = 1; bit != 0 && bit <= req->options; bit <<= 1) {
+		extra = verb_option_needs(req->options & bit);
+		if (extra != VERB_NONE)
+			set |= VERB_BIT(extra);
+	}
+	return set;
+}
+
 void
 request_clear(struct request *req)
 {
 	if (req == NULL)
 		return;
 	free(req->domain);
+	free(req->arg);
 	memset(req, 0, sizeof(*req));
 	req->verb = VERB_NONE;
 }
@@ -142,7 +130,6 @@ request_parse(const char *cmd, struct request *req, char *errbuf,
 	char *s, *w;
 	size_t len, i, nwords = 0;
 	unsigned allowed, seen = 0, bit;
-	size_t j;
 	int port;
 
 	memset(req, 0, sizeof(*req));
@@ -192,25 +179,11 @@ request_parse(const char *cmd, struct request *req, char *errbuf,
 	for (i = 1; i < nwords; i++) {
 		w = words[i];
 		if (w[0] != '-') {
-			if (!verb_needs_domain(req->verb) ||
-			    req->domain != NULL) {
-				usage(errbuf, errlen, req->verb,
-				    "unexpected word", w);
+			if (positional(req, w, errbuf, errlen) != 0)
 				goto fail;
-			}
-			if (!name_valid(w)) {
-				usage(errbuf, errlen, req->verb,
-				    "invalid machine name", w);
-				goto fail;
-			}
-			req->domain = xstrdup(w);
 			continue;
 		}
-		for (bit = 0, j = 0; j < sizeof(options) / sizeof(options[0]);
-		    j++) {
-			if (strcmp(options[j].name, w) == 0)
-				bit = options[j].bit;
-		}
+		bit = verb_option_from_name(w);
 		if ((bit & allowed) == 0) {
 			usage(errbuf, errlen, req->verb, "unknown option", w);
 			goto fail;
@@ -221,19 +194,19 @@ request_parse(const char *cmd, struct request *req, char *errbuf,
 		}
 		seen |= bit;
 		switch (bit) {
-		case OPT_JSON:
+		case VERB_OPT_JSON:
 			req->json = true;
 			break;
-		case OPT_FORCE:
+		case VERB_OPT_FORCE:
 			req->force = true;
 			break;
-		case OPT_VV:
+		case VERB_OPT_VV:
 			req->vv = true;
 			break;
-		case OPT_NO_WAIT:
+		case VERB_OPT_NO_WAIT:
 			req->no_wait = true;
 			break;
-		case OPT_PORT:
+		case VERB_OPT_PORT:
 			if (i + 1 == nwords) {
 				usage(errbuf, errlen, req->verb,
 				    "--port needs a number", NULL);
@@ -248,10 +221,20 @@ request_parse(const char *cmd, struct request *req, char *errbuf,
 			}
 			req->port = port;
 			break;
+		case VERB_OPT_CDROM:
+			req->cdrom = true;
+			break;
 		}
 	}
+	req->options = seen;
 	if (verb_needs_domain(req->verb) && req->domain == NULL) {
 		usage(errbuf, errlen, req->verb, "missing machine name", NULL);
+		goto fail;
+	}
+	if (verb_arg(req->verb) != VERB_ARG_NONE && req->arg == NULL) {
+		usage(errbuf, errlen, req->verb, verb_arg(req->verb) ==
+		    VERB_ARG_MEDIA ? "missing media name" : "missing key name",
+		    NULL);
 		goto fail;
 	}
 	return 0;

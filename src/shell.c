@@ -1,5 +1,5 @@
 /*
- * shell: the tenant verbs of SPEC §4. One request per run: parse it, check
+ * shell: the tenant verbs (vmgate(8)). One request per run: parse it, check
  * the policy, act through the hypervisor module, print the tenant's short
  * answer and leave exactly one audit line. A machine the tenant has no
  * right on and a machine libvirt does not know get the same answer, so
@@ -26,6 +26,8 @@
 #define SHELL_ERRBUF	256	/* request_parse's reason */
 #define SHELL_DETAIL	512	/* audit detail */
 #define SHELL_ENDPOINT	128	/* "HOST:PORT" */
+#define SHELL_SYNOPSIS	96	/* one verb's synopsis in help */
+#define HELP_COLUMN	25	/* where help's descriptions start */
 #define KIB_PER_MIB	1024ULL
 #define DEFAULT_SPICE_HOST "127.0.0.1"	/* qemu.conf's spice_listen default */
 
@@ -41,6 +43,18 @@ struct run {
 };
 
 typedef enum result (*verb_fn)(struct run *);
+
+/*
+ * What the shell does for each verb (its other facts are in verb.c), in
+ * handlers[] at the end. The life-cycle verbs share do_action: what to
+ * call and what the tenant reads.
+ */
+struct handler {
+	verb_fn run;
+	int (*act)(struct hv_domain *);
+	const char *done;
+	const char *wrong_state;
+};
 
 static void
 set_detail(struct run *r, const char *fmt, ...)
@@ -132,7 +146,7 @@ open_machine(struct run *r)
 	const char *name = r->req.domain;
 	int err = HV_OK;
 
-	if (!policy_may(c->cfg, c->tenant, r->req.verb, name))
+	if (!policy_may_all(c->cfg, c->tenant, request_verbs(&r->req), name))
 		return no_such_machine(r, "not permitted");
 	r->dom = hv_lookup(get_hv(r), config_domain_uri(c->cfg, name), name,
 	    &err);
@@ -143,46 +157,48 @@ open_machine(struct run *r)
 	return hv_failure(r, err, "lookup");
 }
 
+/* the tenant has every verb of the set verbs on some machine of names */
 static bool
-tenant_may_use(const struct config *cfg, const char *tenant, enum verb v,
+tenant_may_use(const struct config *cfg, const char *tenant, unsigned verbs,
     const char **names, size_t n)
 {
 	size_t i;
 
-	if (VERB_BIT(v) & VERB_GENERAL)
-		return policy_may(cfg, tenant, v, NULL);
+	if (policy_may_all(cfg, tenant, verbs, NULL))
+		return true;
 	for (i = 0; i < n; i++) {
-		if (policy_may(cfg, tenant, v, names[i]))
+		if (policy_may_all(cfg, tenant, verbs, names[i]))
 			return true;
 	}
 	return false;
 }
 
+/* the options of v the tenant may use: those that need another verb too
+ * are left out unless the tenant has both */
+static unsigned
+usable_options(const struct shell_ctx *c, enum verb v, const char **names,
+    size_t n)
+{
+	unsigned opts = verb_options(v), bit, shown = 0;
+	enum verb extra;
+
+	for (bit = 1; bit != 0 && bit <= opts; bit <<= 1) {
+		if ((opts & bit) == 0)
+			continue;
+		extra = verb_option_needs(bit);
+		if (extra == VERB_NONE || tenant_may_use(c->cfg, c->tenant,
+		    VERB_BIT(v) | VERB_BIT(extra), names, n))
+			shown |= bit;
+	}
+	return shown;
+}
+
 static enum result
 do_help(struct run *r)
 {
-	static const char *const lines[VERB_COUNT] = {
-		[VERB_HELP] = "help                     this text",
-		[VERB_LIST] = "list [--json]            your machines and "
-		    "their state",
-		[VERB_STATUS] = "status VM [--json]       state, vCPUs, memory, "
-		    "SPICE endpoint, addresses",
-		[VERB_START] = "start VM                 boot",
-		[VERB_STOP] = "stop VM                  graceful shutdown "
-		    "(ACPI)",
-		[VERB_POWEROFF] = "poweroff VM              hard power off",
-		[VERB_RESET] = "reset VM                 hard reset",
-		[VERB_REBOOT] = "reboot VM                graceful reboot",
-		[VERB_CONSOLE] = "console VM [--force]     serial console "
-		    "(needs ssh -t; ^] leaves)",
-		[VERB_SPICE] = "spice VM [--port N] [--vv] [--no-wait]\n"
-		    "                           one-time SPICE password",
-		[VERB_WHOAMI] = "whoami                   your tenant name "
-		    "and key",
-		[VERB_VERSION] = "version                  vmgate's version",
-	};
 	const struct shell_ctx *c = r->ctx;
 	const char **names = NULL;
+	char synopsis[SHELL_SYNOPSIS];
 	size_t n = 0, i;
 	int v;
 
@@ -190,8 +206,17 @@ do_help(struct run *r)
 	fprintf(c->out, "usage: ssh %s COMMAND\n\ncommands:\n",
 	    c->vmhost != NULL ? c->vmhost : "vmhost");
 	for (v = 0; v < VERB_COUNT; v++) {
-		if (tenant_may_use(c->cfg, c->tenant, (enum verb)v, names, n))
-			fprintf(c->out, "  %s\n", lines[v]);
+		if (!tenant_may_use(c->cfg, c->tenant, VERB_BIT(v), names, n))
+			continue;
+		verb_usage((enum verb)v, usable_options(c, (enum verb)v, names,
+		    n), synopsis, sizeof(synopsis));
+		/* a synopsis too long for the column gets a line of its own */
+		if (strlen(synopsis) < HELP_COLUMN)
+			fprintf(c->out, "  %-*s%s\n", HELP_COLUMN, synopsis,
+			    verb_help((enum verb)v));
+		else
+			fprintf(c->out, "  %s\n  %-*s%s\n", synopsis,
+			    HELP_COLUMN, "", verb_help((enum verb)v));
 	}
 	fprintf(c->out, "\nmachines:");
 	for (i = 0; i < n; i++)
@@ -359,44 +384,42 @@ do_status(struct run *r)
 	return RESULT_OK;
 }
 
-/* The life-cycle verbs: what to call and what the tenant reads. */
-static const struct {
-	enum verb verb;
-	int (*act)(struct hv_domain *);
-	const char *done;
-	const char *wrong_state;
-} actions[] = {
-	{ VERB_START, hv_start, "started", "already running" },
-	{ VERB_STOP, hv_shutdown, "shutdown requested", "not running" },
-	{ VERB_POWEROFF, hv_destroy, "powered off", "not running" },
-	{ VERB_RESET, hv_reset, "reset", "not running" },
-	{ VERB_REBOOT, hv_reboot, "reboot requested", "not running" },
-};
+/* a verb this build does not carry out yet: refused after the policy */
+static enum result
+not_available(struct run *r)
+{
+	enum result res;
+
+	if (verb_needs_domain(r->req.verb) &&
+	    (res = open_machine(r)) != RESULT_OK)
+		return res;
+	fprintf(r->ctx->err, "vmgate: %s: not available on this host\n",
+	    verb_name(r->req.verb));
+	set_detail(r, "not available on this host");
+	return RESULT_FAILED;
+}
+
+static const struct handler *handler_of(enum verb v);
 
 static enum result
 do_action(struct run *r)
 {
+	const struct handler *h = handler_of(r->req.verb);
 	const char *name = r->req.domain;
 	enum result res;
-	size_t i;
 	int err;
 
-	for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-		if (actions[i].verb == r->req.verb)
-			break;
-	}
-	if (i == sizeof(actions) / sizeof(actions[0]))
-		return RESULT_USAGE;	/* unreachable: the table is complete */
+	if (r->req.cdrom)
+		return not_available(r);
 	if ((res = open_machine(r)) != RESULT_OK)
 		return res;
-	err = actions[i].act(r->dom);
+	err = h->act(r->dom);
 	if (err == HV_OK) {
-		fprintf(r->ctx->out, "%s: %s\n", name, actions[i].done);
+		fprintf(r->ctx->out, "%s: %s\n", name, h->done);
 		return RESULT_OK;
 	}
 	if (err == HV_ESTATE) {
-		fprintf(r->ctx->err, "vmgate: %s: %s\n", name,
-		    actions[i].wrong_state);
+		fprintf(r->ctx->err, "vmgate: %s: %s\n", name, h->wrong_state);
 		set_detail(r, "%s", libvirt_text(r));
 		return RESULT_FAILED;
 	}
@@ -526,20 +549,36 @@ do_version(struct run *r)
 	return RESULT_OK;
 }
 
-static const verb_fn handlers[VERB_COUNT] = {
-	[VERB_HELP] = do_help,
-	[VERB_LIST] = do_list,
-	[VERB_STATUS] = do_status,
-	[VERB_START] = do_action,
-	[VERB_STOP] = do_action,
-	[VERB_POWEROFF] = do_action,
-	[VERB_RESET] = do_action,
-	[VERB_REBOOT] = do_action,
-	[VERB_CONSOLE] = do_console,
-	[VERB_SPICE] = do_spice,
-	[VERB_WHOAMI] = do_whoami,
-	[VERB_VERSION] = do_version,
+static const struct handler handlers[VERB_COUNT] = {
+	[VERB_HELP] = { do_help, NULL, NULL, NULL },
+	[VERB_LIST] = { do_list, NULL, NULL, NULL },
+	[VERB_STATUS] = { do_status, NULL, NULL, NULL },
+	[VERB_START] = { do_action, hv_start, "started", "already running" },
+	[VERB_STOP] = { do_action, hv_shutdown, "shutdown requested",
+	    "not running" },
+	[VERB_POWEROFF] = { do_action, hv_destroy, "powered off",
+	    "not running" },
+	[VERB_RESET] = { do_action, hv_reset, "reset", "not running" },
+	[VERB_REBOOT] = { do_action, hv_reboot, "reboot requested",
+	    "not running" },
+	[VERB_CONSOLE] = { do_console, NULL, NULL, NULL },
+	[VERB_SPICE] = { do_spice, NULL, NULL, NULL },
+	[VERB_MEDIA] = { not_available, NULL, NULL, NULL },
+	[VERB_INSERT] = { not_available, NULL, NULL, NULL },
+	[VERB_EJECT] = { not_available, NULL, NULL, NULL },
+	[VERB_SCREENSHOT] = { not_available, NULL, NULL, NULL },
+	[VERB_SENDKEY] = { not_available, NULL, NULL, NULL },
+	[VERB_WHOAMI] = { do_whoami, NULL, NULL, NULL },
+	[VERB_VERSION] = { do_version, NULL, NULL, NULL },
 };
+
+static const struct handler *
+handler_of(enum verb v)
+{
+	if (v < 0 || v >= VERB_COUNT || handlers[v].run == NULL)
+		return NULL;
+	return &handlers[v];
+}
 
 static enum audit_result
 audit_result_of(enum result res)
@@ -594,8 +633,7 @@ shell_run(const struct shell_ctx *ctx)
 		res = RESULT_USAGE;
 		goto done;
 	}
-	if (r.req.verb < 0 || r.req.verb >= VERB_COUNT ||
-	    handlers[r.req.verb] == NULL) {
+	if (handler_of(r.req.verb) == NULL) {
 		fprintf(ctx->err, "vmgate: unknown command\n");
 		set_detail(&r, "no handler");
 		res = RESULT_USAGE;
@@ -604,8 +642,16 @@ shell_run(const struct shell_ctx *ctx)
 		fprintf(ctx->err, "vmgate: access denied\n");
 		set_detail(&r, "not an enabled tenant");
 		res = RESULT_DENIED;
+	} else if (!verb_needs_domain(r.req.verb) &&
+	    !policy_may(ctx->cfg, ctx->tenant, r.req.verb, NULL)) {
+		/* an opt-in verb no allow list names; machine verbs are
+		 * refused as "no such machine" by open_machine */
+		fprintf(ctx->err, "vmgate: %s: not permitted\n",
+		    verb_name(r.req.verb));
+		set_detail(&r, "verb not allowed");
+		res = RESULT_DENIED;
 	} else
-		res = handlers[r.req.verb](&r);
+		res = handlers[r.req.verb].run(&r);
  done:
 	fflush(ctx->out);
 	fflush(ctx->err);

@@ -62,7 +62,7 @@
 struct grant {
 	char **domains;		/* sorted, unique */
 	size_t ndomains;
-	unsigned allow;		/* VERB_ALL unless narrowed by allow = */
+	unsigned allow;		/* verb_default_allow() unless narrowed by allow = */
 	char **media;		/* catalog entries, sorted, unique */
 	size_t nmedia;
 	bool all_media;		/* media = * */

@@ -1,8 +1,9 @@
 /*
  * policy: may tenant T do verb V on machine D? Pure functions over a parsed
  * config; no I/O. A tenant's rights are the union of its own grant and the
- * grants of its groups, each narrowed by its allow list. Disabled or unknown
- * tenants have no rights at all.
+ * grants of its groups, each narrowed by its allow list. A grant without an
+ * allow list has every verb but the opt-in ones (verb.h). Disabled or
+ * unknown tenants have no rights at all.
  */
 #ifndef VMGATE_POLICY_H
 #define VMGATE_POLICY_H
@@ -16,11 +17,17 @@
 bool policy_tenant_enabled(const struct config *cfg, const char *tenant);
 
 /*
- * VERB_GENERAL verbs need only an enabled tenant (domain ignored, may be
- * NULL); every other verb needs a grant naming domain with that verb.
+ * A verb that takes no machine needs an enabled tenant (domain ignored, may
+ * be NULL) and, when it is opt-in, an allow list of the tenant or of one of
+ * its groups that names it. Every other verb needs a grant naming domain
+ * whose verbs include v.
  */
 bool policy_may(const struct config *cfg, const char *tenant, enum verb v,
     const char *domain);
+
+/* policy_may for every verb of the VERB_BIT set verbs (none: false) */
+bool policy_may_all(const struct config *cfg, const char *tenant,
+    unsigned verbs, const char *domain);
 
 /*
  * Every machine the tenant has any right on, sorted and unique, in a new

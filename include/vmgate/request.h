@@ -16,11 +16,14 @@
 struct request {
 	enum verb verb;
 	char *domain;		/* NULL when the verb takes none */
-	bool json;		/* list, status: --json */
+	char *arg;		/* insert: MEDIA, sendkey: KEYS; else NULL */
+	unsigned options;	/* the VERB_OPT_ bits given */
+	bool json;		/* list, status, media: --json */
 	bool force;		/* console: --force */
 	bool vv;		/* spice: --vv */
 	bool no_wait;		/* spice: --no-wait */
 	int port;		/* spice: --port N, 0 when not given */
+	bool cdrom;		/* start: --cdrom */
 };
 
 /*
@@ -33,5 +36,11 @@ struct request {
 int request_parse(const char *cmd, struct request *req, char *errbuf,
     size_t errlen);
 void request_clear(struct request *req);
+
+/*
+ * The VERB_BIT set of every verb the request needs the tenant to have:
+ * its own, plus those its options need (start --cdrom: start and insert).
+ */
+unsigned request_verbs(const struct request *req);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * shell: the tenant verbs of SPEC §4. Parses the request, checks the policy,
+ * shell: the tenant verbs (vmgate(8)). Parses the request, checks the policy,
  * acts through the hypervisor module, prints the tenant's output and leaves
  * one audit line per request.
  */

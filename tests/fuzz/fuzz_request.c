@@ -1,12 +1,13 @@
 /*
- * fuzz_request: request_parse (SPEC §4) on arbitrary bytes, read as the
+ * fuzz_request: request_parse on arbitrary bytes, read as the
  * NUL-terminated string sshd would put in SSH_ORIGINAL_COMMAND. Beyond
  * memory errors it checks the parser's promises and abort()s when one is
  * broken, so the fuzzer reports it:
  * - a refused byte, an over-long request or too many words never parse;
  * - on success the verb is a real verb, the machine name is there exactly
- *   when the verb takes one and passes name_valid, and every option belongs
- *   to the verb;
+ *   when the verb takes one and passes name_valid, so is the second word
+ *   (MEDIA, KEYS) of the verbs that take one, and every option belongs to
+ *   the verb;
  * - on failure the reason is non-empty printable ASCII (it reaches the
  *   tenant's terminal) and a machine name left set is a valid one;
  * - the reason never writes past the buffer it is given, however small.
@@ -76,8 +77,15 @@ check_success(const struct request *req)
 		CHECK(name_valid(req->domain));
 	} else
 		CHECK(req->domain == NULL);
+	if (v == VERB_INSERT || v == VERB_SENDKEY) {
+		CHECK(req->arg != NULL);
+		CHECK(name_valid(req->arg));
+	} else
+		CHECK(req->arg == NULL);
 	if (req->json)
-		CHECK(v == VERB_LIST || v == VERB_STATUS);
+		CHECK(v == VERB_LIST || v == VERB_STATUS || v == VERB_MEDIA);
+	if (req->cdrom)
+		CHECK(v == VERB_START);
 	if (req->force)
 		CHECK(v == VERB_CONSOLE);
 	if (req->vv || req->no_wait || req->port != 0)
@@ -107,11 +115,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(printable(reason));
 		if (req.domain != NULL)
 			CHECK(name_valid(req.domain));
+		if (req.arg != NULL)
+			CHECK(name_valid(req.arg));
 	}
 	if (must_refuse(cmd))
 		CHECK(r == -1);
 	request_clear(&req);
-	CHECK(req.domain == NULL);
+	CHECK(req.domain == NULL && req.arg == NULL);
 
 	/* the same request into an exact-size reason buffer: ASan sees
 	 * any write past it, and the answer must not change */

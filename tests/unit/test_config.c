@@ -17,6 +17,11 @@
 
 #define NAME "t.ini"
 #define DATA_DIR TEST_DATA "/config"
+/* without an allow list: every verb but the opt-in ones */
+#define OPT_IN_VERBS	(VERB_BIT(VERB_MEDIA) | VERB_BIT(VERB_INSERT) | \
+			 VERB_BIT(VERB_EJECT) | VERB_BIT(VERB_SCREENSHOT) | \
+			 VERB_BIT(VERB_SENDKEY))
+#define DEFAULT_ALLOW	(VERB_ALL & ~OPT_IN_VERBS)
 
 /* ---- helpers ---- */
 
@@ -454,7 +459,7 @@ test_full_file(void **state)
 	assert_int_equal(t->line, 15);
 	assert_false(t->disabled);
 	assert_int_equal(t->grant.ndomains, 0);
-	assert_int_equal(t->grant.allow, VERB_ALL);
+	assert_int_equal(t->grant.allow, DEFAULT_ALLOW);
 	assert_int_equal(t->ngroups, 1);
 
 	/* indented keys are keys, not continuations */
@@ -690,29 +695,32 @@ static void
 test_values(void **state)
 {
 	static const struct value_case cases[] = {
-		{ "[tenant a]\ndomains = web1\n", "web1", VERB_ALL },
-		{ "[tenant a]\ndomains = b a c\n", "a b c", VERB_ALL },
-		{ "[tenant a]\ndomains = b,a,c\n", "a b c", VERB_ALL },
-		{ "[tenant a]\ndomains = b , a ,c\n", "a b c", VERB_ALL },
-		{ "[tenant a]\ndomains =b,\ta\t c\n", "a b c", VERB_ALL },
-		{ "[tenant a]\ndomains=web1\n", "web1", VERB_ALL },
-		{ "[tenant a]\ndomains = web1 ; comment\n", "web1", VERB_ALL },
-		{ "[tenant a]\ndomains = web1\t; comment\n", "web1", VERB_ALL },
-		{ "[tenant a]\r\ndomains = web1\r\n", "web1", VERB_ALL },
-		{ "  [tenant a]\n  domains = web1\n", "web1", VERB_ALL },
-		{ "\t[tenant a]\t; c\n\tdomains\t=\tweb1\t\n", "web1", VERB_ALL },
+		{ "[tenant a]\ndomains = web1\n", "web1", DEFAULT_ALLOW },
+		{ "[tenant a]\ndomains = b a c\n", "a b c", DEFAULT_ALLOW },
+		{ "[tenant a]\ndomains = b,a,c\n", "a b c", DEFAULT_ALLOW },
+		{ "[tenant a]\ndomains = b , a ,c\n", "a b c", DEFAULT_ALLOW },
+		{ "[tenant a]\ndomains =b,\ta\t c\n", "a b c", DEFAULT_ALLOW },
+		{ "[tenant a]\ndomains=web1\n", "web1", DEFAULT_ALLOW },
+		{ "[tenant a]\ndomains = web1 ; comment\n", "web1", DEFAULT_ALLOW },
+		{ "[tenant a]\ndomains = web1\t; comment\n", "web1", DEFAULT_ALLOW },
+		{ "[tenant a]\r\ndomains = web1\r\n", "web1", DEFAULT_ALLOW },
+		{ "  [tenant a]\n  domains = web1\n", "web1", DEFAULT_ALLOW },
+		{ "\t[tenant a]\t; c\n\tdomains\t=\tweb1\t\n", "web1", DEFAULT_ALLOW },
 		{ "[tenant a] ; tenant a\n; domains = evil\n# allow = x\n"
-		  "domains = web1\n", "web1", VERB_ALL },
-		{ "[tenant a]\ndomains = web1", "web1", VERB_ALL },
-		{ "[tenant a]\ndomains = A.b_c-9 9z\n", "9z A.b_c-9", VERB_ALL },
+		  "domains = web1\n", "web1", DEFAULT_ALLOW },
+		{ "[tenant a]\ndomains = web1", "web1", DEFAULT_ALLOW },
+		{ "[tenant a]\ndomains = A.b_c-9 9z\n", "9z A.b_c-9", DEFAULT_ALLOW },
 		{ "[tenant a]\nallow = reset\n", "", VERB_BIT(VERB_RESET) },
 		{ "[tenant a]\nallow = help, list\n", "",
 		  VERB_BIT(VERB_HELP) | VERB_BIT(VERB_LIST) },
 		{ "[tenant a]\nallow = help list status start stop poweroff "
-		  "reset reboot console spice whoami version\n", "", VERB_ALL },
+		  "reset reboot console spice whoami version\n", "", DEFAULT_ALLOW },
+		/* opt-in verbs exist only when named */
+		{ "[tenant a]\nallow = media insert eject screenshot "
+		  "sendkey\n", "", OPT_IN_VERBS },
 		/* a comment may hold any text, even UTF-8 */
 		{ "; caf\xc3\xa9\n[tenant a]\ndomains = web1 ; d\xc3\xa9j\xc3\xa0\n",
-		  "web1", VERB_ALL },
+		  "web1", DEFAULT_ALLOW },
 	};
 	struct config *cfg;
 	const struct tenant *t;

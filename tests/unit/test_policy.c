@@ -163,6 +163,85 @@ test_may_table(void **state)
 	config_free(cfg);
 }
 
+/*
+ * Opt-in verbs: absent without an allow list, present where one names
+ * them (the tenant's own or a group's, for that grant's machines only).
+ */
+static const char opt_in_ini[] =
+    "[tenant alice]\n"
+    "domains = web1\n"
+    "[tenant mia]\n"
+    "domains = web1\n"
+    "allow = start status insert eject media\n"
+    "[tenant gus]\n"
+    "domains = web1\n"
+    "[group installers]\n"
+    "members = gus\n"
+    "domains = lab1\n"
+    "allow = start insert\n";
+
+struct may_all_case {
+	const char *tenant;
+	unsigned verbs;
+	const char *domain;
+	bool want;
+};
+
+static void
+test_opt_in(void **state)
+{
+	static const struct may_all_case cases[] = {
+		{ "alice", VERB_BIT(VERB_START), "web1", true },
+		{ "alice", VERB_BIT(VERB_MEDIA), NULL, false },
+		{ "alice", VERB_BIT(VERB_INSERT), "web1", false },
+		{ "alice", VERB_BIT(VERB_EJECT), "web1", false },
+		{ "alice", VERB_BIT(VERB_SCREENSHOT), "web1", false },
+		{ "alice", VERB_BIT(VERB_SENDKEY), "web1", false },
+		{ "alice", VERB_BIT(VERB_LIST) | VERB_BIT(VERB_HELP), NULL,
+		  true },
+		/* start --cdrom needs both verbs on the machine */
+		{ "alice", VERB_BIT(VERB_START) | VERB_BIT(VERB_INSERT),
+		  "web1", false },
+		{ "mia", VERB_BIT(VERB_MEDIA), NULL, true },
+		{ "mia", VERB_BIT(VERB_INSERT), "web1", true },
+		{ "mia", VERB_BIT(VERB_EJECT), "web1", true },
+		{ "mia", VERB_BIT(VERB_SCREENSHOT), "web1", false },
+		{ "mia", VERB_BIT(VERB_RESET), "web1", false },
+		{ "mia", VERB_BIT(VERB_START) | VERB_BIT(VERB_INSERT),
+		  "web1", true },
+		{ "mia", VERB_BIT(VERB_START) | VERB_BIT(VERB_SENDKEY),
+		  "web1", false },
+		{ "mia", VERB_BIT(VERB_INSERT), "lab1", false },
+		/* a group's allow gives its own machines only */
+		{ "gus", VERB_BIT(VERB_INSERT), "lab1", true },
+		{ "gus", VERB_BIT(VERB_START) | VERB_BIT(VERB_INSERT),
+		  "lab1", true },
+		{ "gus", VERB_BIT(VERB_INSERT), "web1", false },
+		{ "gus", VERB_BIT(VERB_START) | VERB_BIT(VERB_INSERT),
+		  "web1", false },
+		{ "gus", VERB_BIT(VERB_RESET), "web1", true },
+		{ "gus", VERB_BIT(VERB_MEDIA), NULL, false },
+		/* nothing asked, or a bit beyond the verbs: never a permit */
+		{ "mia", 0, "web1", false },
+		{ "mia", VERB_BIT(VERB_COUNT), "web1", false },
+		{ "mallory", VERB_BIT(VERB_HELP), NULL, false },
+	};
+	struct config *cfg = parse(opt_in_ini);
+	const struct may_all_case *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		c = &cases[i];
+		if (policy_may_all(cfg, c->tenant, c->verbs, c->domain) !=
+		    c->want)
+			fail_msg("case %zu: %s 0x%x %s: want %s", i, c->tenant,
+			    c->verbs, c->domain ? c->domain : "(null)",
+			    c->want ? "permit" : "deny");
+	}
+	config_free(cfg);
+}
+
 struct enabled_case {
 	const char *tenant;
 	bool want;
@@ -296,15 +375,26 @@ test_domains(void **state)
  * The full matrix: disabled x own allow x group membership, checked for
  * every verb on every machine against a model written out here.
  */
-#define NALLOW 3
+#define NALLOW 4
 #define NGROUPS 4
-static const char *const own_allow[NALLOW] = { NULL, "status", "reset console" };
+/* the verbs a grant without an allow list lacks */
+#define OPT_IN	(VERB_BIT(VERB_MEDIA) | VERB_BIT(VERB_INSERT) | \
+		 VERB_BIT(VERB_EJECT) | VERB_BIT(VERB_SCREENSHOT) | \
+		 VERB_BIT(VERB_SENDKEY))
+#define GENERAL	(VERB_BIT(VERB_HELP) | VERB_BIT(VERB_LIST) | \
+		 VERB_BIT(VERB_MEDIA) | VERB_BIT(VERB_WHOAMI) | \
+		 VERB_BIT(VERB_VERSION))
+static const char *const own_allow[NALLOW] = { NULL, "status",
+    "reset console", "status insert media" };
 static const unsigned own_bits[NALLOW] = {
-	VERB_ALL, VERB_BIT(VERB_STATUS),
+	VERB_ALL & ~OPT_IN, VERB_BIT(VERB_STATUS),
 	VERB_BIT(VERB_RESET) | VERB_BIT(VERB_CONSOLE),
+	VERB_BIT(VERB_STATUS) | VERB_BIT(VERB_INSERT) | VERB_BIT(VERB_MEDIA),
 };
-/* group g1: every verb; g2: start only; membership index: 0 none, 1 g1,
- * 2 g2, 3 both */
+/* group g1: every default verb; g2: start, sendkey and media only;
+ * membership index: 0 none, 1 g1, 2 g2, 3 both */
+#define G2_BITS	(VERB_BIT(VERB_START) | VERB_BIT(VERB_SENDKEY) | \
+		 VERB_BIT(VERB_MEDIA))
 static const char *const machines[] = { "own1", "shared", "g1dom", "g2dom",
     "other" };
 
@@ -319,10 +409,14 @@ model(bool disabled, int a, int m, enum verb v, const char *d)
 
 	if (disabled)
 		return false;
-	if (VERB_BIT(v) & VERB_GENERAL)
-		return true;
-	return (own && (own_bits[a] & VERB_BIT(v))) || in1 ||
-	    (in2 && v == VERB_START);
+	/* on no machine: there unless opt-in, then named by some allow */
+	if (VERB_BIT(v) & GENERAL)
+		return (VERB_BIT(v) & OPT_IN) == 0 ||
+		    (own_bits[a] & VERB_BIT(v)) || ((m & 2) &&
+		    (G2_BITS & VERB_BIT(v)));
+	return (own && (own_bits[a] & VERB_BIT(v))) ||
+	    (in1 && (VERB_BIT(v) & OPT_IN) == 0) ||
+	    (in2 && (G2_BITS & VERB_BIT(v)));
 }
 
 static void
@@ -361,7 +455,8 @@ test_matrix(void **state)
 	}
 	assert_true(asprintf(&tmp, "%s[group g1]\nmembers =%s\n"
 	    "domains = g1dom shared\n[group g2]\nmembers =%s\n"
-	    "domains = g2dom shared\nallow = start\n", text, g1, g2) > 0);
+	    "domains = g2dom shared\nallow = start sendkey media\n", text, g1,
+	    g2) > 0);
 	free(text);
 	text = tmp;
 	cfg = parse(text);
@@ -432,6 +527,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_may_table),
 		cmocka_unit_test(test_media),
+		cmocka_unit_test(test_opt_in),
 		cmocka_unit_test(test_enabled),
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_matrix),

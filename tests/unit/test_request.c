@@ -1,6 +1,6 @@
 /*
- * test_request: SSH_ORIGINAL_COMMAND parsing (SPEC §4): what is accepted,
- * what is refused and the reason a tenant reads.
+ * test_request: SSH_ORIGINAL_COMMAND parsing: what is accepted, what is
+ * refused and the reason a tenant reads.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* asprintf in unit.h */
@@ -201,7 +201,7 @@ test_null_is_help(void **state)
 	request_clear(&req);
 }
 
-/* Every byte of SPEC §4's list, alone and inside a word, is refused. */
+/* Every byte of the refused list, alone and inside a word, is refused. */
 static void
 test_each_forbidden_char(void **state)
 {
@@ -315,12 +315,118 @@ test_reason_bounded(void **state)
 	request_clear(&req);
 }
 
+/*
+ * The verbs with a second word (MEDIA, KEYS) and start --cdrom: both words
+ * checked against the name pattern, each missing one named in the reason.
+ */
+struct arg_case {
+	const char *cmd;
+	int rc;
+	enum verb verb;
+	const char *domain;
+	const char *arg;
+	bool cdrom, json;
+	unsigned verbs;		/* request_verbs */
+	const char *reason;
+};
+
+#define B(v)	VERB_BIT(VERB_##v)
+
+static const struct arg_case arg_cases[] = {
+	{ "media", 0, VERB_MEDIA, NULL, NULL, 0, 0, B(MEDIA), NULL },
+	{ "media --json", 0, VERB_MEDIA, NULL, NULL, 0, 1, B(MEDIA), NULL },
+	{ "media web1", -1, VERB_MEDIA, NULL, NULL, 0, 0, 0,
+	  "unexpected word 'web1' (usage: media [--json])" },
+	{ "insert web1 debian-12", 0, VERB_INSERT, "web1", "debian-12", 0, 0,
+	  B(INSERT), NULL },
+	{ "insert web1 debian-12.8_x", 0, VERB_INSERT, "web1",
+	  "debian-12.8_x", 0, 0, B(INSERT), NULL },
+	{ "insert web1", -1, VERB_INSERT, "web1", NULL, 0, 0, 0,
+	  "missing media name (usage: insert VM MEDIA)" },
+	{ "insert", -1, VERB_INSERT, NULL, NULL, 0, 0, 0,
+	  "missing machine name (usage: insert VM MEDIA)" },
+	{ "insert web1 debian-12 alpine", -1, VERB_INSERT, "web1",
+	  "debian-12", 0, 0, 0, "unexpected word 'alpine'" },
+	{ "insert web1 .hidden", -1, VERB_INSERT, "web1", NULL, 0, 0, 0,
+	  "invalid media name '.hidden'" },
+	{ "insert web1 /etc/shadow", -1, VERB_INSERT, "web1", NULL, 0, 0, 0,
+	  "invalid media name '/etc/shadow'" },
+	{ "insert web1 ../x.iso", -1, VERB_INSERT, "web1", NULL, 0, 0, 0,
+	  "invalid media name '../x.iso'" },
+	{ "insert web1 debian-12 --json", -1, VERB_INSERT, "web1",
+	  "debian-12", 0, 0, 0, "unknown option '--json'" },
+	{ "eject web1", 0, VERB_EJECT, "web1", NULL, 0, 0, B(EJECT), NULL },
+	{ "eject web1 debian-12", -1, VERB_EJECT, "web1", NULL, 0, 0, 0,
+	  "unexpected word 'debian-12' (usage: eject VM)" },
+	{ "screenshot web1", 0, VERB_SCREENSHOT, "web1", NULL, 0, 0,
+	  B(SCREENSHOT), NULL },
+	{ "screenshot", -1, VERB_SCREENSHOT, NULL, NULL, 0, 0, 0,
+	  "missing machine name (usage: screenshot VM)" },
+	{ "sendkey web1 ctrl-alt-del", 0, VERB_SENDKEY, "web1",
+	  "ctrl-alt-del", 0, 0, B(SENDKEY), NULL },
+	{ "sendkey web1", -1, VERB_SENDKEY, "web1", NULL, 0, 0, 0,
+	  "missing key name (usage: sendkey VM KEYS)" },
+	{ "sendkey web1 -x", -1, VERB_SENDKEY, "web1", NULL, 0, 0, 0,
+	  "unknown option '-x'" },
+	{ "sendkey web1 ctrl-alt-del enter", -1, VERB_SENDKEY, "web1",
+	  "ctrl-alt-del", 0, 0, 0, "unexpected word 'enter'" },
+	{ "sendkey web1 ctrl+alt+del", -1, VERB_SENDKEY, "web1", NULL, 0, 0,
+	  0, "invalid key name 'ctrl+alt+del'" },
+	/* start --cdrom needs insert too */
+	{ "start web1 --cdrom", 0, VERB_START, "web1", NULL, 1, 0,
+	  B(START) | B(INSERT), NULL },
+	{ "start --cdrom web1", 0, VERB_START, "web1", NULL, 1, 0,
+	  B(START) | B(INSERT), NULL },
+	{ "start web1", 0, VERB_START, "web1", NULL, 0, 0, B(START), NULL },
+	{ "start web1 --cdrom --cdrom", -1, VERB_START, "web1", NULL, 0, 0,
+	  0, "repeated option '--cdrom' (usage: start VM [--cdrom])" },
+	{ "start web1 debian-12", -1, VERB_START, "web1", NULL, 0, 0, 0,
+	  "unexpected word 'debian-12'" },
+	{ "reset web1 --cdrom", -1, VERB_RESET, "web1", NULL, 0, 0, 0,
+	  "unknown option '--cdrom'" },
+};
+
+static void
+test_second_word(void **state)
+{
+	char err[ERRLEN];
+	struct request req;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(arg_cases) / sizeof(arg_cases[0]); i++) {
+		const struct arg_case *c = &arg_cases[i];
+		int rc = request_parse(c->cmd, &req, err, sizeof(err));
+
+		print_message("case: %s\n", c->cmd);
+		assert_int_equal(rc, c->rc);
+		assert_int_equal(req.verb, c->verb);
+		if (c->domain == NULL)
+			assert_null(req.domain);
+		else
+			assert_string_equal(req.domain, c->domain);
+		if (rc == 0) {
+			if (c->arg == NULL)
+				assert_null(req.arg);
+			else
+				assert_string_equal(req.arg, c->arg);
+			assert_int_equal(req.cdrom, c->cdrom);
+			assert_int_equal(req.json, c->json);
+			assert_int_equal(request_verbs(&req), c->verbs);
+		} else if (strstr(err, c->reason) == NULL)
+			fail_msg("'%s': reason '%s', want '%s'", c->cmd, err,
+			    c->reason);
+		request_clear(&req);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_null_is_help),
+		cmocka_unit_test(test_second_word),
 		cmocka_unit_test(test_each_forbidden_char),
 		cmocka_unit_test(test_each_byte),
 		cmocka_unit_test(test_length),

@@ -1,5 +1,5 @@
 /*
- * test_shell: the tenant verbs of SPEC §4 as a tenant sees them (output,
+ * test_shell: the tenant verbs as a tenant sees them (output,
  * result, exit code) and as an admin sees them (one audit line each),
  * against libvirt's test driver with tests/unit/data/node.xml:
  *   web1 running, db1 shut off (alice); other1, lab1 running (bob).
@@ -39,6 +39,10 @@ static const char config_body[] =
     "disabled = yes\n"
     "\n"
     "[tenant erin]\n"
+    "\n"
+    "[tenant mia]\n"
+    "domains = web1 db1\n"
+    "allow = status start insert eject media screenshot sendkey\n"
     "\n"
     "[group ops]\n"
     "members = erin\n"
@@ -404,6 +408,63 @@ static const struct shell_case cases[] = {
 	  AUDIT_ALICE "verb=console domain=web1 result=usage "
 	  "request=\"console web1\"" },
 
+	/* opt-in verbs: refused as denied where no allow list names them */
+	{ "alice", "media", RESULT_DENIED, "", "vmgate: media: not permitted\n",
+	  AUDIT_ALICE "verb=media domain=- result=denied request=\"media\"" },
+	{ "alice", "insert web1 debian-12", RESULT_DENIED, "", NO_SUCH("web1"),
+	  AUDIT_ALICE "verb=insert domain=web1 result=denied "
+	  "request=\"insert web1 debian-12\"" },
+	{ "alice", "eject web1", RESULT_DENIED, "", NO_SUCH("web1"),
+	  AUDIT_ALICE "verb=eject domain=web1 result=denied "
+	  "request=\"eject web1\"" },
+	{ "alice", "screenshot web1", RESULT_DENIED, "", NO_SUCH("web1"),
+	  AUDIT_ALICE "verb=screenshot domain=web1 result=denied "
+	  "request=\"screenshot web1\"" },
+	{ "alice", "sendkey web1 ctrl-alt-del", RESULT_DENIED, "",
+	  NO_SUCH("web1"),
+	  AUDIT_ALICE "verb=sendkey domain=web1 result=denied "
+	  "request=\"sendkey web1 ctrl-alt-del\"" },
+	/* start --cdrom needs insert as well as start */
+	{ "alice", "start db1 --cdrom", RESULT_DENIED, "", NO_SUCH("db1"),
+	  AUDIT_ALICE "verb=start domain=db1 result=denied "
+	  "request=\"start db1 --cdrom\"" },
+	/* named by mia's allow: there, not carried out on this host yet */
+	{ "mia", "media", RESULT_FAILED, "",
+	  "vmgate: media: not available on this host\n",
+	  "tenant=mia key=- from=" FROM " verb=media domain=- result=failed "
+	  "request=\"media\"" },
+	{ "mia", "insert web1 debian-12", RESULT_FAILED, "",
+	  "vmgate: insert: not available on this host\n",
+	  "tenant=mia key=- from=" FROM " verb=insert domain=web1 "
+	  "result=failed request=\"insert web1 debian-12\"" },
+	{ "mia", "eject web1", RESULT_FAILED, "",
+	  "vmgate: eject: not available on this host\n",
+	  "tenant=mia key=- from=" FROM " verb=eject domain=web1 "
+	  "result=failed request=\"eject web1\"" },
+	{ "mia", "screenshot web1", RESULT_FAILED, "",
+	  "vmgate: screenshot: not available on this host\n",
+	  "tenant=mia key=- from=" FROM " verb=screenshot domain=web1 "
+	  "result=failed request=\"screenshot web1\"" },
+	{ "mia", "sendkey web1 ctrl-alt-del", RESULT_FAILED, "",
+	  "vmgate: sendkey: not available on this host\n",
+	  "tenant=mia key=- from=" FROM " verb=sendkey domain=web1 "
+	  "result=failed request=\"sendkey web1 ctrl-alt-del\"" },
+	{ "mia", "start db1 --cdrom", RESULT_FAILED, "",
+	  "vmgate: start: not available on this host\n",
+	  "tenant=mia key=- from=" FROM " verb=start domain=db1 "
+	  "result=failed request=\"start db1 --cdrom\"" },
+	/* ... and still only on mia's machines, the same answer as ever */
+	{ "mia", "insert other1 debian-12", RESULT_DENIED, "",
+	  NO_SUCH("other1"),
+	  "tenant=mia key=- from=" FROM " verb=insert domain=other1 "
+	  "result=denied request=\"insert other1 debian-12\"" },
+	{ "mia", "reset web1", RESULT_DENIED, "", NO_SUCH("web1"),
+	  "tenant=mia key=- from=" FROM " verb=reset domain=web1 "
+	  "result=denied request=\"reset web1\"" },
+	{ "mia", "insert web1 ../etc", RESULT_USAGE, "", NULL,
+	  "tenant=mia key=- from=" FROM " verb=insert domain=web1 "
+	  "result=usage request=\"insert web1 ../etc\"" },
+
 	/* identity */
 	{ "alice", "whoami", RESULT_OK,
 	  "tenant: alice\nkey: " ALICE_KEY "\n", "",
@@ -524,6 +585,39 @@ test_help_lists_only_what_the_tenant_may_use(void **state)
 	assert_non_null(strstr(o.out, "\n  reset VM "));
 	assert_null(strstr(o.out, "\n  start VM "));
 	assert_non_null(strstr(o.out, "\nmachines: web1\n"));
+	outcome_clear(&o);
+
+	/* opt-in verbs: only for a tenant whose allow list names them */
+	run(fx.cfg, "alice", ALICE_KEY, "help", &o);
+	assert_non_null(strstr(o.out, "\n  start VM                 boot\n"));
+	assert_null(strstr(o.out, "--cdrom"));
+	assert_null(strstr(o.out, "media"));
+	assert_null(strstr(o.out, "insert"));
+	assert_null(strstr(o.out, "eject"));
+	assert_null(strstr(o.out, "screenshot"));
+	assert_null(strstr(o.out, "sendkey"));
+	outcome_clear(&o);
+
+	run(fx.cfg, "mia", NULL, "help", &o);
+	assert_int_equal(o.result, RESULT_OK);
+	assert_string_equal(o.out,
+	    "usage: ssh " VMHOST " COMMAND\n"
+	    "\n"
+	    "commands:\n"
+	    "  help                     this text\n"
+	    "  list [--json]            your machines and their state\n"
+	    "  status VM [--json]       state, vCPUs, memory, SPICE endpoint, "
+	    "addresses\n"
+	    "  start VM [--cdrom]       boot\n"
+	    "  media [--json]           install media you may insert\n"
+	    "  insert VM MEDIA          put install media in the CD drive\n"
+	    "  eject VM                 empty the CD drive\n"
+	    "  screenshot VM            the display as PNG on stdout\n"
+	    "  sendkey VM KEYS          send a key combination\n"
+	    "  whoami                   your tenant name and key\n"
+	    "  version                  vmgate's version\n"
+	    "\n"
+	    "machines: db1 web1\n");
 	outcome_clear(&o);
 }
 
