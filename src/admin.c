@@ -512,21 +512,29 @@ audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 
 /*
  * What sshd must enforce for every vmgate account: a forced command does
- * not stop forwarding, only these do (TESTING.md).
+ * not stop forwarding, only these do. One table for both sides: audit
+ * checks these values, sshd-config writes the first of each.
  */
 static const struct sshd_rule {
-	const char *key;
-	const char *ok[2];	/* accepted values; NULL ends */
+	const char *key;	/* as sshd -T names it */
+	const char *name;	/* as sshd_config spells it */
+	const char *ok[2];	/* accepted values, the first written; NULL ends */
 	bool forwarding;	/* "disableforwarding yes" covers it too */
+	bool global;		/* not allowed in a Match block */
 } sshd_rules[] = {
-	{ "allowtcpforwarding", { "local", "no" }, true },
-	{ "allowstreamlocalforwarding", { "no", NULL }, true },
-	{ "allowagentforwarding", { "no", NULL }, true },
-	{ "x11forwarding", { "no", NULL }, true },
-	{ "permittunnel", { "no", NULL }, false },
-	{ "permituserenvironment", { "no", NULL }, false },
+	{ "allowtcpforwarding", "AllowTcpForwarding", { "local", "no" },
+	  true, false },
+	{ "allowstreamlocalforwarding", "AllowStreamLocalForwarding",
+	  { "no", NULL }, true, false },
+	{ "allowagentforwarding", "AllowAgentForwarding", { "no", NULL },
+	  true, false },
+	{ "x11forwarding", "X11Forwarding", { "no", NULL }, true, false },
+	{ "permittunnel", "PermitTunnel", { "no", NULL }, false, false },
+	{ "permituserenvironment", "PermitUserEnvironment", { "no", NULL },
+	  false, true },
 	/* a key in ~/.ssh/authorized_keys would come without permitopen */
-	{ "authorizedkeysfile", { "none", NULL }, false },
+	{ "authorizedkeysfile", "AuthorizedKeysFile", { "none", NULL },
+	  false, false },
 };
 #define NSSHD_RULES (sizeof(sshd_rules) / sizeof(sshd_rules[0]))
 
@@ -941,4 +949,128 @@ admin_audit(const struct config *cfg, const char *sshd_config, FILE *out,
 	free(a.dead.v);
 	hv_free(hv);
 	return a.findings > 0 ? RESULT_FAILED : RESULT_OK;
+}
+
+/* ---- sshd-config ---- */
+
+/* "SELF" or "SELF -f CFG": -f only when the config is not the default */
+static void
+print_self(FILE *out, const char *self, const char *cfg_path)
+{
+	fputs(self, out);
+	if (strcmp(cfg_path, CONFIG_DEFAULT_PATH) != 0)
+		fprintf(out, " -f %s", cfg_path);
+}
+
+/*
+ * One Match block. The settings that make the account model work come
+ * first; then every rule audit checks, from the table it checks them by.
+ */
+static void
+print_sshd_block(FILE *out, const char *match, const char *self,
+    const char *cfg_path, bool force_command)
+{
+	size_t i;
+
+	fprintf(out, "%s\n", match);
+	if (force_command) {
+		fputs("\tForceCommand ", out);
+		print_self(out, self, cfg_path);
+		fputc('\n', out);
+	}
+	fputs("\tAuthorizedKeysCommand ", out);
+	print_self(out, self, cfg_path);
+	fputs(" authorized-keys %u %t %k\n"
+	    "\tAuthorizedKeysCommandUser nobody\n"
+	    "\tAuthenticationMethods publickey\n"
+	    "\tPasswordAuthentication no\n"
+	    "\tKbdInteractiveAuthentication no\n"
+	    "\tExposeAuthInfo yes\n"
+	    "\tPermitTTY yes\n"
+	    "\tGatewayPorts no\n"
+	    "\tPermitUserRC no\n", out);
+	for (i = 0; i < NSSHD_RULES; i++) {
+		if (!sshd_rules[i].global)
+			fprintf(out, "\t%s %s\n", sshd_rules[i].name,
+			    sshd_rules[i].ok[0]);
+	}
+}
+
+enum result
+admin_sshd_config(const struct config *cfg, const char *self,
+    const char *cfg_path, enum sshd_blocks blocks, FILE *out, FILE *err)
+{
+	const char *group = cfg->tenant_group != NULL ? cfg->tenant_group :
+	    CONFIG_DEFAULT_TENANT_GROUP;
+	char match[NAME_MAX_LEN + 16];
+	bool per_user, shared;
+	size_t i;
+
+	if (!path_quotable(self) || !path_quotable(cfg_path)) {
+		fprintf(err, "vmgate: sshd-config: the program and config "
+		    "paths must be absolute and use only letters, digits "
+		    "and /._+@=:,-\n");
+		return RESULT_CONFIG;
+	}
+	if (blocks == SSHD_BLOCKS_SHARED && cfg->service_user == NULL) {
+		fprintf(err, "vmgate: sshd-config --shared: %s sets no "
+		    "service_user\n", cfg_path);
+		return RESULT_CONFIG;
+	}
+	/* by default, what the config calls for: the shared account when
+	 * it names one, per-user accounts when it names their group or
+	 * has no shared account */
+	shared = blocks == SSHD_BLOCKS_SHARED || (blocks == SSHD_BLOCKS_CONFIG
+	    && cfg->service_user != NULL);
+	per_user = blocks == SSHD_BLOCKS_PER_USER ||
+	    (blocks == SSHD_BLOCKS_CONFIG && (cfg->service_user == NULL ||
+	    cfg->tenant_group != NULL));
+
+	fputs("# vmgate: sshd_config snippet (vmgate(8), sshd-config).\n"
+	    "# Append it to the END of sshd's config file (Match blocks run "
+	    "to the end\n# of the file; sshd keeps the first value it meets, "
+	    "so nothing earlier\n# may set these for the same accounts), "
+	    "then check it:\n#   sshd -t && ", out);
+	print_self(out, self, cfg_path);
+	fputs(" audit\n"
+	    "#\n"
+	    "# A forced command does not stop forwarding: \"ssh -N -L ...\" "
+	    "never runs\n# vmgate. What closes it is below: permitopen in "
+	    "the key lines that\n# \"vmgate authorized-keys\" writes, "
+	    "AllowTcpForwarding local (no -R),\n# AllowStreamLocalForwarding "
+	    "no (no path to /run/libvirt/libvirt-sock),\n# no agent or X11 "
+	    "forwarding, no tunnels.\n"
+	    "#\n"
+	    "# AuthorizedKeysCommand needs the program and every directory "
+	    "above it owned\n# by root and not writable by group or others. "
+	    "AuthorizedKeysCommandUser must\n# be able to read the config "
+	    "and the key directory (mode 0644 / 0755).\n# For the SPICE "
+	    "permitopen lines it cannot read libvirt: give each domain a\n"
+	    "# \"spice = 127.0.0.1:PORT\" in its [domain] section.\n", out);
+	for (i = 0; i < NSSHD_RULES; i++) {
+		if (sshd_rules[i].global)
+			fprintf(out, "#\n# %s cannot be set inside Match: it is "
+			    "global, and its\n# default (%s) is what vmgate "
+			    "needs; audit checks it too.\n",
+			    sshd_rules[i].name, sshd_rules[i].ok[0]);
+	}
+	if (per_user) {
+		fprintf(out, "\n# Per-user model: one account per tenant "
+		    "(login name = tenant name), all in\n# the group %s, "
+		    "login shell /bin/sh. ForceCommand wins over any\n"
+		    "# command= in the key line.\n", group);
+		snprintf(match, sizeof(match), "Match Group %s", group);
+		print_sshd_block(out, match, self, cfg_path, true);
+	}
+	if (shared) {
+		fputs("\n# Shared model: one service account (service_user in "
+		    "vmgate.ini); the key\n# picks the tenant through the "
+		    "command= of its authorized-keys line, so\n# there is no "
+		    "ForceCommand here and no key file of the account's "
+		    "own.\n", out);
+		snprintf(match, sizeof(match), "Match User %s",
+		    cfg->service_user);
+		print_sshd_block(out, match, self, cfg_path, false);
+	}
+	return RESULT_OK;
 }

@@ -416,6 +416,21 @@ vmgate_service_user(struct parser *p, const char *value)
 	p->service_user_line = p->line;
 }
 
+static void
+vmgate_tenant_group(struct parser *p, const char *value)
+{
+	char buf[SHOW_MAX];
+
+	/* the name goes into sshd_config's Match Group: groupadd's rules */
+	if (!name_valid(value) || strlen(value) > CONFIG_MAX_LOGIN ||
+	    strspn(value, "0123456789") == strlen(value)) {
+		perr(p, p->line, "tenant_group: bad group name '%s'",
+		    show(buf, sizeof(buf), value));
+		return;
+	}
+	set_string(&p->cfg->tenant_group, value);
+}
+
 /* ---- [tenant], [group] ---- */
 
 static struct tenant *
@@ -617,6 +632,7 @@ static const struct key_rule vmgate_keys_rules[] = {
 	{ "keys", vmgate_keys },
 	{ "spice_ttl", vmgate_spice_ttl },
 	{ "service_user", vmgate_service_user },
+	{ "tenant_group", vmgate_tenant_group },
 	{ "audit_log", vmgate_audit_log },
 	{ NULL, NULL }
 };
@@ -1369,6 +1385,7 @@ config_free(struct config *cfg)
 	free(cfg->uri);
 	free(cfg->keys_dir);
 	free(cfg->service_user);
+	free(cfg->tenant_group);
 	free(cfg->audit_log);
 	free(cfg);
 }

@@ -43,6 +43,7 @@ usage(FILE *f)
 	    "       vmgate [-f FILE] check [--tenant NAME -- VERB [VM]]\n"
 	    "       vmgate [-f FILE] authorized-keys USER [KEYTYPE KEY]\n"
 	    "       vmgate [-f FILE] audit [--sshd-config PATH]\n"
+	    "       vmgate [-f FILE] sshd-config [--shared | --per-user]\n"
 	    "       vmgate --version | --help\n"
 	    "\n"
 	    "Without a command, vmgate is the tenant shell: the request is\n"
@@ -338,6 +339,22 @@ run_check(const struct options *o, FILE *out, FILE *err)
 	return r;
 }
 
+/*
+ * The absolute paths sshd is to run: this binary's (not the name it was
+ * started by) and the config's. Buffers of PATH_MAX; 0 or -1.
+ */
+static int
+resolve_paths(const struct options *o, char *self, char *cfgpath, FILE *err)
+{
+	if (realpath("/proc/self/exe", self) == NULL ||
+	    realpath(o->config_path, cfgpath) == NULL) {
+		fprintf(err, "vmgate: cannot resolve paths: %s\n",
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static enum result
 run_authorized_keys(const struct options *o, FILE *out, FILE *err)
 {
@@ -352,12 +369,8 @@ run_authorized_keys(const struct options *o, FILE *out, FILE *err)
 		usage(err);
 		return RESULT_USAGE;
 	}
-	if (realpath("/proc/self/exe", self) == NULL ||
-	    realpath(o->config_path, cfgpath) == NULL) {
-		fprintf(err, "vmgate: cannot resolve paths: %s\n",
-		    strerror(errno));
+	if (resolve_paths(o, self, cfgpath, err) != 0)
 		return RESULT_CONFIG;
-	}
 	diag_init(&d);
 	if (cache_load_login(o->config_path, geteuid(), a[0],
 	    n == 3 ? a[2] : NULL, &cfg, &d) != 0) {
@@ -392,6 +405,35 @@ run_audit(const struct options *o, FILE *out, FILE *err)
 	    RESULT_OK)
 		return r;
 	r = admin_audit(cfg, sshd_config, out, err);
+	config_free(cfg);
+	return r;
+}
+
+static enum result
+run_sshd_config(const struct options *o, FILE *out, FILE *err)
+{
+	struct config *cfg = NULL;
+	char self[PATH_MAX], cfgpath[PATH_MAX];
+	enum sshd_blocks blocks = SSHD_BLOCKS_CONFIG;
+	enum result r;
+	char **a = o->rest + 1;
+	int n = o->nrest - 1;
+
+	if (n == 1 && strcmp(a[0], "--shared") == 0)
+		blocks = SSHD_BLOCKS_SHARED;
+	else if (n == 1 && strcmp(a[0], "--per-user") == 0)
+		blocks = SSHD_BLOCKS_PER_USER;
+	else if (n != 0) {
+		usage(err);
+		return RESULT_USAGE;
+	}
+	if ((r = load_config(o->config_path, NULL, &cfg, true, err)) !=
+	    RESULT_OK)
+		return r;
+	if (resolve_paths(o, self, cfgpath, err) != 0)
+		r = RESULT_CONFIG;
+	else
+		r = admin_sshd_config(cfg, self, cfgpath, blocks, out, err);
 	config_free(cfg);
 	return r;
 }
@@ -433,6 +475,8 @@ main(int argc, char **argv)
 		r = run_authorized_keys(&o, stdout, stderr);
 	} else if (strcmp(cmd, "audit") == 0) {
 		r = run_audit(&o, stdout, stderr);
+	} else if (strcmp(cmd, "sshd-config") == 0) {
+		r = run_sshd_config(&o, stdout, stderr);
 	} else {
 		usage(stderr);
 		r = RESULT_USAGE;

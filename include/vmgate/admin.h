@@ -1,6 +1,6 @@
 /*
  * admin: the admin commands of SPEC §7 and §8: check, check --tenant,
- * authorized-keys and audit. They read the config and key directory and the
+ * authorized-keys, audit and sshd-config. They read the config and key directory and the
  * live system, and change nothing.
  */
 #ifndef VMGATE_ADMIN_H
@@ -31,5 +31,20 @@ enum result admin_authorized_keys(const struct config *cfg, const char *self,
 /* vmgate audit [--sshd-config PATH]: findings, one per line. */
 enum result admin_audit(const struct config *cfg, const char *sshd_config,
     FILE *out, FILE *err);
+
+/* which Match blocks sshd-config prints */
+enum sshd_blocks {
+	SSHD_BLOCKS_CONFIG,	/* what the config calls for */
+	SSHD_BLOCKS_SHARED,	/* --shared: the service_user */
+	SSHD_BLOCKS_PER_USER	/* --per-user: the tenant group */
+};
+
+/*
+ * vmgate sshd-config [--shared | --per-user]: the sshd_config snippet for
+ * this binary (self, absolute) and config (cfg_path, absolute), with the
+ * settings audit checks, taken from the table audit checks them by.
+ */
+enum result admin_sshd_config(const struct config *cfg, const char *self,
+    const char *cfg_path, enum sshd_blocks blocks, FILE *out, FILE *err);
 
 #endif

@@ -26,6 +26,7 @@
  *   printable ASCII without blanks.
  * - service_user: a name that is also a safe login name (at most
  *   CONFIG_MAX_LOGIN bytes, not all digits) and not a tenant's name.
+ *   tenant_group: a group name by the same rules.
  * - spice = ADDR:PORT, ADDR an IPv4 literal or a bracketed IPv6 literal
  *   (not 0.0.0.0 or [::]), PORT 1..65535.
  * - A group member without a [tenant] section is a tenant all the same
@@ -50,6 +51,7 @@
 #define CONFIG_DEFAULT_URI	"qemu:///system"
 #define CONFIG_DEFAULT_KEYS	"/etc/vmgate/keys"
 #define CONFIG_DEFAULT_SPICE_TTL 60
+#define CONFIG_DEFAULT_TENANT_GROUP "vmgate-tenants"	/* per-user accounts */
 #define CONFIG_MAX_LINE		200		/* a line this long or longer is refused */
 #define CONFIG_MAX_BYTES	(64u << 20)	/* whole file */
 #define CONFIG_MAX_LIST		4096		/* items in one list value */
@@ -112,6 +114,7 @@ struct config {
 	char *keys_dir;
 	unsigned spice_ttl;
 	char *service_user;	/* NULL when unset */
+	char *tenant_group;	/* NULL when unset: CONFIG_DEFAULT_TENANT_GROUP */
 	char *audit_log;	/* NULL when unset */
 	struct tenant *tenants;	/* sorted by name */
 	size_t ntenants;

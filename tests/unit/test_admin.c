@@ -877,6 +877,156 @@ test_audit_clean(void **state)
 	free(ini);
 }
 
+/* ---- sshd-config ---- */
+
+static char *
+sshd_config_text(const char *ini_text, const char *self, const char *cfg,
+    enum sshd_blocks blocks, enum result want)
+{
+	struct config *cfg_ = NULL;
+	struct capture c;
+	struct diag d;
+	char *text;
+
+	diag_init(&d);
+	assert_int_equal(config_parse("t.ini", ini_text, strlen(ini_text),
+	    &cfg_, &d), 0);
+	diag_clear(&d);
+	cap_open(&c);
+	assert_int_equal(admin_sshd_config(cfg_, self, cfg, blocks, c.out,
+	    c.err), want);
+	cap_close(&c);
+	config_free(cfg_);
+	text = want == RESULT_OK ? strdup(c.outbuf) : strdup(c.errbuf);
+	cap_free(&c);
+	return text;
+}
+
+/* contrib/sshd_config.vmgate is what sshd-config prints for the defaults */
+static void
+test_sshd_config_contrib(void **state)
+{
+	char path[512], *shipped = NULL, *text;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/../../../contrib/sshd_config.vmgate",
+	    TEST_DATA);
+	assert_non_null(f = fopen(path, "r"));
+	assert_int_not_equal(getdelim(&shipped, &len, '\0', f), -1);
+	fclose(f);
+	text = sshd_config_text("[vmgate]\nservice_user = vmgate\n"
+	    "tenant_group = vmgate-tenants\n", SELF, CFG, SSHD_BLOCKS_CONFIG,
+	    RESULT_OK);
+	assert_string_equal(text, shipped);
+	free(text);
+	free(shipped);
+}
+
+/* the blocks asked for, or those the config calls for; -f when needed */
+static void
+test_sshd_config_blocks(void **state)
+{
+	char *text;
+
+	(void)state;
+	/* a shared account only: no per-user block */
+	text = sshd_config_text("[vmgate]\nservice_user = svc\n", SELF,
+	    "/srv/gate/vmgate.ini", SSHD_BLOCKS_CONFIG, RESULT_OK);
+	assert_non_null(strstr(text, "\nMatch User svc\n\tAuthorizedKeys"
+	    "Command /usr/local/bin/vmgate -f /srv/gate/vmgate.ini "
+	    "authorized-keys %u %t %k\n"));
+	assert_null(strstr(text, "Match Group"));
+	assert_null(strstr(text, "\tForceCommand"));
+	free(text);
+	/* no shared account: the per-user block, default group */
+	text = sshd_config_text("[vmgate]\n", SELF, CFG, SSHD_BLOCKS_CONFIG,
+	    RESULT_OK);
+	assert_non_null(strstr(text, "\nMatch Group vmgate-tenants\n"
+	    "\tForceCommand /usr/local/bin/vmgate\n"));
+	assert_null(strstr(text, "Match User"));
+	free(text);
+	/* asked for one: only that one */
+	text = sshd_config_text("[vmgate]\nservice_user = svc\n"
+	    "tenant_group = tenants\n", SELF, CFG, SSHD_BLOCKS_PER_USER,
+	    RESULT_OK);
+	assert_non_null(strstr(text, "\nMatch Group tenants\n"));
+	assert_null(strstr(text, "Match User"));
+	free(text);
+	text = sshd_config_text("[vmgate]\nservice_user = svc\n"
+	    "tenant_group = tenants\n", SELF, CFG, SSHD_BLOCKS_SHARED,
+	    RESULT_OK);
+	assert_null(strstr(text, "Match Group"));
+	assert_non_null(strstr(text, "\nMatch User svc\n"));
+	free(text);
+	/* refusals: --shared without a service_user, unsafe paths */
+	text = sshd_config_text("[vmgate]\n", SELF, CFG, SSHD_BLOCKS_SHARED,
+	    RESULT_CONFIG);
+	assert_string_equal(text, "vmgate: sshd-config --shared: "
+	    "/etc/vmgate/vmgate.ini sets no service_user\n");
+	free(text);
+	text = sshd_config_text("[vmgate]\n", "/opt/my gate/vmgate", CFG,
+	    SSHD_BLOCKS_CONFIG, RESULT_CONFIG);
+	assert_non_null(strstr(text, "must be absolute"));
+	free(text);
+}
+
+/*
+ * A host that appends the printed snippet to Debian's stock sshd_config
+ * passes audit's sshd checks, for both account models (real sshd -T):
+ * daemon is the shared account, bin a tenant with an account of its own
+ * in the group bin.
+ */
+static void
+test_sshd_config_passes_audit(void **state)
+{
+	char path[512], *ini, *snippet, *stock = NULL, *text, *sshd, *inc;
+	struct config *cfg;
+	struct capture c;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	if (asprintf(&text,
+	    "[vmgate]\nuri = test://%s/keys/node.xml\n"
+	    "keys = %s/keys\nservice_user = daemon\ntenant_group = bin\n"
+	    "[tenant bin]\ndomains = gate-ok\n", TEST_DATA, work) < 0)
+		abort();
+	snippet = sshd_config_text(text, SELF, CFG, SSHD_BLOCKS_CONFIG,
+	    RESULT_OK);
+	assert_non_null(strstr(snippet, "Match Group bin\n"));
+	assert_non_null(strstr(snippet, "Match User daemon\n"));
+	snprintf(path, sizeof(path), "%s/snippet.ini", work);
+	write_text(path, text, 0600);
+	free(text);
+	/* Debian's shipped sshd_config, without its Include of the host's
+	 * own drop-ins */
+	assert_non_null(f = fopen("/usr/share/openssh/sshd_config", "r"));
+	assert_int_not_equal(getdelim(&stock, &len, '\0', f), -1);
+	fclose(f);
+	if ((inc = strstr(stock, "\nInclude ")) != NULL)
+		inc[1] = '#';
+	ini = audit_setup("", &sshd);
+	free(ini);
+	if (asprintf(&text, "HostKey %s/hostkey\nPidFile none\n%s\n%s", work,
+	    stock, snippet) < 0)
+		abort();
+	write_text(sshd, text, 0600);
+	free(text);
+	cfg = load(path);
+	cap_open(&c);
+	assert_int_equal(admin_audit(cfg, sshd, c.out, c.err), RESULT_OK);
+	cap_close(&c);
+	assert_string_equal(c.outbuf, "audit: ok (1 machine, sshd's settings "
+	    "for 2 accounts from 8 client addresses): no findings\n");
+	cap_free(&c);
+	config_free(cfg);
+	free(sshd);
+	free(stock);
+	free(snippet);
+}
+
 int
 main(void)
 {
@@ -893,6 +1043,9 @@ main(void)
 		cmocka_unit_test(test_audit_clean),
 		cmocka_unit_test(test_audit_accounts),
 		cmocka_unit_test(test_audit_match_address),
+		cmocka_unit_test(test_sshd_config_contrib),
+		cmocka_unit_test(test_sshd_config_blocks),
+		cmocka_unit_test(test_sshd_config_passes_audit),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -36,6 +36,7 @@ static const char config_fmt[] =
     "uri = test:///default\n"
     "keys = %s/keys\n"
     "service_user = svc\n"
+    "tenant_group = gate-tenants\n"
     "spice_ttl = 30\n"
     "\n"
     "[tenant alice]\n"
@@ -282,6 +283,7 @@ assert_same_answers(const struct config *full, const struct config *part,
 	assert_string_equal(full->uri, part->uri);
 	assert_string_equal(full->keys_dir, part->keys_dir);
 	assert_string_equal(full->service_user, part->service_user);
+	assert_string_equal(full->tenant_group, part->tenant_group);
 	assert_int_equal(full->spice_ttl, part->spice_ttl);
 	assert_int_equal(policy_tenant_enabled(full, tenant),
 	    policy_tenant_enabled(part, tenant));
@@ -359,6 +361,7 @@ test_snapshot_same_answers(void **state)
 	part = scoped_config(fx, NULL);
 	assert_int_equal(part->ntenants, 0);
 	assert_string_equal(part->service_user, full->service_user);
+	assert_string_equal(part->tenant_group, "gate-tenants");
 	assert_string_equal(part->keys_dir, full->keys_dir);
 	for (i = 0; names[i] != NULL; i++)
 		assert_false(policy_tenant_enabled(part, names[i]));

@@ -347,6 +347,13 @@ static const struct bad_case bad_cases[] = {
 	  "'a23456789012345678901234567890123'" },
 	{ "[vmgate]\nservice_user = alice\n[tenant alice]\n",
 	  NAME ":2: service_user: 'alice' is also a tenant" },
+	/* tenant_group */
+	{ "[vmgate]\ntenant_group = 1000\n",
+	  NAME ":2: tenant_group: bad group name '1000'" },
+	{ "[vmgate]\ntenant_group = a b\n",
+	  NAME ":2: tenant_group: bad group name 'a b'" },
+	{ "[vmgate]\ntenant_group = ops\ntenant_group = ops\n",
+	  NAME ":3: 'tenant_group' repeated (first at line 2)" },
 	/* spice endpoints */
 	{ "[domain d]\nspice = 127.0.0.1\n", NAME ":2: spice: '127.0.0.1' is not "
 	  "ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
