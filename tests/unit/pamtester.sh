@@ -2,7 +2,8 @@
 # pamtester.sh [MODULE]: the PAM module through the system's own libpam and
 # pamtester, from a real service file /etc/pam.d/vmgate-test-pam (removed on
 # exit). MODULE defaults to build/pam_vmgate.so. Needs root (the file goes in
-# /etc/pam.d and the config must be root's); otherwise it says so and skips.
+# /etc/pam.d and the config must be root's); otherwise it says so and skips
+# (a failure under VMGATE_NO_SKIP=1).
 set -u
 module=$(realpath "${1:-build/pam_vmgate.so}")
 service=vmgate-test-pam
@@ -10,6 +11,10 @@ pamd=/etc/pam.d/$service
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "pamtester: SKIPPED: not root (needs /etc/pam.d and a root-owned config)"
+	if [ "${VMGATE_NO_SKIP:-0}" = 1 ]; then
+		echo "pamtester: VMGATE_NO_SKIP=1: a skipped PAM stack fails the run" >&2
+		exit 1
+	fi
 	exit 0
 fi
 if ! command -v pamtester >/dev/null; then
