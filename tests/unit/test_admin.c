@@ -142,8 +142,7 @@ setup(void **state)
 			return -1;
 		fclose(f);
 	}
-	if (mkdtemp(work) == NULL)
-		return -1;
+	unit_mkdtemp(work);
 	snprintf(path, sizeof(path), "%s/keys", work);
 	make_keys(path);
 	cfg_path = write_config("vmgate", "keys");

@@ -66,7 +66,7 @@ make_dir(const struct file_spec *files)
 	char tmpl[] = "/tmp/vmgate-keys-XXXXXX", *dir, path[512];
 	FILE *f;
 
-	assert_non_null(mkdtemp(tmpl));
+	unit_mkdtemp(tmpl);
 	assert_int_equal(chmod(tmpl, 0755), 0);
 	dir = strdup(tmpl);
 	for (; files != NULL && files->name != NULL; files++) {

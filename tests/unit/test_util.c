@@ -96,7 +96,7 @@ test_dirs_safe(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(top));
+	unit_mkdtemp(top);
 	snprintf(sub, sizeof(sub), "%s/etc", top);
 	assert_int_equal(mkdir(sub, 0755), 0);
 	snprintf(file, sizeof(file), "%s/vmgate.ini", sub);
@@ -134,13 +134,6 @@ test_dirs_safe(void **state)
 	assert_non_null(strstr(why, sub));
 	assert_int_equal(chmod(sub, 0755), 0);
 
-	/* a parent owned by someone else (needs root to arrange) */
-	if (geteuid() == 0) {
-		assert_int_equal(chown(sub, 65534, 65534), 0);
-		assert_int_equal(path_dirs_safe(file, 0, why, sizeof(why)), -1);
-		assert_non_null(strstr(why, "owned by uid 65534"));
-		assert_int_equal(chown(sub, 0, 0), 0);
-	}
 	/* a path that cannot be resolved */
 	assert_int_equal(path_dirs_safe("/nonexistent/dir/x.ini", 0, why,
 	    sizeof(why)), -1);
@@ -159,7 +152,7 @@ test_file_safe(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(top));
+	unit_mkdtemp(top);
 	assert_int_equal(chmod(top, 0755), 0);
 	snprintf(sub, sizeof(sub), "%s/media", top);
 	assert_int_equal(mkdir(sub, 0755), 0);
@@ -203,7 +196,7 @@ test_file_safe(void **state)
 	assert_non_null(strstr(why, "writable by group or others"));
 	assert_int_equal(chmod(sub, 0755), 0);
 
-	/* owned by someone else (needs root to arrange) */
+	/* owned by someone else (needs root to arrange; else a skip) */
 	if (geteuid() == 0) {
 		assert_int_equal(chown(file, 65534, 65534), 0);
 		assert_int_equal(path_file_safe(file, 0, why, sizeof(why)), -1);
@@ -216,6 +209,29 @@ test_file_safe(void **state)
 	unlink(file);
 	rmdir(sub);
 	rmdir(top);
+	skip_unless_root("a file of another owner");
+}
+
+/* a parent owned by someone else (needs root to arrange) */
+static void
+test_dirs_safe_other_owner(void **state)
+{
+	char top[] = "/tmp/vmgate-dirs-XXXXXX", sub[64], file[96], why[256];
+	FILE *f;
+
+	(void)state;
+	skip_unless_root("a directory of another owner");
+	unit_mkdtemp(top);
+	assert_int_equal(chmod(top, 0755), 0);
+	snprintf(sub, sizeof(sub), "%s/etc", top);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	snprintf(file, sizeof(file), "%s/vmgate.ini", sub);
+	assert_non_null(f = fopen(file, "w"));
+	fclose(f);
+	assert_int_equal(path_dirs_safe(file, 0, why, sizeof(why)), 0);
+	assert_int_equal(chown(sub, 65534, 65534), 0);
+	assert_int_equal(path_dirs_safe(file, 0, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "owned by uid 65534"));
 }
 
 int
@@ -227,6 +243,7 @@ main(void)
 		cmocka_unit_test(test_diag_escapes),
 		cmocka_unit_test(test_diag_cap),
 		cmocka_unit_test(test_dirs_safe),
+		cmocka_unit_test(test_dirs_safe_other_owner),
 		cmocka_unit_test(test_file_safe),
 	};
 
