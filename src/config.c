@@ -627,6 +627,71 @@ domain_spice(struct parser *p, const char *value)
 	dc->spice_port = port;
 }
 
+/* a unicast address a machine can be given, or -1 */
+static int
+assignable(int af, const unsigned char *a)
+{
+	static const unsigned char zero[16];
+
+	if (af == AF_INET)
+		return (a[0] == 0 || a[0] == 127 || a[0] >= 224) ? -1 : 0;
+	if (memcmp(a, zero, 16) == 0 || a[0] == 0xff ||
+	    (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		return -1;		/* ::, multicast, link-local */
+	if (memcmp(a, zero, 15) == 0 && a[15] == 1)
+		return -1;		/* ::1 */
+	return 0;
+}
+
+/* an assigned address of family af, canonical text in *out, or -1 */
+static int
+parse_assigned(int af, const char *value, char **out)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	char text[INET6_ADDRSTRLEN];
+
+	if (inet_pton(af, value, bin) != 1 || assignable(af, bin) != 0 ||
+	    inet_ntop(af, bin, text, sizeof(text)) == NULL)
+		return -1;
+	*out = xstrdup(text);
+	return 0;
+}
+
+static void
+domain_address(struct parser *p, const char *value, int af)
+{
+	struct domain_conf *dc = cur_domain(p);
+	char buf[SHOW_MAX];
+	char **slot = af == AF_INET ? &dc->ipv4 : &dc->ipv6;
+	char *addr = NULL;
+
+	if (parse_assigned(af, value, &addr) != 0) {
+		perr(p, p->line, "%s: '%s' is not a unicast %s address "
+		    "(no prefix length)", af == AF_INET ? "ipv4" : "ipv6",
+		    show(buf, sizeof(buf), value),
+		    af == AF_INET ? "IPv4" : "IPv6");
+		return;
+	}
+	free(*slot);
+	*slot = addr;
+	if (af == AF_INET)
+		dc->ipv4_line = p->line;
+	else
+		dc->ipv6_line = p->line;
+}
+
+static void
+domain_ipv4(struct parser *p, const char *value)
+{
+	domain_address(p, value, AF_INET);
+}
+
+static void
+domain_ipv6(struct parser *p, const char *value)
+{
+	domain_address(p, value, AF_INET6);
+}
+
 static const struct key_rule vmgate_keys_rules[] = {
 	{ "uri", vmgate_uri },
 	{ "keys", vmgate_keys },
@@ -662,6 +727,8 @@ static const struct key_rule media_rules[] = {
 static const struct key_rule domain_rules[] = {
 	{ "uri", domain_uri },
 	{ "spice", domain_spice },
+	{ "ipv4", domain_ipv4 },
+	{ "ipv6", domain_ipv6 },
 	{ NULL, NULL }
 };
 
@@ -1373,6 +1440,8 @@ config_free(struct config *cfg)
 		free(cfg->domains[i].name);
 		free(cfg->domains[i].uri);
 		free(cfg->domains[i].spice_host);
+		free(cfg->domains[i].ipv4);
+		free(cfg->domains[i].ipv6);
 	}
 	free(cfg->domains);
 	for (i = 0; i < cfg->nmedia; i++) {

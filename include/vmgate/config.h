@@ -29,6 +29,10 @@
  *   tenant_group: a group name by the same rules.
  * - spice = ADDR:PORT, ADDR an IPv4 literal or a bracketed IPv6 literal
  *   (not 0.0.0.0 or [::]), PORT 1..65535.
+ * - ipv4, ipv6: one address each, a literal of that family without a
+ *   prefix length that a machine can own: not unspecified, loopback,
+ *   multicast, broadcast or (IPv6) link-local. Kept in canonical form
+ *   (2001:db8::10, never 2001:0db8:0::0010), so they compare as text.
  * - A group member without a [tenant] section is a tenant all the same
  *   (enabled, with only the group's rights).
  * - [media NAME] needs a path (absolute, printable ASCII without blanks);
@@ -96,7 +100,11 @@ struct domain_conf {
 	char *spice_host;	/* NULL: read from the domain XML; an IP literal,
 				   IPv6 without brackets */
 	int spice_port;		/* 0 when spice_host is NULL */
+	char *ipv4;		/* assigned address, canonical; NULL: none */
+	char *ipv6;		/* likewise */
 	int line;
+	int ipv4_line;		/* line of its ipv4 key, 0 when none */
+	int ipv6_line;		/* line of its ipv6 key, 0 when none */
 };
 
 /* One entry of the install media catalog ([media NAME]). */

@@ -58,6 +58,8 @@ static const char config_fmt[] =
     "\n"
     "[domain web1]\n"
     "spice = 127.0.0.1:5901\n"
+    "ipv4 = 198.51.100.10\n"
+    "ipv6 = 2001:db8::10\n"
     "\n"
     "[tenant carol]\n"
     "domains = web1\n"
@@ -304,6 +306,13 @@ assert_same_answers(const struct config *full, const struct config *part,
 		    config_spice_endpoint(dp, eb, sizeof(eb)));
 		if (config_spice_endpoint(df, ea, sizeof(ea)) == 0)
 			assert_string_equal(ea, eb);
+		assert_int_equal(df == NULL, dp == NULL);
+		if (df != NULL) {
+			assert_string_equal(df->ipv4 ? df->ipv4 : "-",
+			    dp->ipv4 ? dp->ipv4 : "-");
+			assert_string_equal(df->ipv6 ? df->ipv6 : "-",
+			    dp->ipv6 ? dp->ipv6 : "-");
+		}
 	}
 	a = policy_domains(full, tenant, &na);
 	b = policy_domains(part, tenant, &nb);

@@ -354,6 +354,44 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":2: tenant_group: bad group name 'a b'" },
 	{ "[vmgate]\ntenant_group = ops\ntenant_group = ops\n",
 	  NAME ":3: 'tenant_group' repeated (first at line 2)" },
+	/* assigned addresses */
+	{ "[domain d]\nipv4 = 198.51.100.10/24\n", NAME ":2: ipv4: "
+	  "'198.51.100.10/24' is not a unicast IPv4 address (no prefix length)" },
+	{ "[domain d]\nipv4 = 198.51.100.010\n", NAME ":2: ipv4: "
+	  "'198.51.100.010' is not a unicast IPv4 address (no prefix length)" },
+	{ "[domain d]\nipv4 = 2001:db8::10\n", NAME ":2: ipv4: "
+	  "'2001:db8::10' is not a unicast IPv4 address (no prefix length)" },
+	{ "[domain d]\nipv4 = 0.0.0.0\n", NAME ":2: ipv4: "
+	  "'0.0.0.0' is not a unicast IPv4 address (no prefix length)" },
+	{ "[domain d]\nipv4 = 127.0.0.1\n", NAME ":2: ipv4: "
+	  "'127.0.0.1' is not a unicast IPv4 address (no prefix length)" },
+	{ "[domain d]\nipv4 = 224.0.0.1\n", NAME ":2: ipv4: "
+	  "'224.0.0.1' is not a unicast IPv4 address (no prefix length)" },
+	{ "[domain d]\nipv4 = 255.255.255.255\n", NAME ":2: ipv4: "
+	  "'255.255.255.255' is not a unicast IPv4 address (no prefix length)" },
+	{ "[domain d]\nipv4 = 198.51.100.10, 198.51.100.11\n", NAME ":2: ipv4: "
+	  "'198.51.100.10, 198.51.100.11' is not a unicast IPv4 address (no "
+	  "prefix length)" },
+	{ "[domain d]\nipv4 = 198.51.100.10\nipv4 = 198.51.100.11\n",
+	  NAME ":3: 'ipv4' repeated (first at line 2)" },
+	{ "[domain d]\nipv6 = 198.51.100.10\n", NAME ":2: ipv6: "
+	  "'198.51.100.10' is not a unicast IPv6 address (no prefix length)" },
+	{ "[domain d]\nipv6 = 2001:db8::10/64\n", NAME ":2: ipv6: "
+	  "'2001:db8::10/64' is not a unicast IPv6 address (no prefix length)" },
+	{ "[domain d]\nipv6 = ::\n", NAME ":2: ipv6: "
+	  "'::' is not a unicast IPv6 address (no prefix length)" },
+	{ "[domain d]\nipv6 = ::1\n", NAME ":2: ipv6: "
+	  "'::1' is not a unicast IPv6 address (no prefix length)" },
+	{ "[domain d]\nipv6 = ff02::1\n", NAME ":2: ipv6: "
+	  "'ff02::1' is not a unicast IPv6 address (no prefix length)" },
+	{ "[domain d]\nipv6 = fe80::10\n", NAME ":2: ipv6: "
+	  "'fe80::10' is not a unicast IPv6 address (no prefix length)" },
+	{ "[domain d]\nipv6 = fe80::10%eth0\n", NAME ":2: ipv6: "
+	  "'fe80::10%eth0' is not a unicast IPv6 address (no prefix length)" },
+	{ "[domain d]\nipv6 = 2001:db8::10\nipv6 = 2001:db8::11\n",
+	  NAME ":3: 'ipv6' repeated (first at line 2)" },
+	{ "[vmgate]\nipv4 = 198.51.100.10\n",
+	  NAME ":2: unknown key 'ipv4' in [vmgate]" },
 	/* spice endpoints */
 	{ "[domain d]\nspice = 127.0.0.1\n", NAME ":2: spice: '127.0.0.1' is not "
 	  "ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
@@ -784,6 +822,20 @@ test_good_scalars(void **state)
 	assert_int_equal(config_domain(cfg, "f")->spice_port, 0);
 	assert_string_equal(config_domain_uri(cfg, "f"),
 	    "qemu+ssh://root@h/system?keyfile=/k");
+	config_free(cfg);
+
+	/* assigned addresses, kept canonical; none by default */
+	cfg = good("[domain d]\nipv4 = 198.51.100.10\n"
+	    "ipv6 = 2001:0DB8:0:0::0010\n[domain e]\nipv6 = fd00::1\n"
+	    "[domain f]\n");
+	assert_string_equal(config_domain(cfg, "d")->ipv4, "198.51.100.10");
+	assert_int_equal(config_domain(cfg, "d")->ipv4_line, 2);
+	assert_string_equal(config_domain(cfg, "d")->ipv6, "2001:db8::10");
+	assert_int_equal(config_domain(cfg, "d")->ipv6_line, 3);
+	assert_null(config_domain(cfg, "e")->ipv4);
+	assert_string_equal(config_domain(cfg, "e")->ipv6, "fd00::1");
+	assert_null(config_domain(cfg, "f")->ipv4);
+	assert_null(config_domain(cfg, "f")->ipv6);
 	config_free(cfg);
 }
 
