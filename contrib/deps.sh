@@ -10,7 +10,7 @@ qemu-utils openssh-server openssh-client spice-client-gtk clang
 libclang-rt-14-dev python3 procps iproute2 man-db mandoc libpng-dev
 grub-rescue-pc xorriso isolinux syslinux-common cpio busybox-static
 linux-image-cloud-amd64 dnsmasq-base virt-viewer xvfb x11-utils
-imagemagick iptables"
+imagemagick iptables libxml2-dev"
 
 missing=""
 for p in $PKGS; do

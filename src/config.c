@@ -1542,3 +1542,11 @@ config_keep_only(struct config *cfg, const char *name)
 	if (found)
 		cfg->tenants[cfg->ntenants++] = keep;
 }
+
+void
+config_nic_addresses(const struct domain_conf *dc, size_t nic,
+    const char **v4, const char **v6)
+{
+	*v4 = dc != NULL && nic == 0 ? dc->ipv4 : NULL;
+	*v6 = dc != NULL && nic == 0 ? dc->ipv6 : NULL;
+}

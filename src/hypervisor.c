@@ -329,8 +329,11 @@ get_addrs(struct hv_domain *dom, struct hv_info *info, bool agent)
 		}
 		free(ifaces);
 		ifaces = NULL;
-		if (info->naddrs > 0)
+		if (info->naddrs > 0) {
+			info->addrs_from_guest = sources[s] ==
+			    VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT;
 			return;
+		}
 	}
 }
 
@@ -348,8 +351,8 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	info->memory_kib = vi.memory;
 	/* a machine without a readable display simply shows none */
 	/* status shows the endpoint only: no passwords in our memory */
-	if (hv_get_spice_facts(dom, &info->spice, false, &agent, &nic) !=
-	    HV_OK)
+	if (hv_get_spice_facts(dom, &info->spice, false, &agent, &nic,
+	    &info->nics) != HV_OK)
 		memset(&info->spice, 0, sizeof(info->spice));
 	/* addresses only exist while it runs: the state says so already */
 	if (vi.state == VIR_DOMAIN_RUNNING || vi.state == VIR_DOMAIN_BLOCKED ||

@@ -430,12 +430,12 @@ hv_spice_parse_xml(const char *xml, struct hv_spice *out)
 int
 hv_get_spice(struct hv_domain *dom, struct hv_spice *spice)
 {
-	return hv_get_spice_facts(dom, spice, true, NULL, NULL);
+	return hv_get_spice_facts(dom, spice, true, NULL, NULL, NULL);
 }
 
 int
 hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
-    bool secure, bool *agent, bool *nic)
+    bool secure, bool *agent, bool *nic, struct hv_nics *nics)
 {
 	char *xml = NULL;
 	int rc = HV_EFAIL;
@@ -446,6 +446,8 @@ hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
 		*agent = true;
 	if (nic != NULL)
 		*nic = true;
+	if (nics != NULL)
+		nics->n = 0;
 	/* SECURE: without it libvirt hides passwd, and has_passwd is the point */
 	if ((xml = virDomainGetXMLDesc(dom->dom,
 	    secure ? VIR_DOMAIN_XML_SECURE : 0)) == NULL) {
@@ -465,6 +467,9 @@ hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
 		    strstr(xml, "\"org.qemu.guest_agent.0\"") != NULL;
 	if (nic != NULL)
 		*nic = strstr(xml, "<interface ") != NULL;
+	/* unreadable interfaces are shown as none, never guessed */
+	if (nics != NULL && hv_nics_parse_xml(xml, nics) != 0)
+		hv_note_error(dom->hv);
 	rc = HV_OK;
  out:
 	if (xml != NULL) {

@@ -318,8 +318,9 @@ spice_endpoint(const struct run *r, const struct hv_info *info, char *buf,
 
 static void
 print_status_text(FILE *f, const char *name, const struct hv_info *info,
-    const char *spice)
+    const char *spice, const struct domain_conf *dc)
 {
+	const char *v4, *v6;
 	size_t i;
 
 	fprintf(f, "name: %s\n", name);
@@ -327,18 +328,37 @@ print_status_text(FILE *f, const char *name, const struct hv_info *info,
 	fprintf(f, "vcpus: %u\n", info->vcpus);
 	fprintf(f, "memory: %llu MiB\n", info->memory_kib / KIB_PER_MIB);
 	fprintf(f, "spice: %s\n", spice != NULL ? spice : "none");
+	for (i = 0; i < info->nics.n; i++) {
+		config_nic_addresses(dc, i, &v4, &v6);
+		fprintf(f, "mac: %s\n", info->nics.nic[i].mac[0] != '\0' ?
+		    info->nics.nic[i].mac : "none");
+		if (v4 != NULL)
+			fprintf(f, "ipv4: %s\n", v4);
+		if (v6 != NULL)
+			fprintf(f, "ipv6: %s\n", v6);
+	}
 	if (info->naddrs == 0)
 		return;
 	fputs("addresses:", f);
 	for (i = 0; i < info->naddrs; i++)
 		fprintf(f, "%s %s", i > 0 ? "," : "", info->addrs[i]);
-	fputc('\n', f);
+	fputs(info->addrs_from_guest ? " (reported by the guest)\n" : "\n", f);
+}
+
+static void
+json_string_or_null(FILE *f, const char *s)
+{
+	if (s != NULL && s[0] != '\0')
+		json_string(f, s);
+	else
+		fputs("null", f);
 }
 
 static void
 print_status_json(FILE *f, const char *name, const struct hv_info *info,
-    const char *spice)
+    const char *spice, const struct domain_conf *dc)
 {
+	const char *v4, *v6;
 	size_t i;
 
 	fputs("{\"name\":", f);
@@ -348,22 +368,32 @@ print_status_json(FILE *f, const char *name, const struct hv_info *info,
 	/* the unit is in the name: a bare "memory" reads as bytes */
 	fprintf(f, ",\"vcpus\":%u,\"memory_mib\":%llu,\"spice\":",
 	    info->vcpus, info->memory_kib / KIB_PER_MIB);
-	if (spice != NULL)
-		json_string(f, spice);
-	else
-		fputs("null", f);
-	fputs(",\"addresses\":[", f);
+	json_string_or_null(f, spice);
+	fputs(",\"interfaces\":[", f);
+	for (i = 0; i < info->nics.n; i++) {
+		config_nic_addresses(dc, i, &v4, &v6);
+		fputs(i > 0 ? ",{\"mac\":" : "{\"mac\":", f);
+		json_string_or_null(f, info->nics.nic[i].mac);
+		fputs(",\"ipv4\":", f);
+		json_string_or_null(f, v4);
+		fputs(",\"ipv6\":", f);
+		json_string_or_null(f, v6);
+		fputc('}', f);
+	}
+	fputs("],\"addresses\":[", f);
 	for (i = 0; i < info->naddrs; i++) {
 		if (i > 0)
 			fputc(',', f);
 		json_string(f, info->addrs[i]);
 	}
-	fputs("]}\n", f);
+	fprintf(f, "],\"addresses_from_guest\":%s}\n",
+	    info->addrs_from_guest ? "true" : "false");
 }
 
 static enum result
 do_status(struct run *r)
 {
+	const struct domain_conf *dc;
 	struct hv_info info;
 	char spice[SHELL_ENDPOINT];
 	bool has_spice;
@@ -375,12 +405,13 @@ do_status(struct run *r)
 	if ((err = hv_get_info(r->dom, &info)) != HV_OK)
 		return hv_failure(r, err, "status");
 	has_spice = spice_endpoint(r, &info, spice, sizeof(spice));
+	dc = config_domain(r->ctx->cfg, r->req.domain);
 	if (r->req.json)
 		print_status_json(r->ctx->out, r->req.domain, &info,
-		    has_spice ? spice : NULL);
+		    has_spice ? spice : NULL, dc);
 	else
 		print_status_text(r->ctx->out, r->req.domain, &info,
-		    has_spice ? spice : NULL);
+		    has_spice ? spice : NULL, dc);
 	return RESULT_OK;
 }
 

@@ -184,4 +184,12 @@ const char *config_domain_uri(const struct config *cfg, const char *name);
 int config_spice_endpoint(const struct domain_conf *dc, char *buf,
     size_t len);
 
+/*
+ * The addresses assigned to a machine's interface number nic (0 = first
+ * in its definition): [domain] ipv4/ipv6 belong to the first interface,
+ * the others have none. *v4 / *v6 NULL when none (dc may be NULL).
+ */
+void config_nic_addresses(const struct domain_conf *dc, size_t nic,
+    const char **v4, const char **v6);
+
 #endif

@@ -49,13 +49,40 @@ struct hv_spice {
 	int tls_port;		/* 0 when none; a ticket must repeat it */
 };
 
+/*
+ * A network interface of the definition (<domain><devices><interface>):
+ * its MAC and the traffic filter libvirt applies to it. Values longer than
+ * their field, and parameters beyond HV_MAX_FILTER_ADDRS, make the whole
+ * XML unreadable (-1): a filter vmgate cannot read is one it cannot vouch
+ * for.
+ */
+#define HV_MAX_NICS		16
+#define HV_MAX_FILTER_ADDRS	8
+struct hv_nic {
+	char mac[32];		/* "52:54:00:12:34:56", "" when none */
+	char filter[64];	/* <filterref filter=...>, "" when none */
+	/* the filter's IP and IPV6 parameters, in document order */
+	char ip[HV_MAX_FILTER_ADDRS][64];
+	size_t nip;
+	char ipv6[HV_MAX_FILTER_ADDRS][64];
+	size_t nipv6;
+};
+
+struct hv_nics {
+	struct hv_nic nic[HV_MAX_NICS];
+	size_t n;
+};
+
 struct hv_info {
 	enum hv_state state;
 	unsigned vcpus;
 	unsigned long long memory_kib;
 	struct hv_spice spice;
+	struct hv_nics nics;
 	char addrs[HV_MAX_ADDRS][64];	/* guest addresses, when known */
 	size_t naddrs;
+	bool addrs_from_guest;	/* addrs came from the guest agent, i.e.
+				   from the guest itself, not the host */
 };
 
 struct hv *hv_new(void);
@@ -82,6 +109,15 @@ int hv_get_spice(struct hv_domain *dom, struct hv_spice *spice);
  * one), or -1 when the XML or one of the display's attributes is malformed.
  */
 int hv_spice_parse_xml(const char *xml, struct hv_spice *out);
+
+/*
+ * The interfaces of a domain XML (libvirt's output), read with libxml2.
+ * Pure but for loading libxml2 on first use. 0, or -1 when the XML cannot
+ * be read (out->n is then 0).
+ */
+int hv_nics_parse_xml(const char *xml, struct hv_nics *out);
+/* the same for a machine's live definition (its inactive one when off) */
+int hv_get_nics(struct hv_domain *dom, struct hv_nics *out);
 
 /* Life cycle; HV_ESTATE when e.g. starting a running machine. */
 int hv_start(struct hv_domain *dom);

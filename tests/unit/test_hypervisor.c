@@ -234,6 +234,87 @@ test_unreachable_daemon_retried_then_reported(void **state)
 	hv_free(hv);
 }
 
+/* Interfaces and their filters, as a domain XML states them. */
+static void
+test_nics_parse(void **state)
+{
+	static const char two[] =
+	    "<domain type='kvm'><name>a</name><devices>"
+	    "<interface type='network'><source network='n'/>"
+	    "<mac address='52:54:00:aa:bb:01'/>"
+	    "<filterref filter='vmgate-clean-traffic'>"
+	    "<parameter name='IP' value='198.51.100.10'/>"
+	    "<parameter name='CTRL_IP_LEARNING' value='none'/>"
+	    "<parameter name='IPV6' value='2001:db8::10'/>"
+	    "<parameter name='IP' value='198.51.100.11'/>"
+	    "</filterref></interface>"
+	    "<interface type='bridge'><mac address=\"52:54:00:aa:bb:02\"/>"
+	    "</interface></devices>"
+	    /* not a device: never counted */
+	    "<metadata><interface><mac address='00:00:00:00:00:09'/>"
+	    "</interface></metadata></domain>";
+	static const char *const bad[] = {
+		"",
+		"<domain><devices><interface>",		/* cut off */
+		"<domain><devices><interface><mac address='52:54:00:aa:bb:"
+		    "01:52:54:00:aa:bb:01:52:54:00'/></interface></devices>"
+		    "</domain>",			/* too long */
+		"<!DOCTYPE d [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
+		    "<domain><devices><interface><mac address='&e;'/>"
+		    "</interface></devices></domain>",	/* entity: not text */
+		NULL
+	};
+	struct hv_nics nics;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(hv_nics_parse_xml(two, &nics), 0);
+	assert_int_equal(nics.n, 2);
+	assert_string_equal(nics.nic[0].mac, "52:54:00:aa:bb:01");
+	assert_string_equal(nics.nic[0].filter, "vmgate-clean-traffic");
+	assert_int_equal(nics.nic[0].nip, 2);
+	assert_string_equal(nics.nic[0].ip[0], "198.51.100.10");
+	assert_string_equal(nics.nic[0].ip[1], "198.51.100.11");
+	assert_int_equal(nics.nic[0].nipv6, 1);
+	assert_string_equal(nics.nic[0].ipv6[0], "2001:db8::10");
+	assert_string_equal(nics.nic[1].mac, "52:54:00:aa:bb:02");
+	assert_string_equal(nics.nic[1].filter, "");
+	assert_int_equal(nics.nic[1].nip + nics.nic[1].nipv6, 0);
+
+	assert_int_equal(hv_nics_parse_xml("<domain><devices/></domain>",
+	    &nics), 0);
+	assert_int_equal(nics.n, 0);
+	for (i = 0; bad[i] != NULL; i++) {
+		if (hv_nics_parse_xml(bad[i], &nics) != -1 || nics.n != 0)
+			fail_msg("accepted: %s", bad[i]);
+	}
+}
+
+/* status's facts carry the interfaces of the definition */
+static void
+test_info_nics(void **state)
+{
+	struct hv *hv = hv_new();
+	struct hv_domain *d;
+	struct hv_info info;
+	struct hv_nics nics;
+
+	(void)state;
+	d = lookup(hv, "web1");
+	assert_int_equal(hv_get_info(d, &info), HV_OK);
+	assert_int_equal(info.nics.n, 1);
+	assert_string_equal(info.nics.nic[0].mac, "52:54:00:00:00:01");
+	assert_int_equal(hv_get_nics(d, &nics), HV_OK);
+	assert_int_equal(nics.n, 1);
+	assert_string_equal(nics.nic[0].mac, "52:54:00:00:00:01");
+	hv_domain_free(d);
+	d = lookup(hv, "db1");
+	assert_int_equal(hv_get_nics(d, &nics), HV_OK);
+	assert_int_equal(nics.n, 0);
+	hv_domain_free(d);
+	hv_free(hv);
+}
+
 int
 main(void)
 {
@@ -242,6 +323,8 @@ main(void)
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_life_cycle),
 		cmocka_unit_test(test_info),
+		cmocka_unit_test(test_nics_parse),
+		cmocka_unit_test(test_info_nics),
 		cmocka_unit_test(test_connect_needs_an_explicit_uri),
 		cmocka_unit_test(test_unreachable_daemon_retried_then_reported),
 	};

@@ -49,6 +49,10 @@ static const char config_body[] =
     "domains = web1\n"
     "allow = status reset\n"
     "\n"
+    "[domain web1]\n"
+    "ipv4 = 198.51.100.10\n"
+    "ipv6 = 2001:db8::10\n"
+    "\n"
     "[domain db1]\n"
     "spice = 127.0.0.1:5999\n"
     "\n"
@@ -243,7 +247,9 @@ assert_audit(const char *line, const char *expect)
 #define AUDIT_ALICE	"tenant=alice key=" ALICE_KEY " from=" FROM " "
 #define STATUS_WEB1 \
 	"name: web1\nstate: running\nvcpus: 2\nmemory: 512 MiB\n" \
-	"spice: 127.0.0.1:5901\naddresses: 192.168.122.3\n"
+	"spice: 127.0.0.1:5901\nmac: 52:54:00:00:00:01\n" \
+	"ipv4: 198.51.100.10\nipv6: 2001:db8::10\n" \
+	"addresses: 192.168.122.3\n"
 #define NO_SUCH(name)	"vmgate: " name ": no such machine\n"
 
 struct shell_case {
@@ -279,7 +285,10 @@ static const struct shell_case cases[] = {
 	{ "alice", "status web1 --json", RESULT_OK,
 	  "{\"name\":\"web1\",\"state\":\"running\",\"vcpus\":2,"
 	  "\"memory_mib\":512,\"spice\":\"127.0.0.1:5901\","
-	  "\"addresses\":[\"192.168.122.3\"]}\n", "",
+	  "\"interfaces\":[{\"mac\":\"52:54:00:00:00:01\","
+	  "\"ipv4\":\"198.51.100.10\",\"ipv6\":\"2001:db8::10\"}],"
+	  "\"addresses\":[\"192.168.122.3\"],\"addresses_from_guest\":false}\n",
+	  "",
 	  AUDIT_ALICE "verb=status domain=web1 result=ok "
 	  "request=\"status web1 --json\"" },
 	{ "alice", "status db1", RESULT_OK,
@@ -289,7 +298,9 @@ static const struct shell_case cases[] = {
 	  "request=\"status db1\"" },
 	{ "alice", "status db1 --json", RESULT_OK,
 	  "{\"name\":\"db1\",\"state\":\"shut off\",\"vcpus\":1,"
-	  "\"memory_mib\":256,\"spice\":\"127.0.0.1:5999\",\"addresses\":[]}\n",
+	  "\"memory_mib\":256,\"spice\":\"127.0.0.1:5999\",\"interfaces\":[],"
+	  "\"addresses\":[],"
+	  "\"addresses_from_guest\":false}\n",
 	  "",
 	  AUDIT_ALICE "verb=status domain=db1 result=ok "
 	  "request=\"status db1 --json\"" },
@@ -300,7 +311,9 @@ static const struct shell_case cases[] = {
 	  "result=ok request=\"status other1\"" },
 	{ "bob", "status lab1 --json", RESULT_OK,
 	  "{\"name\":\"lab1\",\"state\":\"running\",\"vcpus\":1,"
-	  "\"memory_mib\":64,\"spice\":\"[::1]:5931\",\"addresses\":[]}\n", "",
+	  "\"memory_mib\":64,\"spice\":\"[::1]:5931\",\"interfaces\":[],"
+	  "\"addresses\":[],"
+	  "\"addresses_from_guest\":false}\n", "",
 	  "tenant=bob key=- from=" FROM " verb=status domain=lab1 "
 	  "result=ok request=\"status lab1 --json\"" },
 

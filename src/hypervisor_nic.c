@@ -1,0 +1,207 @@
+/*
+ * hypervisor_nic: a domain's network interfaces and their traffic
+ * filters, read from its XML with libxml2 (part of the hypervisor
+ * module). libxml2 is loaded on first use like libvirt (hypervisor_dl.h),
+ * which already has it in the process by the time a domain XML exists.
+ *
+ * The document is parsed without network access and without entity
+ * substitution; interfaces are found by XPath, their few attributes read
+ * through the tree API.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+
+#include "vmgate/dl.h"
+#include "hypervisor_int.h"
+
+#define XML_DL_LIB	"libxml2.so.2"
+#define XML_MAX_BYTES	(4u << 20)	/* libvirt's own cap on a domain XML is lower */
+#define NIC_XPATH	"/domain/devices/interface"
+
+/* the libxml2 functions used here, resolved once */
+static struct {
+	int state;		/* 0 not tried, 1 loaded, -1 failed */
+	__typeof__(xmlReadMemory) *read_memory;
+	__typeof__(xmlFreeDoc) *free_doc;
+	__typeof__(xmlXPathNewContext) *xpath_new;
+	__typeof__(xmlXPathFreeContext) *xpath_free;
+	__typeof__(xmlXPathEvalExpression) *xpath_eval;
+	__typeof__(xmlXPathFreeObject) *xpath_free_object;
+	__typeof__(xmlHasProp) *has_prop;
+} lx;
+
+static int
+xml_load(void)
+{
+	static const char *const names[] = {
+		"xmlReadMemory", "xmlFreeDoc", "xmlXPathNewContext",
+		"xmlXPathFreeContext", "xmlXPathEvalExpression",
+		"xmlXPathFreeObject", "xmlHasProp",
+	};
+	void **slots[] = {
+		(void **)&lx.read_memory, (void **)&lx.free_doc,
+		(void **)&lx.xpath_new, (void **)&lx.xpath_free,
+		(void **)&lx.xpath_eval, (void **)&lx.xpath_free_object,
+		(void **)&lx.has_prop,
+	};
+	char err[256];
+
+	if (lx.state == 0)
+		lx.state = dl_resolve(XML_DL_LIB, names, slots,
+		    sizeof(names) / sizeof(names[0]), err, sizeof(err)) == 0 ?
+		    1 : -1;
+	return lx.state > 0 ? 0 : -1;
+}
+
+static bool
+is_element(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+/*
+ * The value of attribute name of n into buf: 0 (buf "" when there is no
+ * such attribute), -1 when it is not plain text or does not fit.
+ */
+static int
+attr_copy(const xmlNode *n, const char *name, char *buf, size_t len)
+{
+	xmlAttr *a = lx.has_prop(n, (const xmlChar *)name);
+	const xmlNode *t;
+	size_t l;
+
+	buf[0] = '\0';
+	if (a == NULL)
+		return 0;
+	t = a->children;
+	if (t == NULL)
+		return 0;
+	if (t->type != XML_TEXT_NODE || t->next != NULL || t->content == NULL)
+		return -1;
+	l = strlen((const char *)t->content);
+	if (l >= len)
+		return -1;
+	memcpy(buf, t->content, l + 1);
+	return 0;
+}
+
+/* <parameter name='IP' value='...'/> and IPV6 of a <filterref>; other
+ * parameters pin nothing vmgate checks and are skipped unread */
+static int
+read_parameter(const xmlNode *p, struct hv_nic *nic)
+{
+	char name[8], value[64];
+	char (*slot)[64];
+	size_t *n;
+
+	if (attr_copy(p, "name", name, sizeof(name)) != 0)
+		return 0;	/* longer than IPV6: not one of ours */
+	if (strcmp(name, "IP") == 0) {
+		slot = nic->ip;
+		n = &nic->nip;
+	} else if (strcmp(name, "IPV6") == 0) {
+		slot = nic->ipv6;
+		n = &nic->nipv6;
+	} else
+		return 0;
+	if (*n >= HV_MAX_FILTER_ADDRS ||
+	    attr_copy(p, "value", value, sizeof(value)) != 0)
+		return -1;
+	memcpy(slot[(*n)++], value, sizeof(value));
+	return 0;
+}
+
+static int
+read_interface(const xmlNode *iface, struct hv_nic *nic)
+{
+	const xmlNode *c, *p;
+
+	memset(nic, 0, sizeof(*nic));
+	for (c = iface->children; c != NULL; c = c->next) {
+		if (is_element(c, "mac")) {
+			if (attr_copy(c, "address", nic->mac,
+			    sizeof(nic->mac)) != 0)
+				return -1;
+		} else if (is_element(c, "filterref") && nic->filter[0] == '\0') {
+			if (attr_copy(c, "filter", nic->filter,
+			    sizeof(nic->filter)) != 0)
+				return -1;
+			for (p = c->children; p != NULL; p = p->next)
+				if (is_element(p, "parameter") &&
+				    read_parameter(p, nic) != 0)
+					return -1;
+		}
+	}
+	return 0;
+}
+
+int
+hv_nics_parse_xml(const char *xml, struct hv_nics *out)
+{
+	xmlDoc *doc = NULL;
+	xmlXPathContext *ctx = NULL;
+	xmlXPathObject *found = NULL;
+	size_t len;
+	int i, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (xml == NULL || (len = strlen(xml)) > XML_MAX_BYTES ||
+	    xml_load() != 0)
+		return -1;
+	/* no DTD loading, no network, no entity substitution */
+	doc = lx.read_memory(xml, (int)len, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL || (ctx = lx.xpath_new(doc)) == NULL)
+		goto out;
+	found = lx.xpath_eval((const xmlChar *)NIC_XPATH, ctx);
+	if (found == NULL || found->type != XPATH_NODESET)
+		goto out;
+	for (i = 0; found->nodesetval != NULL &&
+	    i < found->nodesetval->nodeNr; i++) {
+		if (out->n >= HV_MAX_NICS ||
+		    read_interface(found->nodesetval->nodeTab[i],
+		    &out->nic[out->n]) != 0)
+			goto out;
+		out->n++;
+	}
+	rc = 0;
+ out:
+	if (rc != 0)
+		memset(out, 0, sizeof(*out));
+	if (found != NULL)
+		lx.xpath_free_object(found);
+	if (ctx != NULL)
+		lx.xpath_free(ctx);
+	if (doc != NULL)
+		lx.free_doc(doc);
+	return rc;
+}
+
+int
+hv_get_nics(struct hv_domain *dom, struct hv_nics *out)
+{
+	char *xml;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* without SECURE: no passwords; interfaces are all there */
+	if ((xml = virDomainGetXMLDesc(dom->dom, 0)) == NULL) {
+		hv_note_error(dom->hv);
+		return HV_EFAIL;
+	}
+	rc = hv_nics_parse_xml(xml, out);
+	free(xml);
+	if (rc != 0) {
+		snprintf(dom->hv->last_error, sizeof(dom->hv->last_error),
+		    "%s: cannot read the interfaces in the domain XML",
+		    dom->name);
+		return HV_EFAIL;
+	}
+	return HV_OK;
+}
