@@ -124,6 +124,8 @@ install: all
 	install -m 0644 contrib/sshd_config.vmgate contrib/pam.d-sshd \
 	  $(DESTDIR)$(PREFIX)/share/vmgate/
 	install -m 0755 contrib/vmgate-viewer $(DESTDIR)$(PREFIX)/share/vmgate/vmgate-viewer
+	install -m 0644 contrib/nwfilter/vmgate-clean-traffic.xml \
+	  $(DESTDIR)$(PREFIX)/share/vmgate/vmgate-clean-traffic.xml
 
 clean:
 	rm -rf build

@@ -3,9 +3,10 @@
  * and the key directory; check --tenant answers permit/deny; authorized-keys
  * writes the authorized_keys lines sshd's AuthorizedKeysCommand asks for,
  * with the restrictions that keep a tenant to its own SPICE endpoints; audit
- * compares the live system (libvirt domains, sshd's effective settings) with
- * what the config needs. None of them changes anything.
+ * compares the live system (libvirt domains, their displays and traffic
+ * filters, sshd's effective settings) with what the config needs. None of them changes anything.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -478,6 +479,140 @@ audit_spice(struct audit_run *a, const char *name,
 	}
 }
 
+/*
+ * Traffic filters that pin a guest's addresses: vmgate's own (MAC, IPv4,
+ * IPv6: contrib/nwfilter) and libvirt's stock one, which pins MAC and
+ * IPv4 and drops all IPv6, so it serves only machines without ipv6.
+ */
+#define FILTER_VMGATE	"vmgate-clean-traffic"
+#define FILTER_STOCK	"clean-traffic"
+
+/* a filter parameter in canonical form, "" when it is not an address */
+static void
+canonical_addr(int af, const char *in, char *out, size_t len)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+
+	if (inet_pton(af, in, bin) != 1 || inet_ntop(af, bin, out,
+	    (socklen_t)len) == NULL)
+		out[0] = '\0';
+}
+
+/* The filter's IP (or IPV6) values against the assigned address want. */
+static void
+audit_filter_param(struct audit_run *a, const char *name, const char *mac,
+    const char *param, int af, const char (*vals)[64], size_t n,
+    const char *want)
+{
+	char got[INET6_ADDRSTRLEN], shown[64];
+	const char *key = af == AF_INET ? "ipv4" : "ipv6";
+	size_t i;
+
+	if (want == NULL) {
+		for (i = 0; i < n; i++) {
+			str_sanitize(shown, sizeof(shown), vals[i]);
+			finding(a, "domain %s: interface %s: filter parameter "
+			    "%s=%s, but the config assigns no %s", name, mac,
+			    param, shown, key);
+		}
+		return;
+	}
+	if (n == 0) {
+		finding(a, "domain %s: interface %s: the filter has no %s "
+		    "parameter, so it does not pin %s = %s", name, mac, param,
+		    key, want);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		canonical_addr(af, vals[i], got, sizeof(got));
+		if (strcmp(got, want) != 0) {
+			str_sanitize(shown, sizeof(shown), vals[i]);
+			finding(a, "domain %s: interface %s: filter parameter "
+			    "%s=%s differs from %s = %s in the config", name,
+			    mac, param, shown, key, want);
+		}
+	}
+}
+
+static void
+audit_nic(struct audit_run *a, const char *name, const struct hv_nic *nic,
+    const char *v4, const char *v6)
+{
+	char mac[sizeof(nic->mac)], filter[sizeof(nic->filter)];
+
+	str_sanitize(mac, sizeof(mac), nic->mac[0] != '\0' ? nic->mac : "-");
+	if (nic->filter[0] == '\0') {
+		finding(a, "domain %s: interface %s has no traffic filter: "
+		    "its guest can claim any address (use %s)", name, mac,
+		    FILTER_VMGATE);
+		return;
+	}
+	if (strcmp(nic->filter, FILTER_STOCK) == 0 && v6 != NULL) {
+		finding(a, "domain %s: interface %s: %s drops all IPv6, and "
+		    "ipv6 = %s is assigned (use %s)", name, mac, FILTER_STOCK,
+		    v6, FILTER_VMGATE);
+		return;
+	}
+	if (strcmp(nic->filter, FILTER_STOCK) != 0 &&
+	    strcmp(nic->filter, FILTER_VMGATE) != 0) {
+		str_sanitize(filter, sizeof(filter), nic->filter);
+		finding(a, "domain %s: interface %s: filter %s is not one that "
+		    "pins its addresses (use %s)", name, mac, filter,
+		    FILTER_VMGATE);
+		return;
+	}
+	audit_filter_param(a, name, mac, "IP", AF_INET, nic->ip, nic->nip,
+	    v4);
+	audit_filter_param(a, name, mac, "IPV6", AF_INET6, nic->ipv6,
+	    nic->nipv6, v6);
+}
+
+static void
+audit_network(struct audit_run *a, struct hv_domain *dom, const char *name)
+{
+	const struct domain_conf *dc = config_domain(a->cfg, name);
+	const char *v4, *v6;
+	struct hv_nics nics;
+	size_t i;
+
+	if (hv_get_nics(dom, &nics) != HV_OK) {
+		finding(a, "domain %s: cannot read its interfaces", name);
+		return;
+	}
+	for (i = 0; i < nics.n; i++) {
+		config_nic_addresses(dc, i, &v4, &v6);
+		audit_nic(a, name, &nics.nic[i], v4, v6);
+	}
+}
+
+/* one address assigned to two machines: both would claim it */
+static void
+audit_shared_addresses(struct audit_run *a)
+{
+	const struct config *cfg = a->cfg;
+	const struct domain_conf *x, *y;
+	size_t i, j;
+
+	for (i = 0; i < cfg->ndomains; i++) {
+		x = &cfg->domains[i];
+		for (j = i + 1; j < cfg->ndomains; j++) {
+			y = &cfg->domains[j];
+			if (x->ipv4 != NULL && y->ipv4 != NULL &&
+			    strcmp(x->ipv4, y->ipv4) == 0)
+				finding(a, "domains %s and %s: both are "
+				    "assigned ipv4 = %s (lines %d and %d)",
+				    x->name, y->name, x->ipv4, x->ipv4_line,
+				    y->ipv4_line);
+			if (x->ipv6 != NULL && y->ipv6 != NULL &&
+			    strcmp(x->ipv6, y->ipv6) == 0)
+				finding(a, "domains %s and %s: both are "
+				    "assigned ipv6 = %s (lines %d and %d)",
+				    x->name, y->name, x->ipv6, x->ipv6_line,
+				    y->ipv6_line);
+		}
+	}
+}
+
 static void
 audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 {
@@ -507,6 +642,7 @@ audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 		    name, hv_last_error(hv));
 	else
 		audit_spice(a, name, config_domain(cfg, name), &sp);
+	audit_network(a, dom, name);
 	hv_domain_free(dom);
 }
 
@@ -935,6 +1071,7 @@ admin_audit(const struct config *cfg, const char *sshd_config, FILE *out,
 	for (i = 0; i < n; i++)
 		audit_domain(&a, hv, machines[i]);
 	a.machines = n;
+	audit_shared_addresses(&a);
 	audit_sshd(&a, sshd_config);
 	if (a.findings > 0)
 		fprintf(err, "vmgate: audit: %zu finding%s\n", a.findings,

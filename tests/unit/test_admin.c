@@ -1026,6 +1026,64 @@ test_sshd_config_passes_audit(void **state)
 	free(snippet);
 }
 
+/*
+ * The network audit: every interface of a configured machine must carry a
+ * filter that pins what the config assigns; no address twice.
+ */
+static void
+test_audit_network(void **state)
+{
+	static const char expect[] =
+	    "domain net-bare: interface 52:54:00:e2:f3:03 has no traffic "
+	    "filter: its guest can claim any address (use "
+	    "vmgate-clean-traffic)\n"
+	    "domain net-learn: interface 52:54:00:e2:f3:07: the filter has no "
+	    "IP parameter, so it does not pin ipv4 = 198.51.100.10\n"
+	    "domain net-other: interface 52:54:00:e2:f3:06: filter allow-arp "
+	    "is not one that pins its addresses (use vmgate-clean-traffic)\n"
+	    "domain net-stock6: interface 52:54:00:e2:f3:04: clean-traffic "
+	    "drops all IPv6, and ipv6 = 2001:db8:e2f3:e12d::40 is assigned "
+	    "(use vmgate-clean-traffic)\n"
+	    "domain net-wrong: interface 52:54:00:e2:f3:05: filter parameter "
+	    "IP=198.51.100.51 differs from ipv4 = 198.51.100.50 in the config\n"
+	    "domains net-learn and net-ok: both are assigned ipv4 = "
+	    "198.51.100.10 (lines 19 and 8)\n";
+	char *ini, *sshd, path[512], *text;
+	struct config *cfg;
+	struct capture c;
+
+	(void)state;
+	ini = audit_setup("contrib", &sshd);
+	snprintf(path, sizeof(path), "%s/net.ini", work);
+	if (asprintf(&text,
+	    "[vmgate]\nuri = test://%s/net-node.xml\n"
+	    "keys = %s/keys\nservice_user = daemon\n"
+	    "[tenant alice]\ndomains = net-ok net-stock4 net-bare net-stock6 "
+	    "net-wrong net-other net-learn\n"
+	    "[domain net-ok]\nipv4 = 198.51.100.10\n"
+	    "ipv6 = 2001:db8:e2f3:e12d::10\n"
+	    "[domain net-stock4]\nipv4 = 198.51.100.20\n"
+	    "[domain net-stock6]\nipv4 = 198.51.100.40\n"
+	    "ipv6 = 2001:db8:e2f3:e12d::40\n"
+	    "[domain net-wrong]\nipv4 = 198.51.100.50\n"
+	    "ipv6 = 2001:db8:e2f3:e12d::50\n"
+	    "[domain net-learn]\nipv4 = 198.51.100.10\n", TEST_DATA,
+	    work) < 0)
+		abort();
+	write_text(path, text, 0600);
+	free(text);
+	cfg = load(path);
+	cap_open(&c);
+	assert_int_equal(admin_audit(cfg, sshd, c.out, c.err),
+	    RESULT_FAILED);
+	cap_close(&c);
+	assert_string_equal(c.outbuf, expect);
+	cap_free(&c);
+	config_free(cfg);
+	free(sshd);
+	free(ini);
+}
+
 int
 main(void)
 {
@@ -1040,6 +1098,7 @@ main(void)
 		cmocka_unit_test(test_authorized_keys_duplicate),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_audit_clean),
+		cmocka_unit_test(test_audit_network),
 		cmocka_unit_test(test_audit_accounts),
 		cmocka_unit_test(test_audit_match_address),
 		cmocka_unit_test(test_sshd_config_contrib),
