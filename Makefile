@@ -6,7 +6,7 @@ DESTDIR   ?=
 BUILD     ?= build
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      := libvirt libssh inih libsodium libxml-2.0
+PKGS      := libvirt libssh inih libsodium libxml-2.0 libpng
 FUZZ_SECONDS ?= 30
 
 WARN      := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \

@@ -375,8 +375,8 @@ is_active(struct hv_domain *dom)
 
 /* A refused action: "not valid in this state" (a race with another
  * session, or a paused machine) is HV_ESTATE, anything else HV_EFAIL. */
-static int
-action_failed(struct hv_domain *dom)
+int
+hv_action_failed(struct hv_domain *dom)
 {
 	int code = virGetLastErrorCode();
 
@@ -388,8 +388,8 @@ action_failed(struct hv_domain *dom)
 
 /* The actions below first check activity so the tenant gets "already
  * running" / "not running" rather than a libvirt error. */
-static int
-require_active(struct hv_domain *dom, int want)
+int
+hv_require_active(struct hv_domain *dom, int want)
 {
 	int r = is_active(dom);
 
@@ -408,10 +408,10 @@ hv_start(struct hv_domain *dom)
 {
 	int r;
 
-	if ((r = require_active(dom, 0)) != HV_OK)
+	if ((r = hv_require_active(dom, 0)) != HV_OK)
 		return r;
 	if (virDomainCreate(dom->dom) != 0)
-		return action_failed(dom);
+		return hv_action_failed(dom);
 	return HV_OK;
 }
 
@@ -420,10 +420,10 @@ hv_shutdown(struct hv_domain *dom)
 {
 	int r;
 
-	if ((r = require_active(dom, 1)) != HV_OK)
+	if ((r = hv_require_active(dom, 1)) != HV_OK)
 		return r;
 	if (virDomainShutdown(dom->dom) != 0)
-		return action_failed(dom);
+		return hv_action_failed(dom);
 	return HV_OK;
 }
 
@@ -432,10 +432,10 @@ hv_destroy(struct hv_domain *dom)
 {
 	int r;
 
-	if ((r = require_active(dom, 1)) != HV_OK)
+	if ((r = hv_require_active(dom, 1)) != HV_OK)
 		return r;
 	if (virDomainDestroy(dom->dom) != 0)
-		return action_failed(dom);
+		return hv_action_failed(dom);
 	return HV_OK;
 }
 
@@ -444,10 +444,10 @@ hv_reset(struct hv_domain *dom)
 {
 	int r;
 
-	if ((r = require_active(dom, 1)) != HV_OK)
+	if ((r = hv_require_active(dom, 1)) != HV_OK)
 		return r;
 	if (virDomainReset(dom->dom, 0) != 0)
-		return action_failed(dom);
+		return hv_action_failed(dom);
 	return HV_OK;
 }
 
@@ -456,9 +456,30 @@ hv_reboot(struct hv_domain *dom)
 {
 	int r;
 
-	if ((r = require_active(dom, 1)) != HV_OK)
+	if ((r = hv_require_active(dom, 1)) != HV_OK)
 		return r;
 	if (virDomainReboot(dom->dom, 0) != 0)
-		return action_failed(dom);
+		return hv_action_failed(dom);
+	return HV_OK;
+}
+
+int
+hv_send_keys(struct hv_domain *dom, const unsigned *codes, size_t ncodes)
+{
+	unsigned keys[HV_MAX_KEYS];
+	int r;
+
+	if (ncodes == 0 || ncodes > HV_MAX_KEYS) {
+		note_text(dom->hv, "bad key count");
+		return HV_EFAIL;
+	}
+	/* libvirt's prototype takes a writable array */
+	memcpy(keys, codes, ncodes * sizeof(keys[0]));
+	if ((r = hv_require_active(dom, 1)) != HV_OK)
+		return r;
+	/* holdtime 0: libvirt's default press time */
+	if (virDomainSendKey(dom->dom, VIR_KEYCODE_SET_LINUX, 0, keys,
+	    (int)ncodes, 0) != 0)
+		return hv_action_failed(dom);
 	return HV_OK;
 }

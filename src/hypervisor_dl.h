@@ -34,6 +34,8 @@
 	X(virDomainOpenConsole) \
 	X(virDomainReboot) \
 	X(virDomainReset) \
+	X(virDomainScreenshot) \
+	X(virDomainSendKey) \
 	X(virDomainShutdown) \
 	X(virDomainUpdateDeviceFlags) \
 	X(virEventAddHandle) \
@@ -84,6 +86,8 @@ const char *hv_dl_error(void);
 #define virDomainOpenConsole (*hv_dl_virDomainOpenConsole)
 #define virDomainReboot (*hv_dl_virDomainReboot)
 #define virDomainReset (*hv_dl_virDomainReset)
+#define virDomainScreenshot (*hv_dl_virDomainScreenshot)
+#define virDomainSendKey (*hv_dl_virDomainSendKey)
 #define virDomainShutdown (*hv_dl_virDomainShutdown)
 #define virDomainUpdateDeviceFlags (*hv_dl_virDomainUpdateDeviceFlags)
 #define virEventAddHandle (*hv_dl_virEventAddHandle)

@@ -45,4 +45,10 @@ int hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
 /* copy libvirt's last error into hv->last_error (for the log) */
 void hv_note_error(struct hv *hv);
 
+/* HV_OK when the machine is active (want 1) or not (want 0), else
+ * HV_ESTATE, or the query's failure */
+int hv_require_active(struct hv_domain *dom, int want);
+/* an action libvirt refused, as an hv_err (libvirt's text kept) */
+int hv_action_failed(struct hv_domain *dom);
+
 #endif

@@ -120,6 +120,37 @@ hv_console_open(struct hv_domain *dom, bool force, struct hv_stream **out)
 }
 
 int
+hv_screenshot_open(struct hv_domain *dom, struct hv_stream **out,
+    char *mime, size_t mimelen)
+{
+	virStreamPtr st = NULL;
+	struct hv_stream *s;
+	char *type;
+	int r;
+
+	*out = NULL;
+	if ((r = hv_require_active(dom, 1)) != HV_OK)
+		return r;
+	if ((st = virStreamNew(dom->conn, 0)) == NULL) {
+		hv_note_error(dom->hv);
+		return HV_EFAIL;
+	}
+	/* screen 0: the first display head */
+	if ((type = virDomainScreenshot(dom->dom, st, 0, 0)) == NULL) {
+		r = hv_action_failed(dom);
+		virStreamFree(st);
+		return r;
+	}
+	snprintf(mime, mimelen, "%s", type);
+	free(type);
+	s = xcalloc(1, sizeof(*s));
+	s->hv = dom->hv;
+	s->st = st;
+	*out = s;
+	return HV_OK;
+}
+
+int
 hv_stream_recv(struct hv_stream *st, char *buf, size_t len)
 {
 	int n = virStreamRecv(st->st, buf, len);

@@ -14,6 +14,7 @@
 
 #define HV_CONNECT_TIMEOUT_MS 5000	/* retry an unreachable libvirtd this long */
 #define HV_MAX_ADDRS 16
+#define HV_MAX_KEYS 16		/* keys pressed together (libvirt's own limit) */
 
 enum hv_err {
 	HV_OK = 0,
@@ -125,6 +126,10 @@ int hv_shutdown(struct hv_domain *dom);
 int hv_destroy(struct hv_domain *dom);
 int hv_reset(struct hv_domain *dom);
 int hv_reboot(struct hv_domain *dom);
+/* press the Linux key codes together and release them (1..HV_MAX_KEYS);
+ * HV_ESTATE when the machine is not running */
+int hv_send_keys(struct hv_domain *dom, const unsigned *codes,
+    size_t ncodes);
 
 /*
  * Set a live SPICE ticket: a <graphics> element that keeps the domain's
@@ -169,6 +174,13 @@ void hv_fd_unwatch(int watch);
 int hv_timer_add(int ms, void (*cb)(int timer, void *arg), void *arg);
 void hv_timer_update(int timer, int ms);
 void hv_timer_remove(int timer);
+/*
+ * The first display's screenshot as a blocking stream (read it to EOF
+ * with hv_stream_recv) and the image's MIME type as libvirt names it.
+ * HV_ESTATE when the machine is not running.
+ */
+int hv_screenshot_open(struct hv_domain *dom, struct hv_stream **out,
+    char *mime, size_t mimelen);
 /* Finish cleanly or abort, then free; accepts NULL. */
 void hv_stream_close(struct hv_stream *st, bool abort_it);
 /* cb when the machine stops (lifecycle event): an id for

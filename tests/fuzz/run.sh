@@ -20,7 +20,7 @@ CC=${FUZZ_CC:-clang}
 JOBS=${FUZZ_JOBS:-2}
 TIMEOUT=10		# seconds one input may take
 RSS_MB=2048
-PKGS="libvirt libssh inih libsodium"
+PKGS="libvirt libssh inih libsodium libpng"
 
 cd "$(dirname "$0")/../.." || exit 1
 OUT=build/fuzz
