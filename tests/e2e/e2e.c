@@ -13,10 +13,14 @@
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -594,6 +598,284 @@ e2e_rmguest(const char *name)
 	};
 
 	return stack_cmd(argv);
+}
+
+/* run a system tool with PATH set, output to stderr only on failure */
+static int
+tool(const char *const argv[])
+{
+	static const char *const env[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
+	};
+	struct e2e_result r;
+	int rc;
+
+	rc = e2e_run(argv, env, NULL, E2E_TIMEOUT_MS, &r);
+	if (rc != 0 || r.status != 0) {
+		fprintf(stderr, "e2e: %s failed (%d): %s%s", argv[0], r.status,
+		    r.out, r.err);
+		rc = -1;
+	}
+	e2e_result_free(&r);
+	return rc;
+}
+
+int
+e2e_install_vmgate(const char *path)
+{
+	char *dir = strdup(path);
+	const char *const mkdir_argv[] = {
+		"/usr/bin/install", "-d", "-m", "0755", "-o", "root", "-g",
+		"root", dir, NULL
+	};
+	const char *const install_argv[] = {
+		"/usr/bin/install", "-m", "0755", "-o", "root", "-g", "root",
+		E2E_VMGATE, path, NULL
+	};
+	int rc;
+
+	if (dir == NULL)
+		die("strdup");
+	if (strrchr(dir, '/') != NULL)
+		*strrchr(dir, '/') = '\0';
+	rc = tool(mkdir_argv) == 0 && tool(install_argv) == 0 ? 0 : -1;
+	free(dir);
+	return rc;
+}
+
+int
+e2e_keygen(const char *dir, const char *name)
+{
+	char path[512];
+	const char *const argv[] = {
+		"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C",
+		name, "-f", path, NULL
+	};
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+	return tool(argv);
+}
+
+/* run a removal tool quietly: what it removes usually does not exist */
+static void
+tool_quiet(const char *const argv[])
+{
+	static const char *const env[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
+	};
+	struct e2e_result r;
+
+	e2e_run(argv, env, NULL, E2E_TIMEOUT_MS, &r);
+	e2e_result_free(&r);
+}
+
+void
+e2e_account_del(const char *user)
+{
+	const char *const argv[] = { "/usr/sbin/userdel", user, NULL };
+
+	tool_quiet(argv);
+}
+
+void
+e2e_group_del(const char *group)
+{
+	const char *const argv[] = { "/usr/sbin/groupdel", group, NULL };
+
+	tool_quiet(argv);
+}
+
+int
+e2e_group_add(const char *group)
+{
+	const char *const argv[] = { "/usr/sbin/groupadd", group, NULL };
+
+	e2e_group_del(group);
+	return tool(argv);
+}
+
+int
+e2e_account_add(const char *user, const char *groups)
+{
+	const char *const add[] = {
+		"/usr/sbin/useradd", "-M", "-d", "/", "-s", "/bin/sh", "-G",
+		groups, user, NULL
+	};
+	/* sshd refuses a locked account ('!') even for keys: '*' */
+	const char *const unlock[] = {
+		"/usr/sbin/usermod", "-p", "*", user, NULL
+	};
+
+	e2e_account_del(user);
+	return tool(add) == 0 && tool(unlock) == 0 ? 0 : -1;
+}
+
+/* s with every "from" replaced by "to"; malloc'd */
+static char *
+replace_all(const char *s, const char *from, const char *to)
+{
+	size_t n = 0, fl = strlen(from), tl = strlen(to);
+	const char *p;
+	char *out, *o;
+
+	for (p = s; (p = strstr(p, from)) != NULL; p += fl)
+		n++;
+	if ((out = o = malloc(strlen(s) + n * tl + 1)) == NULL)
+		die("malloc");
+	while ((p = strstr(s, from)) != NULL) {
+		memcpy(o, s, (size_t)(p - s));
+		o += p - s;
+		memcpy(o, to, tl);
+		o += tl;
+		s = p + fl;
+	}
+	strcpy(o, s);
+	return out;
+}
+
+static char *
+read_text(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	while (slurp(fd, &buf, &len, &cap))
+		;
+	close(fd);
+	return buf;
+}
+
+static bool
+port_listens(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0)
+		return false;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r == 0;
+}
+
+static int
+sshd_write_config(struct e2e_sshd *s, const char *dir, const char *vmgate,
+    const char *cfg, const char *group, const char *service_user,
+    const char *allow_users)
+{
+	char *snippet, *cmd, *group_line, *user_line, *a, *b, *c, *text;
+	char *path;
+	int rc;
+
+	if (asprintf(&path, "%s/../../contrib/sshd_config.vmgate",
+	    E2E_DIR) < 0)
+		die("asprintf");
+	snippet = read_text(path);
+	free(path);
+	if (snippet == NULL)
+		return -1;
+	if (asprintf(&cmd, "%s -f %s", vmgate, cfg) < 0 ||
+	    asprintf(&group_line, "Match Group %s\n", group) < 0 ||
+	    asprintf(&user_line, "Match User %s\n", service_user) < 0)
+		die("asprintf");
+	a = replace_all(snippet, "/usr/local/bin/vmgate", cmd);
+	b = replace_all(a, "Match Group vmgate-tenants\n", group_line);
+	c = replace_all(b, "Match User vmgate\n", user_line);
+	if (asprintf(&text,
+	    "Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\n"
+	    "PidFile %s/sshd.pid\nLogLevel VERBOSE\nPermitRootLogin no\n"
+	    "AllowUsers %s\nAuthorizedKeysFile none\n"
+	    "PasswordAuthentication no\nKbdInteractiveAuthentication no\n%s",
+	    s->port, dir, dir, allow_users, c) < 0)
+		die("asprintf");
+	rc = e2e_write_file(dir, "sshd_config", text, 0644) != NULL ? 0 : -1;
+	free(snippet);
+	free(cmd);
+	free(group_line);
+	free(user_line);
+	free(a);
+	free(b);
+	free(c);
+	free(text);
+	return rc;
+}
+
+int
+e2e_sshd_start(struct e2e_sshd *s, const char *dir, int port,
+    const char *vmgate, const char *cfg, const char *group,
+    const char *service_user, const char *allow_users)
+{
+	const char *const check[] = {
+		"/usr/sbin/sshd", "-t", "-f", s->config, NULL
+	};
+	long long deadline;
+
+	memset(s, 0, sizeof(s[0]));
+	s->pid = -1;
+	s->port = port;
+	snprintf(s->config, sizeof(s->config), "%s/sshd_config", dir);
+	snprintf(s->log, sizeof(s->log), "%s/sshd.log", dir);
+	mkdir("/run/sshd", 0755);	/* its privilege separation directory */
+	if (e2e_keygen(dir, "hostkey") != 0 ||
+	    sshd_write_config(s, dir, vmgate, cfg, group, service_user,
+	    allow_users) != 0 || tool(check) != 0)
+		return -1;
+	if ((s->pid = fork()) < 0)
+		die("fork");
+	if (s->pid == 0) {
+		reset_child_signals();
+		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-f", s->config,
+		    "-E", s->log, (char *)NULL);
+		_exit(127);
+	}
+	deadline = e2e_now_ms() + E2E_TIMEOUT_MS;
+	while (!port_listens(port)) {
+		if (remaining_ms(deadline) == 0 ||
+		    waitpid(s->pid, NULL, WNOHANG) == s->pid) {
+			fprintf(stderr, "e2e: sshd did not listen on %d (%s)\n",
+			    port, s->log);
+			s->pid = -1;
+			return -1;
+		}
+		usleep(E2E_POLL_MS * 1000);
+	}
+	return 0;
+}
+
+void
+e2e_sshd_stop(struct e2e_sshd *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = -1;
+}
+
+int
+e2e_ssh(const struct e2e_sshd *s, const char *user, const char *key,
+    bool tty, const char *cmd, struct e2e_result *res)
+{
+	static const char *const env[] = {
+		"PATH=/usr/bin:/bin", "HOME=/nonexistent", NULL
+	};
+	char port[16];
+	const char *const argv[] = {
+		"/usr/bin/ssh", "-F", "/dev/null", "-i", key, "-p", port,
+		"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+		"-o", "StrictHostKeyChecking=no",
+		"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+		tty ? "-tt" : "-T", "-l", user, "127.0.0.1", cmd, NULL
+	};
+
+	snprintf(port, sizeof(port), "%d", s->port);
+	return e2e_run(argv, env, NULL, E2E_TIMEOUT_MS, res);
 }
 
 static void

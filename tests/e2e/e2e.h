@@ -117,6 +117,51 @@ int e2e_transient_guest(const char *name, int spice_port);
 int e2e_rmguest(const char *name);
 
 /*
+ * A private sshd in front of an installed vmgate, as an admin sets it up
+ * (TESTING.md facts, the shipped contrib/sshd_config.vmgate): tests log
+ * in with the real ssh client and real keys.
+ */
+/* install build/vmgate root-owned at path (sshd runs AuthorizedKeysCommand
+ * only from a root-owned path, never below /tmp); 0 or -1 */
+int e2e_install_vmgate(const char *path);
+/* a new ed25519 key pair dir/name and dir/name.pub, no passphrase */
+int e2e_keygen(const char *dir, const char *name);
+/* a login account (replacing one of that name) in groups (comma list),
+ * shell /bin/sh, no home, unlocked for keys; 0 or -1 */
+int e2e_account_add(const char *user, const char *groups);
+/* remove it; fine when it does not exist */
+void e2e_account_del(const char *user);
+/* a group (replacing one of that name); 0 or -1 */
+int e2e_group_add(const char *group);
+void e2e_group_del(const char *group);
+
+struct e2e_sshd {
+	pid_t pid;		/* -1 when not running */
+	int port;
+	char config[512];	/* DIR/sshd_config */
+	char log[512];		/* DIR/sshd.log */
+};
+/*
+ * Write dir/sshd_config: a listener on 127.0.0.1:port with its own host
+ * key and pid file in dir, AllowUsers allow_users, then the shipped
+ * snippet with `vmgate -f cfg` as its command, group as the tenants'
+ * group and service_user as the shared account. Then start sshd on it;
+ * 0 once it accepts connections, -1 otherwise.
+ */
+int e2e_sshd_start(struct e2e_sshd *s, const char *dir, int port,
+    const char *vmgate, const char *cfg, const char *group,
+    const char *service_user, const char *allow_users);
+void e2e_sshd_stop(struct e2e_sshd *s);
+/*
+ * The real OpenSSH client: ssh -i key user@127.0.0.1 -p port cmd, with a
+ * pty on the far side when tty (ssh -tt), no config, agent or known hosts
+ * file. Like e2e_run; the exit code is the remote command's (255: ssh's
+ * own failure).
+ */
+int e2e_ssh(const struct e2e_sshd *s, const char *user, const char *key,
+    bool tty, const char *cmd, struct e2e_result *res);
+
+/*
  * A real Linux guest (tests/e2e/linux-guest.sh): Debian's cloud kernel
  * and a busybox initramfs booted directly, no disk image. It prints
  * "vmgate-guest: WORD ready" on its serial line (WORD: `banner`, default

@@ -64,7 +64,7 @@
 
 static char work[] = "/tmp/vmgate-gate-XXXXXX";
 static char cfg_path[256];
-static pid_t sshd_pid = -1;
+static struct e2e_sshd sshd = { .pid = -1 };
 static bool ready;
 static int lock_fd = -1;
 
@@ -88,23 +88,6 @@ run(const char *fmt, ...)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (f == NULL)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) == -1) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 static int
 spit(const char *path, const char *text, mode_t mode)
 {
@@ -115,28 +98,6 @@ spit(const char *path, const char *text, mode_t mode)
 	fputs(text, f);
 	fclose(f);
 	return chmod(path, mode);
-}
-
-/* replace every "from" in s by "to"; returns a new string */
-static char *
-replace_all(const char *s, const char *from, const char *to)
-{
-	size_t n = 0, fl = strlen(from), tl = strlen(to);
-	const char *p;
-	char *out, *o;
-
-	for (p = s; (p = strstr(p, from)) != NULL; p += fl)
-		n++;
-	out = o = malloc(strlen(s) + n * tl + 1);
-	while ((p = strstr(s, from)) != NULL) {
-		memcpy(o, s, (size_t)(p - s));
-		o += p - s;
-		memcpy(o, to, tl);
-		o += tl;
-		s = p + fl;
-	}
-	strcpy(o, s);
-	return out;
 }
 
 static int
@@ -169,8 +130,7 @@ write_config(bool b_disabled)
 static int
 make_key(const char *name, const char *tenant_file)
 {
-	if (run("ssh-keygen -q -t ed25519 -N '' -C %s -f %s/%s", name, work,
-	    name) != 0)
+	if (e2e_keygen(work, name) != 0)
 		return -1;
 	if (tenant_file != NULL &&
 	    run("install -m 0644 %s/%s.pub %s/keys/%s", work, name, work,
@@ -179,106 +139,13 @@ make_key(const char *name, const char *tenant_file)
 	return 0;
 }
 
-static int
-add_account(const char *user, const char *groups)
-{
-	run("userdel %s >/dev/null 2>&1", user);
-	/* sshd refuses a locked account ('!') even for keys: '*' */
-	return run("useradd -M -d / -s /bin/sh -G %s %s && usermod -p '*' %s",
-	    groups, user, user);
-}
-
 static void
 remove_accounts(void)
 {
-	run("userdel " USER_A " >/dev/null 2>&1");
-	run("userdel " USER_B " >/dev/null 2>&1");
-	run("userdel " USER_SVC " >/dev/null 2>&1");
-	run("groupdel " GROUP_TENANTS " >/dev/null 2>&1");
-}
-
-/* sshd_config: our listener, then the shipped snippet with test names */
-static int
-write_sshd_config(void)
-{
-	char path[512], head[1024], cmd[512], *snippet, *a, *b, *c, *text;
-	int r;
-
-	snprintf(path, sizeof(path), "%s/../../contrib/sshd_config.vmgate",
-	    E2E_DIR);
-	if ((snippet = slurp(path)) == NULL)
-		return -1;
-	snprintf(cmd, sizeof(cmd), VMGATE " -f %s", cfg_path);
-	a = replace_all(snippet, "/usr/local/bin/vmgate", cmd);
-	b = replace_all(a, "Match Group vmgate-tenants",
-	    "Match Group " GROUP_TENANTS);
-	c = replace_all(b, "Match User vmgate\n", "Match User " USER_SVC "\n");
-	snprintf(head, sizeof(head),
-	    "Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\n"
-	    "PidFile %s/sshd.pid\nLogLevel VERBOSE\nPermitRootLogin no\n"
-	    "AllowUsers " USER_A " " USER_B " " USER_SVC "\n"
-	    "AuthorizedKeysFile none\nPasswordAuthentication no\n"
-	    "KbdInteractiveAuthentication no\n",
-	    SSHD_PORT, work, work);
-	if (asprintf(&text, "%s%s", head, c) < 0)
-		abort();
-	snprintf(path, sizeof(path), "%s/sshd_config", work);
-	r = spit(path, text, 0644);
-	free(snippet);
-	free(a);
-	free(b);
-	free(c);
-	free(text);
-	return r;
-}
-
-static bool
-port_open(int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM, 0), r;
-
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return r == 0;
-}
-
-static int
-start_sshd(void)
-{
-	char conf[512], log[512];
-	struct timespec pause = { 0, 100 * 1000000L };
-	int waited;
-
-	snprintf(conf, sizeof(conf), "%s/sshd_config", work);
-	snprintf(log, sizeof(log), "%s/sshd.log", work);
-	if (run("/usr/sbin/sshd -t -f %s", conf) != 0)
-		return -1;
-	if ((sshd_pid = fork()) == -1)
-		return -1;
-	if (sshd_pid == 0) {
-		execl("/usr/sbin/sshd", "/usr/sbin/sshd", "-D", "-f", conf,
-		    "-E", log, (char *)NULL);
-		_exit(127);
-	}
-	for (waited = 0; waited < WAIT_SSHD_MS; waited += 100) {
-		if (port_open(SSHD_PORT))
-			return 0;
-		nanosleep(&pause, NULL);
-	}
-	return -1;
-}
-
-static void
-stop_sshd(void)
-{
-	if (sshd_pid > 0) {
-		kill(sshd_pid, SIGTERM);
-		waitpid(sshd_pid, NULL, 0);
-		sshd_pid = -1;
-	}
+	e2e_account_del(USER_A);
+	e2e_account_del(USER_B);
+	e2e_account_del(USER_SVC);
+	e2e_group_del(GROUP_TENANTS);
 }
 
 static int
@@ -307,30 +174,25 @@ setup(void **state)
 	    run("sh %s/stack.sh guest " GUEST_B " %d >&2", E2E_DIR,
 	    SPICE_B) != 0)
 		return -1;
-	/* sshd runs AuthorizedKeysCommand only from a root-owned path */
-	if (run("install -d -m 0755 -o root -g root " LIBEXEC " && "
-	    "install -m 0755 -o root -g root %s/vmgate " VMGATE,
-	    BUILD_DIR) != 0)
+	if (e2e_install_vmgate(VMGATE) != 0)
 		return -1;
 	if (make_key("key-a", USER_A ".pub") != 0 ||
 	    make_key("key-b", USER_B "@laptop.pub") != 0 ||
 	    make_key("key-c", TENANT_C ".pub") != 0 ||
 	    make_key("key-stranger", NULL) != 0)
 		return -1;
-	if (run("ssh-keygen -q -t ed25519 -N '' -f %s/hostkey", work) != 0)
-		return -1;
-	if (write_config(false) != 0 || write_sshd_config() != 0)
+	if (write_config(false) != 0)
 		return -1;
 	remove_accounts();
-	if (run("groupadd " GROUP_TENANTS) != 0 ||
-	    add_account(USER_A, "libvirt," GROUP_TENANTS) != 0 ||
-	    add_account(USER_B, "libvirt," GROUP_TENANTS) != 0 ||
-	    add_account(USER_SVC, "libvirt") != 0)
+	if (e2e_group_add(GROUP_TENANTS) != 0 ||
+	    e2e_account_add(USER_A, "libvirt," GROUP_TENANTS) != 0 ||
+	    e2e_account_add(USER_B, "libvirt," GROUP_TENANTS) != 0 ||
+	    e2e_account_add(USER_SVC, "libvirt") != 0)
 		return -1;
-	mkdir("/run/sshd", 0755);
 	/* a dropped connection must not kill the client writing to it */
 	signal(SIGPIPE, SIG_IGN);
-	if (start_sshd() != 0) {
+	if (e2e_sshd_start(&sshd, work, SSHD_PORT, VMGATE, cfg_path,
+	    GROUP_TENANTS, USER_SVC, USER_A " " USER_B " " USER_SVC) != 0) {
 		fprintf(stderr, "test_gate: sshd did not start\n");
 		return -1;
 	}
@@ -344,7 +206,7 @@ teardown(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		return 0;
-	stop_sshd();
+	e2e_sshd_stop(&sshd);
 	remove_accounts();
 	run("sh %s/stack.sh rmguest " GUEST_A " >&2", E2E_DIR);
 	run("sh %s/stack.sh rmguest " GUEST_B " >&2", E2E_DIR);
