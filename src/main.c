@@ -250,7 +250,7 @@ run_tenant_shell(const struct options *o)
 	char fp[KEYS_FP_LEN] = "";
 	char from[64];
 	char host[NAME_MAX_LEN + 1 + HOST_NAME_MAX + 1];
-	char errbuf[256];
+	char errbuf[REQUEST_REASON_MAX];
 	const char *request = env_get("SSH_ORIGINAL_COMMAND");
 	const char *auth = env_get("SSH_USER_AUTH");
 	const char *why = NULL;

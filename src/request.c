@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmgate/keytable.h"
 #include "vmgate/request.h"
 #include "vmgate/util.h"
 
@@ -50,6 +51,24 @@ usage(char *errbuf, size_t errlen, enum verb v, const char *reason,
 	return fail(errbuf, errlen, "%s (usage: %s)", reason, u);
 }
 
+/* sendkey's refusal of a combination: the usage and every one there is */
+static int
+keys_usage(char *errbuf, size_t errlen, enum verb v, const char *reason,
+    const char *word)
+{
+	char shown[SHOW_MAX], names[KEYTABLE_NAMES_MAX];
+	char u[REQUEST_USAGE_LEN];
+
+	verb_usage(v, verb_options(v), u, sizeof(u));
+	keytable_names(names, sizeof(names));
+	if (word == NULL)
+		return fail(errbuf, errlen, "%s (usage: %s; KEYS is one of: "
+		    "%s)", reason, u, names);
+	str_sanitize(shown, sizeof(shown), word);
+	return fail(errbuf, errlen, "%s '%s' (usage: %s; KEYS is one of: %s)",
+	    reason, shown, u, names);
+}
+
 /* N: digits only, no leading zero, 1..MAX_PORT */
 static int
 parse_port(const char *s)
@@ -86,9 +105,13 @@ positional(struct request *req, const char *w, char *errbuf, size_t errlen)
 	}
 	if (arg == VERB_ARG_NONE || req->arg != NULL)
 		return usage(errbuf, errlen, req->verb, "unexpected word", w);
+	/* the fixed table, not the name pattern, says which keys exist */
+	if (arg == VERB_ARG_KEYS && keytable_find(w) == NULL)
+		return keys_usage(errbuf, errlen, req->verb,
+		    "unknown key combination", w);
 	if (!name_valid(w))
-		return usage(errbuf, errlen, req->verb, arg == VERB_ARG_MEDIA ?
-		    "invalid media name" : "invalid key name", w);
+		return usage(errbuf, errlen, req->verb, "invalid media name",
+		    w);
 	req->arg = xstrdup(w);
 	return 0;
 }
@@ -231,10 +254,13 @@ request_parse(const char *cmd, struct request *req, char *errbuf,
 		usage(errbuf, errlen, req->verb, "missing machine name", NULL);
 		goto fail;
 	}
-	if (verb_arg(req->verb) != VERB_ARG_NONE && req->arg == NULL) {
-		usage(errbuf, errlen, req->verb, verb_arg(req->verb) ==
-		    VERB_ARG_MEDIA ? "missing media name" : "missing key name",
+	if (verb_arg(req->verb) == VERB_ARG_KEYS && req->arg == NULL) {
+		keys_usage(errbuf, errlen, req->verb, "missing key combination",
 		    NULL);
+		goto fail;
+	}
+	if (verb_arg(req->verb) != VERB_ARG_NONE && req->arg == NULL) {
+		usage(errbuf, errlen, req->verb, "missing media name", NULL);
 		goto fail;
 	}
 	return 0;

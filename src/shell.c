@@ -6,6 +6,7 @@
  * nothing reveals other tenants' machines. libvirt's own text only ever
  * reaches the audit detail.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include "vmgate/audit.h"
 #include "vmgate/console.h"
 #include "vmgate/hypervisor.h"
+#include "vmgate/image.h"
+#include "vmgate/keytable.h"
 #include "vmgate/policy.h"
 #include "vmgate/request.h"
 #include "vmgate/shell.h"
@@ -23,12 +26,13 @@
 #include "vmgate/util.h"
 #include "vmgate/verb.h"
 
-#define SHELL_ERRBUF	256	/* request_parse's reason */
 #define SHELL_DETAIL	512	/* audit detail */
 #define SHELL_ENDPOINT	128	/* "HOST:PORT" */
 #define SHELL_SYNOPSIS	96	/* one verb's synopsis in help */
 #define HELP_COLUMN	25	/* where help's descriptions start */
 #define KIB_PER_MIB	1024ULL
+#define SHOT_CHUNK	65536	/* bytes of the screenshot stream read at once */
+#define SHOT_MIME	64	/* libvirt's name of the image type */
 #define DEFAULT_SPICE_HOST "127.0.0.1"	/* qemu.conf's spice_listen default */
 
 /* One request on its way through the shell. */
@@ -580,6 +584,132 @@ do_version(struct run *r)
 	return RESULT_OK;
 }
 
+/* a verb that needs a running machine, asked of one that is not */
+static enum result
+not_running(struct run *r)
+{
+	fprintf(r->ctx->err, "vmgate: %s: not running\n", r->req.domain);
+	set_detail(r, "not running");
+	return RESULT_FAILED;
+}
+
+/* libpng's output, straight to the tenant */
+static int
+write_out(void *arg, const unsigned char *buf, size_t len)
+{
+	return fwrite(buf, 1, len, (FILE *)arg) == len ? 0 : -1;
+}
+
+/* read the stream to its end into the conversion; the reason when not */
+static const char *
+convert_stream(struct run *r, struct hv_stream *st, struct image_conv *conv)
+{
+	char *buf = xmalloc(SHOT_CHUNK);
+	const char *why = NULL;
+	int n;
+
+	while ((n = hv_stream_recv(st, buf, SHOT_CHUNK)) > 0) {
+		if (image_conv_feed(conv, (unsigned char *)buf,
+		    (size_t)n) != 0) {
+			why = image_conv_error(conv);
+			break;
+		}
+	}
+	if (n < 0)
+		why = libvirt_text(r);
+	else if (why == NULL && image_conv_finish(conv) != 0)
+		why = image_conv_error(conv);
+	free(buf);
+	return why;
+}
+
+/*
+ * The first display as a PNG on stdout: libvirt's screenshot stream,
+ * decoded and encoded again row by row, never a whole frame in memory.
+ */
+static enum result
+do_screenshot(struct run *r)
+{
+	struct hv_stream *st = NULL;
+	struct image_conv *conv = NULL;
+	char mime[SHOT_MIME], why[SHELL_DETAIL];
+	const char *failed;
+	unsigned w, h;
+	enum result res;
+	int err;
+
+	if ((res = open_machine(r)) != RESULT_OK)
+		return res;
+	/* binary data would garble the tenant's terminal */
+	if (isatty(fileno(r->ctx->out))) {
+		fprintf(r->ctx->err, "vmgate: screenshot writes PNG data: "
+		    "redirect it, e.g. ssh vmhost screenshot web1 > web1.png\n");
+		set_detail(r, "stdout is a terminal");
+		return RESULT_USAGE;
+	}
+	err = hv_screenshot_open(r->dom, &st, mime, sizeof(mime));
+	if (err == HV_ESTATE)
+		return not_running(r);
+	if (err != HV_OK)
+		return hv_failure(r, err, "screenshot");
+	conv = image_conv_new(mime, write_out, r->ctx->out, why, sizeof(why));
+	if (conv == NULL) {
+		hv_stream_close(st, true);
+		fprintf(r->ctx->err, "vmgate: %s: screenshot failed\n",
+		    r->req.domain);
+		set_detail(r, "%s (%s)", why, mime);
+		return RESULT_FAILED;
+	}
+	/* a reader gone early (ssh vmhost screenshot web1 | head) is a
+	 * failed write, reported and audited, not a silent death */
+	signal(SIGPIPE, SIG_IGN);
+	failed = convert_stream(r, st, conv);
+	if (failed == NULL && fflush(r->ctx->out) != 0)
+		failed = "cannot write the image";
+	image_conv_size(conv, &w, &h);
+	if (failed != NULL) {
+		fprintf(r->ctx->err, "vmgate: %s: screenshot failed\n",
+		    r->req.domain);
+		set_detail(r, "%s", failed);
+		res = RESULT_FAILED;
+	} else
+		set_detail(r, "%ux%u PNG from %s", w, h, mime);
+	hv_stream_close(st, failed != NULL);
+	image_conv_free(conv);
+	return res;
+}
+
+static enum result
+do_sendkey(struct run *r)
+{
+	/* the request parser took only names from the table */
+	const struct key_combo *k = keytable_find(r->req.arg);
+	char why[SHELL_DETAIL];
+	enum result res;
+	int err;
+
+	if (k == NULL) {
+		fprintf(r->ctx->err, "vmgate: unknown key combination\n");
+		set_detail(r, "unknown key combination");
+		return RESULT_USAGE;
+	}
+	if ((res = open_machine(r)) == RESULT_OK) {
+		err = hv_send_keys(r->dom, k->codes, k->ncodes);
+		if (err == HV_OK) {
+			fprintf(r->ctx->out, "%s: %s sent\n", r->req.domain,
+			    k->name);
+			set_detail(r, "sent");
+		} else if (err == HV_ESTATE)
+			res = not_running(r);
+		else
+			res = hv_failure(r, err, "sendkey");
+	}
+	/* every outcome names the combination */
+	snprintf(why, sizeof(why), "%s", r->detail);
+	set_detail(r, "keys %s: %s", k->name, why);
+	return res;
+}
+
 static const struct handler handlers[VERB_COUNT] = {
 	[VERB_HELP] = { do_help, NULL, NULL, NULL },
 	[VERB_LIST] = { do_list, NULL, NULL, NULL },
@@ -597,8 +727,8 @@ static const struct handler handlers[VERB_COUNT] = {
 	[VERB_MEDIA] = { not_available, NULL, NULL, NULL },
 	[VERB_INSERT] = { not_available, NULL, NULL, NULL },
 	[VERB_EJECT] = { not_available, NULL, NULL, NULL },
-	[VERB_SCREENSHOT] = { not_available, NULL, NULL, NULL },
-	[VERB_SENDKEY] = { not_available, NULL, NULL, NULL },
+	[VERB_SCREENSHOT] = { do_screenshot, NULL, NULL, NULL },
+	[VERB_SENDKEY] = { do_sendkey, NULL, NULL, NULL },
 	[VERB_WHOAMI] = { do_whoami, NULL, NULL, NULL },
 	[VERB_VERSION] = { do_version, NULL, NULL, NULL },
 };
@@ -653,7 +783,7 @@ enum result
 shell_run(const struct shell_ctx *ctx)
 {
 	struct run r;
-	char errbuf[SHELL_ERRBUF] = "";
+	char errbuf[REQUEST_REASON_MAX] = "";
 	enum result res;
 
 	memset(&r, 0, sizeof(r));

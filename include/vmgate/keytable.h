@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #define KEYTABLE_MAX_CODES	3	/* the longest combination */
+#define KEYTABLE_NAMES_MAX	320	/* every name, blank-separated, and NUL */
 
 struct key_combo {
 	const char *name;		/* "ctrl-alt-del" */

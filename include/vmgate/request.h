@@ -12,6 +12,7 @@
 
 #define MAX_REQUEST	4096	/* bytes */
 #define MAX_WORDS	8
+#define REQUEST_REASON_MAX 512	/* a refusal's reason, sendkey's list of keys included */
 
 struct request {
 	enum verb verb;

@@ -98,6 +98,10 @@ test_names_listed_in_order(void **state)
 	    "alt-sysrq-b alt-sysrq-c alt-sysrq-e alt-sysrq-f alt-sysrq-i "
 	    "alt-sysrq-m alt-sysrq-r alt-sysrq-s alt-sysrq-t alt-sysrq-u "
 	    "alt-sysrq-w enter esc");
+	/* the size callers give it holds them all */
+	keytable_names(buf, KEYTABLE_NAMES_MAX);
+	assert_true(strlen(buf) < KEYTABLE_NAMES_MAX - 1);
+	assert_non_null(strstr(buf, " esc"));
 	/* a short buffer is cut, still terminated */
 	keytable_names(small, sizeof(small));
 	assert_string_equal(small, "ctrl-alt-del ctrl-a");

@@ -9,7 +9,7 @@
 
 #include "vmgate/request.h"
 
-#define ERRLEN 256
+#define ERRLEN REQUEST_REASON_MAX
 
 struct req_case {
 	const char *cmd;
@@ -331,6 +331,11 @@ struct arg_case {
 };
 
 #define B(v)	VERB_BIT(VERB_##v)
+#define KEY_LIST "ctrl-alt-del ctrl-alt-f1 ctrl-alt-f2 ctrl-alt-f3 " \
+	"ctrl-alt-f4 ctrl-alt-f5 ctrl-alt-f6 ctrl-alt-f7 ctrl-alt-f8 " \
+	"ctrl-alt-f9 ctrl-alt-f10 ctrl-alt-f11 ctrl-alt-f12 alt-sysrq-b " \
+	"alt-sysrq-c alt-sysrq-e alt-sysrq-f alt-sysrq-i alt-sysrq-m " \
+	"alt-sysrq-r alt-sysrq-s alt-sysrq-t alt-sysrq-u alt-sysrq-w enter esc"
 
 static const struct arg_case arg_cases[] = {
 	{ "media", 0, VERB_MEDIA, NULL, NULL, 0, 0, B(MEDIA), NULL },
@@ -365,13 +370,28 @@ static const struct arg_case arg_cases[] = {
 	{ "sendkey web1 ctrl-alt-del", 0, VERB_SENDKEY, "web1",
 	  "ctrl-alt-del", 0, 0, B(SENDKEY), NULL },
 	{ "sendkey web1", -1, VERB_SENDKEY, "web1", NULL, 0, 0, 0,
-	  "missing key name (usage: sendkey VM KEYS)" },
+	  "missing key combination (usage: sendkey VM KEYS; KEYS is one of: "
+	  KEY_LIST ")" },
+	{ "sendkey web1 alt-sysrq-b", 0, VERB_SENDKEY, "web1", "alt-sysrq-b",
+	  0, 0, B(SENDKEY), NULL },
+	{ "sendkey web1 esc", 0, VERB_SENDKEY, "web1", "esc", 0, 0,
+	  B(SENDKEY), NULL },
+	/* anything outside the table: refused with the whole table */
+	{ "sendkey web1 ctrl-alt-f13", -1, VERB_SENDKEY, "web1", NULL, 0, 0,
+	  0, "unknown key combination 'ctrl-alt-f13' (usage: sendkey VM "
+	  "KEYS; KEYS is one of: " KEY_LIST ")" },
+	{ "sendkey web1 CTRL-ALT-DEL", -1, VERB_SENDKEY, "web1", NULL, 0, 0,
+	  0, "unknown key combination 'CTRL-ALT-DEL' (usage: sendkey VM "
+	  "KEYS; KEYS is one of: " KEY_LIST ")" },
+	{ "sendkey web1 alt-sysrq-o", -1, VERB_SENDKEY, "web1", NULL, 0, 0,
+	  0, "unknown key combination 'alt-sysrq-o'" },
 	{ "sendkey web1 -x", -1, VERB_SENDKEY, "web1", NULL, 0, 0, 0,
 	  "unknown option '-x'" },
 	{ "sendkey web1 ctrl-alt-del enter", -1, VERB_SENDKEY, "web1",
 	  "ctrl-alt-del", 0, 0, 0, "unexpected word 'enter'" },
 	{ "sendkey web1 ctrl+alt+del", -1, VERB_SENDKEY, "web1", NULL, 0, 0,
-	  0, "invalid key name 'ctrl+alt+del'" },
+	  0, "unknown key combination 'ctrl+alt+del' (usage: sendkey VM "
+	  "KEYS; KEYS is one of: " KEY_LIST ")" },
 	/* start --cdrom needs insert too */
 	{ "start web1 --cdrom", 0, VERB_START, "web1", NULL, 1, 0,
 	  B(START) | B(INSERT), NULL },

@@ -12,6 +12,7 @@
 #include "unit.h"
 
 #include <fcntl.h>
+#include <png.h>
 
 #include "vmgate/config.h"
 #include "vmgate/result.h"
@@ -164,6 +165,7 @@ last_audit_line(const char *text)
 struct outcome {
 	enum result result;
 	char *out;
+	size_t out_len;	/* bytes on stdout, which may be binary */
 	char *err;
 	char *audit;	/* the request's audit line after its timestamp */
 };
@@ -219,6 +221,7 @@ run(const struct config *cfg, const char *tenant, const char *key,
 	close(fd);
 	fclose(ctx.out);
 	fclose(ctx.err);
+	o->out_len = outlen;
 
 	stray = slurp(stray_path);
 	assert_string_equal(stray, "");
@@ -454,14 +457,32 @@ static const struct shell_case cases[] = {
 	  "vmgate: eject: not available on this host\n",
 	  "tenant=mia key=- from=" FROM " verb=eject domain=web1 "
 	  "result=failed request=\"eject web1\"" },
-	{ "mia", "screenshot web1", RESULT_FAILED, "",
-	  "vmgate: screenshot: not available on this host\n",
-	  "tenant=mia key=- from=" FROM " verb=screenshot domain=web1 "
-	  "result=failed request=\"screenshot web1\"" },
-	{ "mia", "sendkey web1 ctrl-alt-del", RESULT_FAILED, "",
-	  "vmgate: sendkey: not available on this host\n",
+	/* both need a running machine */
+	{ "mia", "screenshot db1", RESULT_FAILED, "",
+	  "vmgate: db1: not running\n",
+	  "tenant=mia key=- from=" FROM " verb=screenshot domain=db1 "
+	  "result=failed request=\"screenshot db1\" detail=\"not running\"" },
+	{ "mia", "sendkey db1 enter", RESULT_FAILED, "",
+	  "vmgate: db1: not running\n",
+	  "tenant=mia key=- from=" FROM " verb=sendkey domain=db1 "
+	  "result=failed request=\"sendkey db1 enter\" "
+	  "detail=\"keys enter: not running\"" },
+	{ "mia", "sendkey web1 ctrl-alt-del", RESULT_OK,
+	  "web1: ctrl-alt-del sent\n", "",
 	  "tenant=mia key=- from=" FROM " verb=sendkey domain=web1 "
-	  "result=failed request=\"sendkey web1 ctrl-alt-del\"" },
+	  "result=ok request=\"sendkey web1 ctrl-alt-del\" "
+	  "detail=\"keys ctrl-alt-del: sent\"" },
+	{ "mia", "sendkey web1 alt-sysrq-x", RESULT_USAGE, "", NULL,
+	  "tenant=mia key=- from=" FROM " verb=sendkey domain=web1 "
+	  "result=usage request=\"sendkey web1 alt-sysrq-x\"" },
+	/* another tenant's machine: as if it did not exist */
+	{ "mia", "sendkey other1 ctrl-alt-del", RESULT_DENIED, "",
+	  NO_SUCH("other1"),
+	  "tenant=mia key=- from=" FROM " verb=sendkey domain=other1 "
+	  "result=denied request=\"sendkey other1 ctrl-alt-del\"" },
+	{ "mia", "screenshot other1", RESULT_DENIED, "", NO_SUCH("other1"),
+	  "tenant=mia key=- from=" FROM " verb=screenshot domain=other1 "
+	  "result=denied request=\"screenshot other1\"" },
 	{ "mia", "start db1 --cdrom", RESULT_FAILED, "",
 	  "vmgate: start: not available on this host\n",
 	  "tenant=mia key=- from=" FROM " verb=start domain=db1 "
@@ -662,11 +683,45 @@ test_unreachable_hypervisor(void **state)
 	config_free(cfg);
 }
 
+/*
+ * The test driver's screenshot (a grey 1120 x 832 PNG) arrives as a PNG
+ * libpng reads back, with the display's size, and the audit line says so.
+ */
+static void
+test_screenshot_is_a_png(void **state)
+{
+	struct outcome o;
+	png_image img;
+	unsigned char *px;
+
+	(void)state;
+	run(fx.cfg, "mia", NULL, "screenshot web1", &o);
+	assert_int_equal(o.result, RESULT_OK);
+	assert_string_equal(o.err, "");
+	memset(&img, 0, sizeof(img));
+	img.version = PNG_IMAGE_VERSION;
+	assert_int_not_equal(png_image_begin_read_from_memory(&img, o.out,
+	    o.out_len), 0);
+	assert_int_equal(img.width, 1120);
+	assert_int_equal(img.height, 832);
+	img.format = PNG_FORMAT_RGB;
+	px = malloc(PNG_IMAGE_SIZE(img));
+	assert_non_null(px);
+	assert_int_not_equal(png_image_finish_read(&img, NULL, px, 0, NULL),
+	    0);
+	free(px);
+	assert_audit(o.audit, "tenant=mia key=- from=" FROM " verb=screenshot "
+	    "domain=web1 result=ok request=\"screenshot web1\" "
+	    "detail=\"1120x832 PNG from image/png\"");
+	outcome_clear(&o);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verbs),
+		cmocka_unit_test(test_screenshot_is_a_png),
 		cmocka_unit_test(test_foreign_and_missing_alike),
 		cmocka_unit_test(test_help_lists_only_what_the_tenant_may_use),
 		cmocka_unit_test(test_unreachable_hypervisor),
