@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "vmgate/admin.h"
+#include "vmgate/audit.h"
 #include "vmgate/cache.h"
 #include "vmgate/hypervisor.h"
 #include "vmgate/keys.h"
@@ -406,6 +407,8 @@ struct audit_run {
 	size_t findings;
 	size_t machines;	/* checked, for the summary line */
 	size_t accounts;	/* whose sshd settings were checked */
+	const char **runners;	/* the accounts that run vmgate (borrowed) */
+	size_t nrunners;
 	struct dead_uris dead;	/* reported once each */
 };
 
@@ -1006,6 +1009,14 @@ audit_login_shell(struct audit_run *a, const char *user)
 		    "the command through it)", user, pw->pw_shell);
 }
 
+static void
+runner_add(struct audit_run *a, const char *name)
+{
+	a->runners = xreallocarray(a->runners, a->nrunners + 1,
+	    sizeof(*a->runners));
+	a->runners[a->nrunners++] = name;
+}
+
 /*
  * The accounts sshd lets in as vmgate: the service_user and every tenant
  * that has an account of its own (the per-user model). Tenants without an
@@ -1043,6 +1054,7 @@ audit_sshd(struct audit_run *a, const char *config)
 		else {
 			audit_sshd_user(a, config, &listener, name, false);
 			audit_login_shell(a, name);
+			runner_add(a, name);
 		}
 	}
 	for (i = 0; i < cfg->ntenants; i++) {
@@ -1051,6 +1063,7 @@ audit_sshd(struct audit_run *a, const char *config)
 		    cmp_str) != NULL) {
 			audit_sshd_user(a, config, &listener, name, true);
 			audit_login_shell(a, name);
+			runner_add(a, name);
 		}
 	}
 	for (i = 0; i < n; i++)
@@ -1058,9 +1071,67 @@ audit_sshd(struct audit_run *a, const char *config)
 	free(accounts);
 }
 
+/* ---- the audit trail: audit_log and syslog ---- */
+
+/*
+ * Every request leaves its line in syslog and in audit_log; a line that
+ * neither takes is lost without a word while the request succeeds. So
+ * each account that runs vmgate must be able to append to audit_log, and
+ * something must listen on the syslog socket.
+ */
+static void
+audit_trail(struct audit_run *a, const char *syslog_socket)
+{
+	const char *log = a->cfg->audit_log;
+	bool missing_reported = false;
+	size_t i;
+
+	if (log != NULL && a->nrunners > 0 && geteuid() != 0)
+		finding(a, "audit_log %s: not checked: only root can try it "
+		    "as each account that runs vmgate", log);
+	for (i = 0; log != NULL && geteuid() == 0 && i < a->nrunners; i++) {
+		switch (audit_log_probe(log, a->runners[i])) {
+		case AUDIT_LOG_APPEND:
+			break;
+		case AUDIT_LOG_DENIED:
+			finding(a, "audit_log %s: account %s cannot append to "
+			    "it: its requests are not recorded there", log,
+			    a->runners[i]);
+			break;
+		case AUDIT_LOG_MISSING_OK:
+			/* the first writer creates it 0600, its own */
+			if (a->nrunners > 1 && !missing_reported)
+				finding(a, "audit_log %s: does not exist: the "
+				    "first account to write creates it mode "
+				    "0600, and the others cannot append", log);
+			missing_reported = true;
+			break;
+		case AUDIT_LOG_MISSING_NO:
+			finding(a, "audit_log %s: does not exist, and account "
+			    "%s cannot create it", log, a->runners[i]);
+			break;
+		case AUDIT_LOG_NOT_FILE:
+			finding(a, "audit_log %s: not a regular file", log);
+			return;
+		case AUDIT_LOG_LINK:
+			finding(a, "audit_log %s: a symbolic link (never "
+			    "followed)", log);
+			return;
+		case AUDIT_LOG_ERROR:
+			finding(a, "audit_log %s: cannot check account %s",
+			    log, a->runners[i]);
+			break;
+		}
+	}
+	if (syslog_socket != NULL && audit_syslog_probe(syslog_socket) != 0)
+		finding(a, "syslog: nothing listens on %s (%s): vmgate's "
+		    "syslog lines are lost; start a syslog daemon",
+		    syslog_socket, strerror(errno));
+}
+
 enum result
-admin_audit(const struct config *cfg, const char *sshd_config, FILE *out,
-    FILE *err)
+admin_audit(const struct config *cfg, const char *sshd_config,
+    const char *syslog_socket, FILE *out, FILE *err)
 {
 	struct audit_run a = { .cfg = cfg, .out = out };
 	struct hv *hv = hv_new();
@@ -1073,6 +1144,7 @@ admin_audit(const struct config *cfg, const char *sshd_config, FILE *out,
 	a.machines = n;
 	audit_shared_addresses(&a);
 	audit_sshd(&a, sshd_config);
+	audit_trail(&a, syslog_socket);
 	if (a.findings > 0)
 		fprintf(err, "vmgate: audit: %zu finding%s\n", a.findings,
 		    a.findings == 1 ? "" : "s");
@@ -1083,6 +1155,7 @@ admin_audit(const struct config *cfg, const char *sshd_config, FILE *out,
 		    a.accounts == 1 ? "" : "s", NSSHD_CLIENTS);
 	fflush(out);
 	free(machines);
+	free(a.runners);
 	free(a.dead.v);
 	hv_free(hv);
 	return a.findings > 0 ? RESULT_FAILED : RESULT_OK;

@@ -4,7 +4,11 @@
  * concurrent sessions never interleave within a line. Every field is
  * sanitized: a tenant's bytes can neither forge a field nor a line.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +16,10 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 
 #include "vmgate/audit.h"
 #include "vmgate/util.h"
@@ -76,6 +83,10 @@ audit_result_name(enum audit_result r)
 	return "error";
 }
 
+/* O_NONBLOCK: a FIFO planted at the path must not hang the session */
+#define AUDIT_LOG_FLAGS (O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | \
+    O_NONBLOCK | O_NOCTTY)
+
 static int
 append_line(const char *path, const char *line)
 {
@@ -84,9 +95,7 @@ append_line(const char *path, const char *line)
 	ssize_t w;
 	int fd, ret = -1;
 
-	/* O_NONBLOCK: a FIFO planted at the path must not hang the session */
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
-	    O_CLOEXEC | O_NONBLOCK, 0600);
+	fd = open(path, AUDIT_LOG_FLAGS | O_CREAT, 0600);
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
@@ -149,4 +158,85 @@ audit_record(const char *log_path, const struct audit_event *ev)
 	free(body);
 	free(line);
 	return ret;
+}
+
+/*
+ * Open path as append_line does, as account user, in a child that takes
+ * its uid, gid and groups: the kernel's answer, with every directory above
+ * and any ACL counted. Creates nothing.
+ */
+enum audit_log_access
+audit_log_probe(const char *path, const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	char dir[PATH_MAX];
+	gid_t *groups;
+	int ngroups = 64, status, fd;
+	struct stat st;
+	pid_t pid;
+
+	if (pw == NULL || path[0] != '/')
+		return AUDIT_LOG_ERROR;
+	groups = xreallocarray(NULL, (size_t)ngroups, sizeof(*groups));
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) == -1) {
+		groups = xreallocarray(groups, (size_t)ngroups,
+		    sizeof(*groups));
+		if (getgrouplist(pw->pw_name, pw->pw_gid, groups,
+		    &ngroups) == -1) {
+			free(groups);
+			return AUDIT_LOG_ERROR;
+		}
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = '\0';
+	if ((pid = fork()) == -1) {
+		free(groups);
+		return AUDIT_LOG_ERROR;
+	}
+	if (pid == 0) {
+		/* system calls only: the parent may have threads */
+		if (setgroups((size_t)ngroups, groups) == -1 ||
+		    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
+			_exit(AUDIT_LOG_ERROR);
+		fd = open(path, AUDIT_LOG_FLAGS);
+		if (fd >= 0)
+			_exit(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+			    AUDIT_LOG_APPEND : AUDIT_LOG_NOT_FILE);
+		if (errno == ENOENT)
+			_exit(access(dir[0] != '\0' ? dir : "/", W_OK | X_OK)
+			    == 0 ? AUDIT_LOG_MISSING_OK : AUDIT_LOG_MISSING_NO);
+		if (errno == ELOOP)
+			_exit(AUDIT_LOG_LINK);
+		if (errno == ENXIO || errno == EISDIR)
+			_exit(AUDIT_LOG_NOT_FILE);
+		_exit(errno == EACCES || errno == EPERM ? AUDIT_LOG_DENIED :
+		    AUDIT_LOG_ERROR);
+	}
+	free(groups);
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			return AUDIT_LOG_ERROR;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) <= AUDIT_LOG_ERROR ?
+	    (enum audit_log_access)WEXITSTATUS(status) : AUDIT_LOG_ERROR;
+}
+
+int
+audit_syslog_probe(const char *socket_path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd, r, saved;
+
+	if (strlen(socket_path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun.sun_path, socket_path, strlen(socket_path) + 1);
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	r = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r == -1 ? -1 : 0;
 }

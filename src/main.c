@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <paths.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -404,7 +405,7 @@ run_audit(const struct options *o, FILE *out, FILE *err)
 	if ((r = load_config(o->config_path, NULL, &cfg, true, err)) !=
 	    RESULT_OK)
 		return r;
-	r = admin_audit(cfg, sshd_config, out, err);
+	r = admin_audit(cfg, sshd_config, _PATH_LOG, out, err);
 	config_free(cfg);
 	return r;
 }

@@ -28,9 +28,12 @@ enum result admin_authorized_keys(const struct config *cfg, const char *self,
     const char *cfg_path, const char *user, const char *keytype,
     const char *key, FILE *out, FILE *err);
 
-/* vmgate audit [--sshd-config PATH]: findings, one per line. */
+/*
+ * vmgate audit [--sshd-config PATH]: findings, one per line.
+ * syslog_socket: where syslog(3) writes (_PATH_LOG); NULL skips that check.
+ */
 enum result admin_audit(const struct config *cfg, const char *sshd_config,
-    FILE *out, FILE *err);
+    const char *syslog_socket, FILE *out, FILE *err);
 
 /* which Match blocks sshd-config prints */
 enum sshd_blocks {

@@ -36,4 +36,25 @@ int audit_record(const char *log_path, const struct audit_event *ev);
 
 const char *audit_result_name(enum audit_result r);
 
+/* what an account may do with the audit log file */
+enum audit_log_access {
+	AUDIT_LOG_APPEND = 0,		/* it can append */
+	AUDIT_LOG_DENIED = 1,		/* permission denied */
+	AUDIT_LOG_MISSING_OK = 2,	/* missing; it could create it */
+	AUDIT_LOG_MISSING_NO = 3,	/* missing; it could not create it */
+	AUDIT_LOG_NOT_FILE = 4,		/* not a regular file */
+	AUDIT_LOG_LINK = 5,		/* a symbolic link: never followed */
+	AUDIT_LOG_ERROR = 6		/* unknown account, probe failed */
+};
+
+/*
+ * Could account user append its line to the audit log at path (absolute)?
+ * Tried for real, by a child process that takes the account's uid, gid
+ * and groups: needs root.
+ */
+enum audit_log_access audit_log_probe(const char *path, const char *user);
+
+/* 0 when something listens on the syslog socket; -1 with errno set */
+int audit_syslog_probe(const char *socket_path);
+
 #endif

@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <pwd.h>
 #include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "vmgate/admin.h"
 #include "vmgate/config.h"
@@ -658,7 +660,7 @@ test_audit(void **state)
 	ini = audit_setup("", &sshd);
 	cfg = load(ini);
 	cap_open(&c);
-	r = admin_audit(cfg, sshd, c.out, c.err);
+	r = admin_audit(cfg, sshd, NULL, c.out, c.err);
 	cap_close(&c);
 	if (asprintf(&want, "%s"
 	    "sshd (user daemon): allowtcpforwarding yes (must be local or no)\n"
@@ -680,7 +682,7 @@ test_audit(void **state)
 	ini = audit_setup("contrib", &sshd);
 	cfg = load(ini);
 	cap_open(&c);
-	r = admin_audit(cfg, sshd, c.out, c.err);
+	r = admin_audit(cfg, sshd, NULL, c.out, c.err);
 	cap_close(&c);
 	assert_string_equal(c.outbuf, domain_findings);
 	assert_int_equal(r, RESULT_FAILED);
@@ -690,7 +692,7 @@ test_audit(void **state)
 	/* DisableForwarding covers the forwarding settings, not the rest */
 	free(audit_setup("DisableForwarding yes\nPermitTunnel yes\n", &sshd));
 	cap_open(&c);
-	r = admin_audit(cfg, sshd, c.out, c.err);
+	r = admin_audit(cfg, sshd, NULL, c.out, c.err);
 	cap_close(&c);
 	if (asprintf(&want, "%ssshd (user daemon): permittunnel yes (must be "
 	    "no)\nsshd (user daemon): authorizedkeysfile "
@@ -705,7 +707,7 @@ test_audit(void **state)
 	/* an sshd config that does not parse is a finding, not a pass */
 	free(audit_setup("NoSuchOption yes\n", &sshd));
 	cap_open(&c);
-	r = admin_audit(cfg, sshd, c.out, c.err);
+	r = admin_audit(cfg, sshd, NULL, c.out, c.err);
 	cap_close(&c);
 	assert_int_equal(r, RESULT_FAILED);
 	assert_non_null(strstr(c.outbuf, "sshd (user daemon): /usr/sbin/sshd "
@@ -769,7 +771,7 @@ test_audit_match_address(void **state)
 		ini = audit_setup(extra, &sshd);
 		free(extra);
 		cap_open(&c);
-		assert_int_equal(admin_audit(cfg, sshd, c.out, c.err),
+		assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err),
 		    RESULT_FAILED);
 		cap_close(&c);
 		assert_string_equal(c.outbuf, cases[i].want);
@@ -805,7 +807,7 @@ test_audit_accounts(void **state)
 	free(text);
 	cfg = load(path);
 	cap_open(&c);
-	assert_int_equal(admin_audit(cfg, sshd, c.out, c.err),
+	assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err),
 	    RESULT_FAILED);
 	cap_close(&c);
 	/* bin is in no vmgate-tenants group: the snippet forces nothing
@@ -829,7 +831,7 @@ test_audit_accounts(void **state)
 		free(text);
 		cfg = load(path);
 		cap_open(&c);
-		(void)admin_audit(cfg, sshd, c.out, c.err);
+		(void)admin_audit(cfg, sshd, NULL, c.out, c.err);
 		cap_close(&c);
 		assert_non_null(strstr(c.outbuf, "account root: login shell "));
 		cap_free(&c);
@@ -864,7 +866,7 @@ test_audit_clean(void **state)
 	}
 	cfg = load(path);
 	cap_open(&c);
-	assert_int_equal(admin_audit(cfg, sshd, c.out, c.err), RESULT_OK);
+	assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err), RESULT_OK);
 	cap_close(&c);
 	/* one line says what was checked, so silence is never ambiguous */
 	assert_string_equal(c.outbuf, "audit: ok (1 machine, sshd's settings "
@@ -972,58 +974,197 @@ test_sshd_config_blocks(void **state)
 }
 
 /*
- * A host that appends the printed snippet to Debian's stock sshd_config
- * passes audit's sshd checks, for both account models (real sshd -T):
- * daemon is the shared account, bin a tenant with an account of its own
- * in the group bin.
+ * An sshd config as a host would have it: Debian's shipped sshd_config
+ * (without its Include of the host's own drop-ins) and then what
+ * sshd-config prints for ini_text. Writes the vmgate config to ini_path;
+ * returns the sshd config's path.
  */
-static void
-test_sshd_config_passes_audit(void **state)
+static char *
+stock_sshd_with_snippet(const char *ini_text, const char *ini_path)
 {
-	char path[512], *ini, *snippet, *stock = NULL, *text, *sshd, *inc;
-	struct config *cfg;
-	struct capture c;
+	char *snippet, *stock = NULL, *text, *sshd, *inc;
 	size_t len = 0;
 	FILE *f;
 
-	(void)state;
-	if (asprintf(&text,
-	    "[vmgate]\nuri = test://%s/keys/node.xml\n"
-	    "keys = %s/keys\nservice_user = daemon\ntenant_group = bin\n"
-	    "[tenant bin]\ndomains = gate-ok\n", TEST_DATA, work) < 0)
-		abort();
-	snippet = sshd_config_text(text, SELF, CFG, SSHD_BLOCKS_CONFIG,
+	snippet = sshd_config_text(ini_text, SELF, CFG, SSHD_BLOCKS_CONFIG,
 	    RESULT_OK);
-	assert_non_null(strstr(snippet, "Match Group bin\n"));
-	assert_non_null(strstr(snippet, "Match User daemon\n"));
-	snprintf(path, sizeof(path), "%s/snippet.ini", work);
-	write_text(path, text, 0600);
-	free(text);
-	/* Debian's shipped sshd_config, without its Include of the host's
-	 * own drop-ins */
+	write_text(ini_path, ini_text, 0600);
 	assert_non_null(f = fopen("/usr/share/openssh/sshd_config", "r"));
 	assert_int_not_equal(getdelim(&stock, &len, '\0', f), -1);
 	fclose(f);
 	if ((inc = strstr(stock, "\nInclude ")) != NULL)
 		inc[1] = '#';
-	ini = audit_setup("", &sshd);
-	free(ini);
+	free(audit_setup("", &sshd));
 	if (asprintf(&text, "HostKey %s/hostkey\nPidFile none\n%s\n%s", work,
 	    stock, snippet) < 0)
 		abort();
 	write_text(sshd, text, 0600);
 	free(text);
+	free(stock);
+	free(snippet);
+	return sshd;
+}
+
+/* the vmgate config of the account tests: daemon is the shared account,
+ * bin a tenant with an account of its own in the group bin */
+static char *
+accounts_ini(const char *extra)
+{
+	char *text;
+
+	if (asprintf(&text,
+	    "[vmgate]\nuri = test://%s/keys/node.xml\n"
+	    "keys = %s/keys\nservice_user = daemon\ntenant_group = bin\n%s"
+	    "[tenant bin]\ndomains = gate-ok\n", TEST_DATA, work, extra) < 0)
+		abort();
+	return text;
+}
+
+/*
+ * A host that appends the printed snippet to Debian's stock sshd_config
+ * passes audit's sshd checks, for both account models (real sshd -T).
+ */
+static void
+test_sshd_config_passes_audit(void **state)
+{
+	char path[512], *text, *sshd;
+	struct config *cfg;
+	struct capture c;
+
+	(void)state;
+	text = accounts_ini("");
+	snprintf(path, sizeof(path), "%s/snippet.ini", work);
+	sshd = stock_sshd_with_snippet(text, path);
+	free(text);
 	cfg = load(path);
 	cap_open(&c);
-	assert_int_equal(admin_audit(cfg, sshd, c.out, c.err), RESULT_OK);
+	assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err),
+	    RESULT_OK);
 	cap_close(&c);
 	assert_string_equal(c.outbuf, "audit: ok (1 machine, sshd's settings "
 	    "for 2 accounts from 8 client addresses): no findings\n");
 	cap_free(&c);
 	config_free(cfg);
 	free(sshd);
-	free(stock);
-	free(snippet);
+}
+
+/* audit of one config (accounts_ini(extra)) with a clean sshd; output */
+static char *
+audit_trail_of(const char *extra, const char *syslog_socket, enum result want)
+{
+	char path[512], *text, *sshd, *out;
+	struct config *cfg;
+	struct capture c;
+
+	text = accounts_ini(extra);
+	snprintf(path, sizeof(path), "%s/trail.ini", work);
+	sshd = stock_sshd_with_snippet(text, path);
+	free(text);
+	cfg = load(path);
+	cap_open(&c);
+	assert_int_equal(admin_audit(cfg, sshd, syslog_socket, c.out, c.err),
+	    want);
+	cap_close(&c);
+	out = strdup(c.outbuf);
+	cap_free(&c);
+	config_free(cfg);
+	free(sshd);
+	return out;
+}
+
+/*
+ * The audit trail: every account that runs vmgate (daemon, bin) must be
+ * able to append to audit_log, as the kernel decides it for that account;
+ * and something must listen on the syslog socket.
+ */
+static void
+test_audit_trail(void **state)
+{
+	char dir[512], log[600], extra[700], sock[600], want[2048], *out;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* the probe takes each account's identity */
+	/* a directory every account may enter, owned by root */
+	assert_int_equal(chmod(work, 0711), 0);
+	snprintf(dir, sizeof(dir), "%s/log", work);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	snprintf(log, sizeof(log), "%s/audit.log", dir);
+	snprintf(extra, sizeof(extra), "audit_log = %s\n", log);
+
+	/* root's own 0600 file: neither account can append */
+	write_text(log, "", 0600);
+	out = audit_trail_of(extra, NULL, RESULT_FAILED);
+	snprintf(want, sizeof(want),
+	    "audit_log %s: account daemon cannot append to it: its requests "
+	    "are not recorded there\n"
+	    "audit_log %s: account bin cannot append to it: its requests are "
+	    "not recorded there\n", log, log);
+	assert_string_equal(out, want);
+	free(out);
+
+	/* a group that may append (daemon's): bin still cannot */
+	assert_int_equal(chown(log, 0, 1), 0);
+	assert_int_equal(chmod(log, 0620), 0);
+	out = audit_trail_of(extra, NULL, RESULT_FAILED);
+	snprintf(want, sizeof(want), "audit_log %s: account bin cannot "
+	    "append to it: its requests are not recorded there\n", log);
+	assert_string_equal(out, want);
+	free(out);
+
+	/* writable by both: clean */
+	assert_int_equal(chmod(log, 0622), 0);
+	out = audit_trail_of(extra, NULL, RESULT_OK);
+	assert_non_null(strstr(out, "audit: ok ("));
+	free(out);
+
+	/* missing, in a directory only root may write */
+	assert_int_equal(unlink(log), 0);
+	out = audit_trail_of(extra, NULL, RESULT_FAILED);
+	snprintf(want, sizeof(want),
+	    "audit_log %s: does not exist, and account daemon cannot create "
+	    "it\naudit_log %s: does not exist, and account bin cannot create "
+	    "it\n", log, log);
+	assert_string_equal(out, want);
+	free(out);
+	/* missing where anyone may create it: the first writer owns it */
+	assert_int_equal(chmod(dir, 01777), 0);
+	out = audit_trail_of(extra, NULL, RESULT_FAILED);
+	snprintf(want, sizeof(want), "audit_log %s: does not exist: the "
+	    "first account to write creates it mode 0600, and the others "
+	    "cannot append\n", log);
+	assert_string_equal(out, want);
+	free(out);
+	/* a symbolic link is never followed */
+	assert_int_equal(symlink("/dev/null", log), 0);
+	out = audit_trail_of(extra, NULL, RESULT_FAILED);
+	snprintf(want, sizeof(want), "audit_log %s: a symbolic link (never "
+	    "followed)\n", log);
+	assert_string_equal(out, want);
+	free(out);
+	assert_int_equal(unlink(log), 0);
+
+	/* no syslog socket: the syslog lines are lost */
+	snprintf(sock, sizeof(sock), "%s/syslog.sock", dir);
+	out = audit_trail_of("", sock, RESULT_FAILED);
+	snprintf(want, sizeof(want), "syslog: nothing listens on %s (No such "
+	    "file or directory): vmgate's syslog lines are lost; start a "
+	    "syslog daemon\n", sock);
+	assert_string_equal(out, want);
+	free(out);
+	/* a listener, as a syslog daemon holds it */
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	assert_true(strlen(sock) < sizeof(sun.sun_path));
+	memcpy(sun.sun_path, sock, strlen(sock) + 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	out = audit_trail_of("", sock, RESULT_OK);
+	assert_non_null(strstr(out, "audit: ok ("));
+	free(out);
+	close(fd);
+	assert_int_equal(chmod(work, 0700), 0);
 }
 
 /*
@@ -1074,7 +1215,7 @@ test_audit_network(void **state)
 	free(text);
 	cfg = load(path);
 	cap_open(&c);
-	assert_int_equal(admin_audit(cfg, sshd, c.out, c.err),
+	assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err),
 	    RESULT_FAILED);
 	cap_close(&c);
 	assert_string_equal(c.outbuf, expect);
@@ -1104,6 +1245,7 @@ main(void)
 		cmocka_unit_test(test_sshd_config_contrib),
 		cmocka_unit_test(test_sshd_config_blocks),
 		cmocka_unit_test(test_sshd_config_passes_audit),
+		cmocka_unit_test(test_audit_trail),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
