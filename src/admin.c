@@ -338,7 +338,13 @@ print_key_line(FILE *out, const struct endpoints *ep, const char *self,
 		fputs(",port-forwarding", out);
 	for (i = 0; i < ep->n; i++)
 		fprintf(out, ",permitopen=\"%s\"", ep->v[i]);
-	fprintf(out, ",command=\"%s -f %s", self, cfg_path);
+	/*
+	 * sshd runs command= through the login shell, and Debian's sh
+	 * forks for it and waits: exec, so no shell keeps the session's
+	 * output open after vmgate has closed it (spice --vv) or outlives
+	 * a signal sent to the session.
+	 */
+	fprintf(out, ",command=\"exec %s -f %s", self, cfg_path);
 	if (shared_tenant != NULL)
 		fprintf(out, " --tenant %s", shared_tenant);
 	fprintf(out, "\" %s %s\n", k->type, k->base64);

@@ -819,8 +819,11 @@ shell_run(const struct shell_ctx *ctx)
 	record(&r, res);
 
 	/* after the audit line: the session may be held open for long */
-	if (r.hold_spice)
+	if (r.hold_spice) {
+		if (r.req.vv)
+			spice_release_output(ctx->out, ctx->err);
 		spice_wait();
+	}
 	spice_ticket_clear(&r.ticket);
 	hv_domain_free(r.dom);
 	hv_free(r.hv);

@@ -6,6 +6,7 @@
  * while the tenant's -L tunnel is in use.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +177,26 @@ spice_print_vv(FILE *out, const struct spice_ticket *t)
 	    "delete-this-file=1\n",
 	    SPICE_LOCAL_HOST, t->local_port, t->password, t->machine);
 	fflush(out);
+}
+
+/*
+ * remote-viewer - reads the file to end of file before it connects: the
+ * pipe must close while the session (and so the tunnel) lives on. sshd
+ * sends EOF once both stdout and stderr are closed.
+ */
+int
+spice_release_output(FILE *out, FILE *err)
+{
+	int fd, rc = 0;
+
+	fflush(out);
+	fflush(err);
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
+		rc = -1;
+	close(fd);
+	return rc;
 }
 
 static volatile sig_atomic_t spice_hangup;

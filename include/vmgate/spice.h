@@ -41,6 +41,10 @@ void spice_print_human(FILE *out, const struct spice_ticket *t,
     const char *vmhost);
 /* The [virt-viewer] file. */
 void spice_print_vv(FILE *out, const struct spice_ticket *t);
+/* Flush out and err, then point fds 1 and 2 at /dev/null, so the
+ * session's output ends (a viewer reading it sees EOF) while it is held.
+ * 0 or -1. */
+int spice_release_output(FILE *out, FILE *err);
 /* Hold the session until stdin reaches EOF or the session hangs up. */
 void spice_wait(void);
 /* wipe the password */

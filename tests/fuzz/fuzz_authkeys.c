@@ -247,7 +247,7 @@ expected(const char *user, const char *self, const char *type,
 		if (type != NULL && (strcmp(type, k->type) != 0 ||
 		    strcmp(key, k->base64) != 0))
 			continue;
-		fprintf(f, "restrict,pty%s,command=\"%s -f %s%s%s\" %s %s\n",
+		fprintf(f, "restrict,pty%s,command=\"exec %s -f %s%s%s\" %s %s\n",
 		    options_of(k->tenant, &quotes), self, CFG_PATH,
 		    shared ? " --tenant " : "", shared ? k->tenant : "",
 		    k->type, k->base64);

@@ -389,7 +389,7 @@ want_line(const char *opts, const char *tenant, int k)
 {
 	char *s;
 
-	if (asprintf(&s, "restrict,pty%s,command=\"" SELF " -f " CFG "%s%s\" "
+	if (asprintf(&s, "restrict,pty%s,command=\"exec " SELF " -f " CFG "%s%s\" "
 	    "%s %s\n", opts, tenant ? " --tenant " : "", tenant ? tenant : "",
 	    pool[k].type, pool[k].base64) < 0)
 		abort();
