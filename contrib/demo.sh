@@ -48,6 +48,7 @@ stop_sshd() {
 
 do_stop() {
 	need_root
+	tunnels_close
 	stop_sshd
 	for d in demo-web1 demo-db1; do
 		sh "$STACK" rmguest "$d" >/dev/null 2>&1 || true
@@ -168,43 +169,100 @@ ssh_alice() {
 	    "$@"
 }
 
+# The demo's tunnels: ssh itself is started in the background (not a shell
+# function, whose $! would be a subshell), so its own pid is recorded and
+# ended; ExitOnForwardFailure makes a busy local port an error instead of
+# a session that silently forwards nothing.
+TUNNEL_PIDS=
+
+tunnel_open() {	# LOCALPORT REMOTEPORT
+	if port_listening "$1"; then
+		echo "demo: local port $1 is already in use: not starting a tunnel there" >&2
+		return 1
+	fi
+	ssh -p "$PORT" -i "$VAR/alice" -o IdentitiesOnly=yes -o BatchMode=yes \
+	    -o UserKnownHostsFile="$VAR/known_hosts" \
+	    -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR \
+	    -o ExitOnForwardFailure=yes \
+	    -N -L "$1:127.0.0.1:$2" "$USER_NAME@127.0.0.1" </dev/null &
+	TUNNEL_PIDS="$TUNNEL_PIDS $!"
+	echo "$!" >>"$VAR/tunnel.pids"
+	i=0
+	until port_listening "$1"; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || { echo "demo: tunnel on port $1 did not open" >&2; return 1; }
+		sleep 0.1
+	done
+}
+
+port_listening() {
+	[ -n "$(ss -Htln "sport = :$1" 2>/dev/null)" ]
+}
+
+# end the tunnels this run started, and any a killed earlier run left
+# (their pids are in $VAR/tunnel.pids; only ssh processes are ended)
+tunnels_close() {
+	[ -f "$VAR/tunnel.pids" ] || return 0
+	for pid in $(cat "$VAR/tunnel.pids"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = ssh ] || continue
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in $TUNNEL_PIDS; do
+		wait "$pid" 2>/dev/null || true
+	done
+	for pid in $(cat "$VAR/tunnel.pids"); do
+		i=0
+		while [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = ssh ] && [ $i -lt 50 ]; do
+			sleep 0.1; i=$((i + 1))
+		done
+	done
+	rm -f "$VAR/tunnel.pids"
+	TUNNEL_PIDS=
+}
+
 spice_through_tunnel() {
 	# A real SPICE client logs in through an ssh -L tunnel with a fresh
 	# ticket; the tunnel is sshd's, limited by the key line's permitopen.
 	say "a real SPICE client through the tunnel (spicy-screenshot)"
 	pw=$(ssh_alice "$USER_NAME@127.0.0.1" spice demo-web1 --no-wait \
 	    </dev/null | sed -n 's/^password: *//p')
-	ssh_alice -N -L 15901:127.0.0.1:5901 "$USER_NAME@127.0.0.1" &
-	tunnel=$!
-	sleep 1
+	[ -n "$pw" ] || die "no ticket for demo-web1"
+	tunnel_open 15901 5901 || die "the tunnel to demo-web1 did not open"
 	set +e
 	echo "$ spicy-screenshot -h 127.0.0.1 -p 15901 -w <ticket> -o $VAR/screen.ppm"
 	timeout 20 spicy-screenshot -h 127.0.0.1 -p 15901 -w "$pw" \
 	    -o "$VAR/screen.ppm" >/dev/null 2>&1
-	echo "[exit $?: the ticket logs in; screenshot in $VAR/screen.ppm]"
+	ok=$?
+	echo "[exit $ok: the ticket logs in; screenshot in $VAR/screen.ppm]"
 	echo "$ spicy-screenshot -h 127.0.0.1 -p 15901 -w wrong-password"
 	timeout 20 spicy-screenshot -h 127.0.0.1 -p 15901 -w wrong-password \
 	    -o "$VAR/refused.ppm" >/dev/null 2>&1
-	echo "[exit $?: a wrong password is refused]"
+	wrong=$?
+	echo "[exit $wrong: a wrong password is refused]"
 	echo "$ ssh -N -L 15902:127.0.0.1:5902 ... (bob's display): "
-	ssh_alice -N -L 15902:127.0.0.1:5902 "$USER_NAME@127.0.0.1" &
-	tunnel2=$!
-	sleep 1
+	tunnel_open 15902 5902 || die "the tunnel to port 15902 did not open"
 	timeout 20 spicy-screenshot -h 127.0.0.1 -p 15902 -w "$pw" \
 	    -o "$VAR/refused.ppm" >/dev/null 2>&1
-	echo "[exit $?: sshd refuses to forward to a display that is not alice's]"
+	foreign=$?
+	echo "[exit $foreign: sshd refuses to forward to a display that is not alice's]"
 	set -e
-	kill "$tunnel" "$tunnel2" 2>/dev/null || true
-	wait "$tunnel" "$tunnel2" 2>/dev/null || true
+	tunnels_close
 	rm -f "$VAR/refused.ppm"
+	if ps -eo args | grep -q -- "-L 1590[12]:127.0.0.1:590[12] $USER_NAME@"; then
+		die "a tunnel of the demo is still running"
+	fi
+	[ "$ok" = 0 ] && [ "$wrong" != 0 ] && [ "$foreign" != 0 ] ||
+	    die "the SPICE step did not go as shown above"
 }
 
 do_start() {
 	need_root
 	[ -x "$TOP/build/vmgate" ] || die "build/vmgate is missing: run make first"
-	stop_sshd
 	mkdir -p "$VAR"
 	chmod 755 "$VAR"
+	tunnels_close
+	stop_sshd
+	trap tunnels_close EXIT
 
 	say "libvirtd"
 	sh "$STACK" up
