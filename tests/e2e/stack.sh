@@ -3,7 +3,9 @@
 # virtlogd + libvirtd without systemd, and diskless SeaBIOS guests.
 #
 #   sh tests/e2e/stack.sh up                     start daemons unless one answers
-#   sh tests/e2e/stack.sh guest NAME SPICEPORT   (re)define and start a guest
+#   sh tests/e2e/stack.sh guest NAME SPICEPORT [ADDR]
+#                                                (re)define and start a guest;
+#                                                its display on ADDR (127.0.0.1)
 #   sh tests/e2e/stack.sh transient NAME PORT    the same guest, never defined
 #                                                (`virsh create`): gone once stopped
 #   sh tests/e2e/stack.sh rmguest NAME           destroy and undefine it
@@ -140,7 +142,7 @@ stack_down()
 	stack_stop_ours virtlogd
 }
 
-# domain XML for NAME SPICEPORT TYPE on stdout
+# domain XML for NAME SPICEPORT TYPE [LISTEN] on stdout
 stack_guest_xml()
 {
 	cat <<EOF
@@ -162,7 +164,7 @@ stack_guest_xml()
     </serial>
     <console type='pty'><target type='serial' port='0'/></console>
     <graphics type='spice' port='$2' autoport='no' passwd='locked' passwdValidTo='1970-01-01T00:00:00'>
-      <listen type='address' address='127.0.0.1'/>
+      <listen type='address' address='${4:-127.0.0.1}'/>
     </graphics>
     <video><model type='qxl'/></video>
     <memballoon model='none'/>
@@ -182,13 +184,13 @@ stack_rmguest()
 	return 0
 }
 
-# define NAME with SPICEPORT as TYPE (kvm or qemu) and start it; only
-# create it when STACK_TRANSIENT=1
+# define NAME with SPICEPORT as TYPE (kvm or qemu), the display on LISTEN,
+# and start it; only create it when STACK_TRANSIENT=1
 stack_define_start()
 {
 	xml="$STACK_RUN/guest-$1.xml"
 	rm -f "/var/log/libvirt/qemu/$1-serial.log"
-	stack_guest_xml "$1" "$2" "$3" >"$xml" || return 1
+	stack_guest_xml "$1" "$2" "$3" "$4" >"$xml" || return 1
 	if [ "${STACK_TRANSIENT:-0}" = 1 ]; then
 		virsh -c "$STACK_URI" create "$xml" >/dev/null \
 		    2>"$STACK_RUN/guest-$1.err"
@@ -227,9 +229,10 @@ stack_wait_boot()
 stack_guest()
 {
 	if [ -z "${1:-}" ] || [ -z "${2:-}" ]; then
-		stack_say "usage: guest NAME SPICEPORT"
+		stack_say "usage: guest NAME SPICEPORT [ADDR]"
 		return 64
 	fi
+	listen=${3:-127.0.0.1}
 	mkdir -p "$STACK_RUN"
 	virsh -c "$STACK_URI" destroy "$1" >/dev/null 2>&1
 	virsh -c "$STACK_URI" undefine "$1" >/dev/null 2>&1
@@ -241,16 +244,16 @@ stack_guest()
 	*) type=kvm ;;
 	esac
 	if [ "$type" = kvm ] && [ -e /dev/kvm ]; then
-		if stack_define_start "$1" "$2" kvm; then
+		if stack_define_start "$1" "$2" kvm "$listen"; then
 			echo kvm >"$STACK_RUN/virttype"
-			stack_booted "$1" "kvm, spice 127.0.0.1:$2"
+			stack_booted "$1" "kvm, spice $listen:$2"
 			return
 		fi
 		virsh -c "$STACK_URI" undefine "$1" >/dev/null 2>&1
 	fi
-	if stack_define_start "$1" "$2" qemu; then
+	if stack_define_start "$1" "$2" qemu "$listen"; then
 		echo qemu >"$STACK_RUN/virttype"
-		stack_booted "$1" "qemu, spice 127.0.0.1:$2"
+		stack_booted "$1" "qemu, spice $listen:$2"
 		return
 	fi
 	stack_say "guest $1 failed to start: $(cat "$STACK_RUN/guest-$1.err")"
@@ -268,7 +271,7 @@ stack_main()
 	transient) STACK_TRANSIENT=1 stack_guest "$@" ;;
 	rmguest) stack_rmguest "$@" ;;
 	*)
-		echo "usage: stack.sh up | down | guest NAME SPICEPORT |" \
+		echo "usage: stack.sh up | down | guest NAME SPICEPORT [ADDR] |" \
 		    "transient NAME SPICEPORT | rmguest NAME" >&2
 		return 64
 		;;

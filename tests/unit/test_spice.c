@@ -548,6 +548,54 @@ check_wait(enum wait_end how)
 		close(fds[1]);
 }
 
+/*
+ * --vv: once the file is written, the output ends (a reader of stdout and
+ * stderr sees EOF with everything written) while the wait holds on stdin.
+ */
+static void
+test_release_output_ends_the_pipe_while_holding(void **state)
+{
+	int in[2], out[2], err[2];
+	char buf[64];
+	ssize_t n;
+	size_t len = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(err), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		dup2(err[1], STDERR_FILENO);
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		close(err[0]); close(err[1]);
+		fputs("[virt-viewer]\n", stdout);	/* still buffered */
+		if (spice_release_output(stdout, stderr) != 0)
+			_exit(1);
+		spice_wait();
+		_exit(42);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	while ((n = read(out[0], buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	assert_string_equal(buf, "[virt-viewer]\n");
+	assert_int_equal(read(err[0], buf, sizeof(buf)), 0);
+	/* both ended, and the session is still held */
+	assert_int_equal(reap_within(pid, HOLD_MS), -1);
+	close(in[1]);
+	n = reap_within(pid, RETURN_MS);
+	assert_true(n != -1 && WIFEXITED(n) && WEXITSTATUS(n) == 42);
+	close(out[0]);
+	close(err[0]);
+}
+
 static void
 test_wait_returns_on_eof(void **state)
 {
@@ -726,6 +774,7 @@ main(void)
 		cmocka_unit_test(test_output_formats),
 		cmocka_unit_test(test_ticket_clear_wipes_password),
 		cmocka_unit_test(test_wait_returns_on_eof),
+		cmocka_unit_test(test_release_output_ends_the_pipe_while_holding),
 		cmocka_unit_test(test_wait_ignores_data_until_eof),
 		cmocka_unit_test(test_wait_returns_on_hangup),
 		cmocka_unit_test(test_get_spice_reads_secure_xml),
