@@ -1190,7 +1190,8 @@ print_sshd_block(FILE *out, const char *match, const char *self,
 
 	fprintf(out, "%s\n", match);
 	if (force_command) {
-		fputs("\tForceCommand ", out);
+		/* through the login shell: exec, as in the key lines */
+		fputs("\tForceCommand exec ", out);
 		print_self(out, self, cfg_path);
 		fputc('\n', out);
 	}
@@ -1274,7 +1275,10 @@ admin_sshd_config(const struct config *cfg, const char *self,
 		fprintf(out, "\n# Per-user model: one account per tenant "
 		    "(login name = tenant name), all in\n# the group %s, "
 		    "login shell /bin/sh. ForceCommand wins over any\n"
-		    "# command= in the key line.\n", group);
+		    "# command= in the key line. sshd runs it through the "
+		    "login shell: \"exec\"\n# lets no shell wait in between, "
+		    "holding the session's output open (the\n# pipe of \"spice "
+		    "VM --vv | remote-viewer -\" would never end).\n", group);
 		snprintf(match, sizeof(match), "Match Group %s", group);
 		print_sshd_block(out, match, self, cfg_path, true);
 	}

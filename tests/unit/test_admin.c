@@ -945,7 +945,7 @@ test_sshd_config_blocks(void **state)
 	text = sshd_config_text("[vmgate]\n", SELF, CFG, SSHD_BLOCKS_CONFIG,
 	    RESULT_OK);
 	assert_non_null(strstr(text, "\nMatch Group vmgate-tenants\n"
-	    "\tForceCommand /usr/local/bin/vmgate\n"));
+	    "\tForceCommand exec /usr/local/bin/vmgate\n"));
 	assert_null(strstr(text, "Match User"));
 	free(text);
 	/* asked for one: only that one */
