@@ -3,7 +3,7 @@
 # packages. Quick when everything is already there.
 set -eu
 
-PKGS="build-essential pkg-config libvirt-dev libssh-dev libinih-dev
+PKGS="build-essential pkg-config libvirt-dev libxml2-dev libssh-dev libinih-dev
 libsodium-dev libcmocka-dev libpam0g-dev libpamtest0-dev libpam-wrapper
 pamtester libvirt-daemon-system libvirt-clients qemu-system-x86
 qemu-utils openssh-server openssh-client spice-client-gtk clang

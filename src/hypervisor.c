@@ -352,7 +352,7 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	/* a machine without a readable display simply shows none */
 	/* status shows the endpoint only: no passwords in our memory */
 	if (hv_get_spice_facts(dom, &info->spice, false, &agent, &nic,
-	    &info->nics) != HV_OK)
+	    &info->nics, &info->cdrom) != HV_OK)
 		memset(&info->spice, 0, sizeof(info->spice));
 	/* addresses only exist while it runs: the state says so already */
 	if (vi.state == VIR_DOMAIN_RUNNING || vi.state == VIR_DOMAIN_BLOCKED ||

@@ -12,8 +12,13 @@
 
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
 
 #define HV_DL_LIBVIRT "libvirt.so.0"
+/* domain XML is read and edited with libxml2, which libvirt loads anyway */
+#define HV_DL_LIBXML "libxml2.so.2"
 
 /* the libvirt functions vmgate calls */
 #define HV_DL_FUNCS(X) \
@@ -22,6 +27,7 @@
 	X(virConnectDomainEventRegisterAny) \
 	X(virConnectOpen) \
 	X(virDomainCreate) \
+	X(virDomainCreateXML) \
 	X(virDomainDestroy) \
 	X(virDomainFree) \
 	X(virDomainGetInfo) \
@@ -60,11 +66,32 @@
 	X(virStreamRecv) \
 	X(virStreamSend)
 
+/* the libxml2 functions vmgate calls (tree and XPath API) */
+#define HV_DL_XML_FUNCS(X) \
+	X(xmlAddChild) \
+	X(xmlBufferContent) \
+	X(xmlBufferCreate) \
+	X(xmlBufferFree) \
+	X(xmlDocGetRootElement) \
+	X(xmlFreeDoc) \
+	X(xmlFreeNode) \
+	X(xmlHasProp) \
+	X(xmlNewNode) \
+	X(xmlNodeDump) \
+	X(xmlReadMemory) \
+	X(xmlSetProp) \
+	X(xmlUnlinkNode) \
+	X(xmlXPathEvalExpression) \
+	X(xmlXPathFreeContext) \
+	X(xmlXPathFreeObject) \
+	X(xmlXPathNewContext)
+
 #define HV_DL_DECLARE(f) extern __typeof__(f) *hv_dl_##f;
 HV_DL_FUNCS(HV_DL_DECLARE)
+HV_DL_XML_FUNCS(HV_DL_DECLARE)
 #undef HV_DL_DECLARE
 
-/* 0 when libvirt is loaded (once per process), -1 otherwise */
+/* 0 when libvirt and libxml2 are loaded (once per process), -1 otherwise */
 int hv_dl_load(void);
 /* why hv_dl_load failed, for the log */
 const char *hv_dl_error(void);
@@ -74,6 +101,7 @@ const char *hv_dl_error(void);
 #define virConnectDomainEventRegisterAny (*hv_dl_virConnectDomainEventRegisterAny)
 #define virConnectOpen (*hv_dl_virConnectOpen)
 #define virDomainCreate (*hv_dl_virDomainCreate)
+#define virDomainCreateXML (*hv_dl_virDomainCreateXML)
 #define virDomainDestroy (*hv_dl_virDomainDestroy)
 #define virDomainFree (*hv_dl_virDomainFree)
 #define virDomainGetInfo (*hv_dl_virDomainGetInfo)
@@ -111,5 +139,23 @@ const char *hv_dl_error(void);
 #define virStreamNew (*hv_dl_virStreamNew)
 #define virStreamRecv (*hv_dl_virStreamRecv)
 #define virStreamSend (*hv_dl_virStreamSend)
+
+#define xmlAddChild (*hv_dl_xmlAddChild)
+#define xmlBufferContent (*hv_dl_xmlBufferContent)
+#define xmlBufferCreate (*hv_dl_xmlBufferCreate)
+#define xmlBufferFree (*hv_dl_xmlBufferFree)
+#define xmlDocGetRootElement (*hv_dl_xmlDocGetRootElement)
+#define xmlFreeDoc (*hv_dl_xmlFreeDoc)
+#define xmlFreeNode (*hv_dl_xmlFreeNode)
+#define xmlHasProp (*hv_dl_xmlHasProp)
+#define xmlNewNode (*hv_dl_xmlNewNode)
+#define xmlNodeDump (*hv_dl_xmlNodeDump)
+#define xmlReadMemory (*hv_dl_xmlReadMemory)
+#define xmlSetProp (*hv_dl_xmlSetProp)
+#define xmlUnlinkNode (*hv_dl_xmlUnlinkNode)
+#define xmlXPathEvalExpression (*hv_dl_xmlXPathEvalExpression)
+#define xmlXPathFreeContext (*hv_dl_xmlXPathFreeContext)
+#define xmlXPathFreeObject (*hv_dl_xmlXPathFreeObject)
+#define xmlXPathNewContext (*hv_dl_xmlXPathNewContext)
 
 #endif

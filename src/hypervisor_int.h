@@ -34,13 +34,15 @@ struct hv_domain {
  * hv->last_error when hv is given) when it cannot be loaded */
 int hv_libvirt_ready(struct hv *hv);
 
-/* hv_get_spice, and whether the definition has a guest agent channel and
- * a network interface (both true when the XML could not be read), and
- * its interfaces (nics->n 0 when they could not be read): one XML for
- * all. Without secure, libvirt leaves the passwords out (has_passwd stays
- * false): for callers that only show the endpoint. */
+/* hv_get_spice, whether the definition has a guest agent channel and a
+ * network interface (both true when the XML could not be read), its
+ * interfaces (nics->n 0 when they could not be read) and its CD drive
+ * (cd->present false when it could not be read): one XML for all, when
+ * nics and cd are not NULL. Without secure, libvirt leaves the passwords
+ * out (has_passwd stays false): for callers that only show the endpoint. */
 int hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
-    bool secure, bool *agent, bool *nic, struct hv_nics *nics);
+    bool secure, bool *agent, bool *nic, struct hv_nics *nics,
+    struct hv_cdrom *cd);
 
 /* copy libvirt's last error into hv->last_error (for the log) */
 void hv_note_error(struct hv *hv);

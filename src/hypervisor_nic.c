@@ -1,7 +1,7 @@
 /*
  * hypervisor_nic: a domain's network interfaces and their traffic
  * filters, read from its XML with libxml2 (part of the hypervisor
- * module). libxml2 is loaded on first use like libvirt (hypervisor_dl.h),
+ * module). libxml2 is loaded on first use with libvirt (hypervisor_dl.h),
  * which already has it in the process by the time a domain XML exists.
  *
  * The document is parsed without network access and without entity
@@ -12,51 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xpath.h>
-
-#include "vmgate/dl.h"
 #include "hypervisor_int.h"
 
-#define XML_DL_LIB	"libxml2.so.2"
 #define XML_MAX_BYTES	(4u << 20)	/* libvirt's own cap on a domain XML is lower */
 #define NIC_XPATH	"/domain/devices/interface"
-
-/* the libxml2 functions used here, resolved once */
-static struct {
-	int state;		/* 0 not tried, 1 loaded, -1 failed */
-	__typeof__(xmlReadMemory) *read_memory;
-	__typeof__(xmlFreeDoc) *free_doc;
-	__typeof__(xmlXPathNewContext) *xpath_new;
-	__typeof__(xmlXPathFreeContext) *xpath_free;
-	__typeof__(xmlXPathEvalExpression) *xpath_eval;
-	__typeof__(xmlXPathFreeObject) *xpath_free_object;
-	__typeof__(xmlHasProp) *has_prop;
-} lx;
-
-static int
-xml_load(void)
-{
-	static const char *const names[] = {
-		"xmlReadMemory", "xmlFreeDoc", "xmlXPathNewContext",
-		"xmlXPathFreeContext", "xmlXPathEvalExpression",
-		"xmlXPathFreeObject", "xmlHasProp",
-	};
-	void **slots[] = {
-		(void **)&lx.read_memory, (void **)&lx.free_doc,
-		(void **)&lx.xpath_new, (void **)&lx.xpath_free,
-		(void **)&lx.xpath_eval, (void **)&lx.xpath_free_object,
-		(void **)&lx.has_prop,
-	};
-	char err[256];
-
-	if (lx.state == 0)
-		lx.state = dl_resolve(XML_DL_LIB, names, slots,
-		    sizeof(names) / sizeof(names[0]), err, sizeof(err)) == 0 ?
-		    1 : -1;
-	return lx.state > 0 ? 0 : -1;
-}
 
 static bool
 is_element(const xmlNode *n, const char *name)
@@ -72,7 +31,7 @@ is_element(const xmlNode *n, const char *name)
 static int
 attr_copy(const xmlNode *n, const char *name, char *buf, size_t len)
 {
-	xmlAttr *a = lx.has_prop(n, (const xmlChar *)name);
+	xmlAttr *a = xmlHasProp(n, (const xmlChar *)name);
 	const xmlNode *t;
 	size_t l;
 
@@ -152,14 +111,14 @@ hv_nics_parse_xml(const char *xml, struct hv_nics *out)
 
 	memset(out, 0, sizeof(*out));
 	if (xml == NULL || (len = strlen(xml)) > XML_MAX_BYTES ||
-	    xml_load() != 0)
+	    hv_libvirt_ready(NULL) != 0)
 		return -1;
 	/* no DTD loading, no network, no entity substitution */
-	doc = lx.read_memory(xml, (int)len, NULL, NULL,
+	doc = xmlReadMemory(xml, (int)len, NULL, NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL || (ctx = lx.xpath_new(doc)) == NULL)
+	if (doc == NULL || (ctx = xmlXPathNewContext(doc)) == NULL)
 		goto out;
-	found = lx.xpath_eval((const xmlChar *)NIC_XPATH, ctx);
+	found = xmlXPathEvalExpression((const xmlChar *)NIC_XPATH, ctx);
 	if (found == NULL || found->type != XPATH_NODESET)
 		goto out;
 	for (i = 0; found->nodesetval != NULL &&
@@ -175,11 +134,11 @@ hv_nics_parse_xml(const char *xml, struct hv_nics *out)
 	if (rc != 0)
 		memset(out, 0, sizeof(*out));
 	if (found != NULL)
-		lx.xpath_free_object(found);
+		xmlXPathFreeObject(found);
 	if (ctx != NULL)
-		lx.xpath_free(ctx);
+		xmlXPathFreeContext(ctx);
 	if (doc != NULL)
-		lx.free_doc(doc);
+		xmlFreeDoc(doc);
 	return rc;
 }
 

@@ -430,12 +430,13 @@ hv_spice_parse_xml(const char *xml, struct hv_spice *out)
 int
 hv_get_spice(struct hv_domain *dom, struct hv_spice *spice)
 {
-	return hv_get_spice_facts(dom, spice, true, NULL, NULL, NULL);
+	return hv_get_spice_facts(dom, spice, true, NULL, NULL, NULL, NULL);
 }
 
 int
 hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
-    bool secure, bool *agent, bool *nic, struct hv_nics *nics)
+    bool secure, bool *agent, bool *nic, struct hv_nics *nics,
+    struct hv_cdrom *cd)
 {
 	char *xml = NULL;
 	int rc = HV_EFAIL;
@@ -470,6 +471,8 @@ hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
 	/* unreadable interfaces are shown as none, never guessed */
 	if (nics != NULL && hv_nics_parse_xml(xml, nics) != 0)
 		hv_note_error(dom->hv);
+	if (cd != NULL && hv_cdrom_parse_xml(xml, cd) != 0)
+		memset(cd, 0, sizeof(*cd));
 	rc = HV_OK;
  out:
 	if (xml != NULL) {

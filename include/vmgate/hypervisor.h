@@ -15,6 +15,7 @@
 #define HV_CONNECT_TIMEOUT_MS 5000	/* retry an unreachable libvirtd this long */
 #define HV_MAX_ADDRS 16
 #define HV_MAX_KEYS 16		/* keys pressed together (libvirt's own limit) */
+#define HV_MAX_PATH 4096	/* a CD drive's file, as the domain XML names it */
 
 enum hv_err {
 	HV_OK = 0,
@@ -22,7 +23,9 @@ enum hv_err {
 	HV_ENOENT = -2,		/* no such machine */
 	HV_ESTATE = -3,		/* action makes no sense in this state */
 	HV_EFAIL = -4,		/* libvirt refused or failed */
-	HV_EUNSUPPORTED = -5	/* e.g. no SPICE display */
+	HV_EUNSUPPORTED = -5,	/* e.g. no SPICE display */
+	HV_ENODRIVE = -6,	/* the machine has no CD drive */
+	HV_EEMPTY = -7		/* its CD drive holds nothing */
 };
 
 enum hv_state {
@@ -74,6 +77,15 @@ struct hv_nics {
 	size_t n;
 };
 
+/* The machine's CD drive: the first <disk device='cdrom'> it defines. */
+struct hv_cdrom {
+	bool present;		/* there is one */
+	bool readonly;		/* <readonly/> */
+	bool loaded;		/* it has a <source> */
+	bool is_file;		/* ... naming a file, which is in path */
+	char path[HV_MAX_PATH];	/* "" unless is_file (or when too long) */
+};
+
 struct hv_info {
 	enum hv_state state;
 	unsigned vcpus;
@@ -84,6 +96,7 @@ struct hv_info {
 	size_t naddrs;
 	bool addrs_from_guest;	/* addrs came from the guest agent, i.e.
 				   from the guest itself, not the host */
+	struct hv_cdrom cdrom;		/* present false when unknown */
 };
 
 struct hv *hv_new(void);
@@ -119,6 +132,38 @@ int hv_spice_parse_xml(const char *xml, struct hv_spice *out);
 int hv_nics_parse_xml(const char *xml, struct hv_nics *out);
 /* the same for a machine's live definition (its inactive one when off) */
 int hv_get_nics(struct hv_domain *dom, struct hv_nics *out);
+
+/*
+ * The CD drive in a domain XML (libvirt's output). Pure. 0, or -1 when the
+ * XML cannot be read.
+ */
+int hv_cdrom_parse_xml(const char *xml, struct hv_cdrom *out);
+/* the drive as the machine has it now (live when it runs) */
+int hv_get_cdrom(struct hv_domain *dom, struct hv_cdrom *out);
+
+/*
+ * Put the file at path in the CD drive (path NULL: empty it), in the
+ * persistent definition and, when the machine runs, live: an installer's
+ * own reboot keeps the disc. The caller has checked path; vmgate never
+ * adds a drive (HV_ENODRIVE when there is none).
+ */
+int hv_cdrom_change(struct hv_domain *dom, const char *path);
+
+/*
+ * The domain XML xml with the CD drive first in the boot order, nothing
+ * else changed, in *out (malloc'd); *cd is the drive it found. Pure.
+ * HV_ENODRIVE, HV_EFAIL for XML it cannot read, or HV_OK.
+ */
+int hv_boot_cdrom_xml(const char *xml, char **out, struct hv_cdrom *cd);
+
+/*
+ * Boot a shut-off machine once from its CD drive: it starts from its
+ * persistent definition with only the boot order changed, and that
+ * definition stays as it was, so the next cold start boots as before.
+ * *cd is the drive it booted from. HV_ESTATE when it runs, HV_ENODRIVE,
+ * HV_EEMPTY.
+ */
+int hv_start_cdrom(struct hv_domain *dom, struct hv_cdrom *cd);
 
 /* Life cycle; HV_ESTATE when e.g. starting a running machine. */
 int hv_start(struct hv_domain *dom);

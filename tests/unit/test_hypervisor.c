@@ -11,11 +11,36 @@
 #include <fcntl.h>
 #include <time.h>
 
+#include <libvirt/libvirt.h>
+
 #include "vmgate/hypervisor.h"
 
 #define NODE_URI	"test://" TEST_DATA "/node.xml"
 #define DEAD_URI	"qemu+unix:///system?socket=/nonexistent/vmgate-sock"
 #define RETRY_SLACK_MS	2000	/* scheduling headroom past the timeout */
+/* one state per process, shared by every connection: the test defines
+ * machines on its own connection and vmgate acts on them on another */
+#define SHARED_URI	"test:///default"
+
+/* a test-driver machine with a CD drive (cdrom: its <disk> element) */
+static const char cd_domain_fmt[] =
+    "<domain type='test'>"
+    "<name>%s</name>"
+    "<memory unit='MiB'>64</memory>"
+    "<os><type>hvm</type>%s</os>"
+    "<devices>"
+    "<disk type='file' device='disk'><source file='/var/lib/x/%s.qcow2'/>"
+    "<target dev='vda' bus='virtio'/>%s</disk>"
+    "%s"
+    "<graphics type='spice' port='5949' autoport='no' passwd='locked' "
+    "passwdValidTo='1970-01-01T00:00:00'>"
+    "<listen type='address' address='127.0.0.1'/></graphics>"
+    "</devices></domain>";
+#define CD_LOADED	"<disk type='file' device='cdrom'>" \
+			"<source file='/srv/media/rescue.iso'/>" \
+			"<target dev='hdc' bus='ide'/><readonly/></disk>"
+#define CD_EMPTY	"<disk type='file' device='cdrom'>" \
+			"<target dev='hdc' bus='ide'/><readonly/></disk>"
 
 static long long
 now_ms(void)
@@ -179,6 +204,244 @@ test_info(void **state)
 	hv_free(hv);
 }
 
+/* The CD drive as the domain XML shows it; pure. */
+static void
+test_cdrom_parse(void **state)
+{
+	static const struct {
+		const char *xml;
+		int rc;
+		bool present, readonly, loaded, is_file;
+		const char *path;
+	} cases[] = {
+		{ "<domain><devices><disk type='file' device='cdrom'>"
+		  "<source file='/srv/a.iso'/><readonly/></disk></devices>"
+		  "</domain>", 0, true, true, true, true, "/srv/a.iso" },
+		/* the first drive counts; a disk is not a drive */
+		{ "<domain><devices><disk type='file' device='disk'>"
+		  "<source file='/d.img'/></disk>"
+		  "<disk type='file' device='cdrom'/>"
+		  "<disk type='file' device='cdrom'><source file='/b.iso'/>"
+		  "</disk></devices></domain>", 0, true, false, false, false,
+		  "" },
+		{ "<domain><devices><disk type='block' device='cdrom'>"
+		  "<source dev='/dev/sr0'/></disk></devices></domain>", 0,
+		  true, false, true, false, "" },
+		{ "<domain><devices><disk type='file' device='cdrom'>"
+		  "<source startupPolicy='optional'/></disk></devices>"
+		  "</domain>", 0, true, false, false, false, "" },
+		/* an escaped path comes back as the file's name */
+		{ "<domain><devices><disk type='file' device='cdrom'>"
+		  "<source file='/srv/a&amp;b.iso'/></disk></devices>"
+		  "</domain>", 0, true, false, true, true, "/srv/a&b.iso" },
+		/* only under devices */
+		{ "<domain><metadata><disk type='file' device='cdrom'>"
+		  "<source file='/x.iso'/></disk></metadata></domain>", 0,
+		  false, false, false, false, "" },
+		{ "<domain><devices/></domain>", 0, false, false, false, false,
+		  "" },
+		{ "<domain><devices>", -1, false, false, false, false, "" },
+		{ "<node/>", -1, false, false, false, false, "" },
+		{ "", -1, false, false, false, false, "" },
+	};
+	struct hv_cdrom cd;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("case %zu\n", i);
+		assert_int_equal(hv_cdrom_parse_xml(cases[i].xml, &cd),
+		    cases[i].rc);
+		assert_int_equal(cd.present, cases[i].present);
+		assert_int_equal(cd.readonly, cases[i].readonly);
+		assert_int_equal(cd.loaded, cases[i].loaded);
+		assert_int_equal(cd.is_file, cases[i].is_file);
+		assert_string_equal(cd.path, cases[i].path);
+	}
+}
+
+/* the value of key=… (either quote) inside the tag at p, or NULL */
+static const char *
+tag_value(const char *p, const char *key, int *len)
+{
+	const char *end = strchr(p, '>'), *v = strstr(p, key);
+
+	if (v == NULL || v > end)
+		return NULL;
+	v += strlen(key) + 1;
+	*len = (int)strcspn(v, "'\"");
+	return v;
+}
+
+/* The order of the boot devices libvirt would read from text. */
+static void
+boot_devs(const char *xml, char *out, size_t len)
+{
+	const char *p = xml, *v;
+	size_t n = 0;
+	int vl;
+
+	out[0] = '\0';
+	while ((p = strstr(p, "<boot ")) != NULL) {
+		if ((v = tag_value(p, "dev=", &vl)) != NULL)
+			n += (size_t)snprintf(out + n, len - n, "%.*s ", vl, v);
+		else if ((v = tag_value(p, "order=", &vl)) != NULL)
+			n += (size_t)snprintf(out + n, len - n, "#%.*s ", vl,
+			    v);
+		p = strchr(p, '>');
+	}
+}
+
+/* Only the boot order changes, whichever way the definition states it. */
+static void
+test_boot_cdrom_xml(void **state)
+{
+	static const struct {
+		const char *os;		/* inside <os> */
+		const char *disk_boot;	/* inside the disk */
+		const char *cd;		/* the drive */
+		int rc;
+		const char *want;	/* boot_devs of the result */
+	} cases[] = {
+		{ "<boot dev='hd'/>", "", CD_LOADED, HV_OK, "cdrom hd " },
+		{ "", "", CD_LOADED, HV_OK, "cdrom hd " },
+		{ "<boot dev='network'/><boot dev='cdrom'/><boot dev='hd'/>",
+		  "", CD_LOADED, HV_OK, "cdrom network hd " },
+		/* per-device orders: the drive 1, the others one later */
+		{ "", "<boot order='1'/>", "<disk type='file' device='cdrom'>"
+		  "<source file='/srv/a.iso'/><target dev='hdc'/>"
+		  "<boot order='2'/></disk>", HV_OK, "#2 #1 " },
+		{ "", "<boot order='1'/>", CD_EMPTY, HV_OK, "#2 #1 " },
+		{ "<boot dev='hd'/>", "", "", HV_ENODRIVE, "" },
+	};
+	char *xml = NULL, *out = NULL, devs[128], name[32];
+	struct hv_cdrom cd;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("case %zu\n", i);
+		snprintf(name, sizeof(name), "m%zu", i);
+		assert_true(asprintf(&xml, cd_domain_fmt, name, cases[i].os,
+		    name, cases[i].disk_boot, cases[i].cd) > 0);
+		assert_int_equal(hv_boot_cdrom_xml(xml, &out, &cd),
+		    cases[i].rc);
+		if (cases[i].rc == HV_OK) {
+			boot_devs(out, devs, sizeof(devs));
+			assert_string_equal(devs, cases[i].want);
+			assert_true(cd.present);
+			/* the rest is kept, the display's password too */
+			assert_non_null(strstr(out, "passwd=\"locked\""));
+			assert_non_null(strstr(out, "<name>m"));
+			assert_non_null(strstr(out, "vda"));
+		} else
+			assert_null(out);
+		free(out);
+		out = NULL;
+		free(xml);
+	}
+	assert_int_equal(hv_boot_cdrom_xml("<domain>", &out, &cd), HV_EFAIL);
+	assert_null(out);
+}
+
+static void
+define_cd_machine(virConnectPtr conn, const char *name, const char *os,
+    const char *cd)
+{
+	virDomainPtr d;
+	char *xml = NULL;
+
+	assert_true(asprintf(&xml, cd_domain_fmt, name, os, name, "", cd) > 0);
+	d = virDomainDefineXML(conn, xml);
+	assert_non_null(d);
+	virDomainFree(d);
+	free(xml);
+}
+
+static char *
+dump(virConnectPtr conn, const char *name, unsigned flags)
+{
+	virDomainPtr d = virDomainLookupByName(conn, name);
+	char *xml;
+
+	assert_non_null(d);
+	xml = virDomainGetXMLDesc(d, flags);
+	assert_non_null(xml);
+	virDomainFree(d);
+	return xml;
+}
+
+/* Booted once from the CD: live CD first, the saved definition as it was. */
+static void
+test_start_cdrom(void **state)
+{
+	virConnectPtr conn = virConnectOpen(SHARED_URI);
+	struct hv *hv = hv_new();
+	struct hv_domain *d;
+	struct hv_cdrom cd;
+	char *before, *after, *live, devs[128];
+	int err;
+
+	(void)state;
+	assert_non_null(conn);
+	define_cd_machine(conn, "inst1", "<boot dev='hd'/>", CD_LOADED);
+	define_cd_machine(conn, "empty1", "<boot dev='hd'/>", CD_EMPTY);
+	define_cd_machine(conn, "nocd1", "<boot dev='hd'/>", "");
+	before = dump(conn, "inst1", VIR_DOMAIN_XML_INACTIVE |
+	    VIR_DOMAIN_XML_SECURE);
+
+	d = hv_lookup(hv, SHARED_URI, "inst1", &err);
+	assert_non_null(d);
+	assert_int_equal(hv_start_cdrom(d, &cd), HV_OK);
+	assert_true(cd.loaded);
+	assert_string_equal(cd.path, "/srv/media/rescue.iso");
+	live = dump(conn, "inst1", 0);
+	boot_devs(live, devs, sizeof(devs));
+	assert_string_equal(devs, "cdrom hd ");
+	after = dump(conn, "inst1", VIR_DOMAIN_XML_INACTIVE |
+	    VIR_DOMAIN_XML_SECURE);
+	assert_string_equal(before, after);
+	/* running now: a second boot from the CD is a wrong state */
+	assert_int_equal(hv_start_cdrom(d, &cd), HV_ESTATE);
+	assert_int_equal(hv_destroy(d), HV_OK);
+	hv_domain_free(d);
+	free(live);
+	free(after);
+
+	/* off again: a cold start boots as before */
+	d = hv_lookup(hv, SHARED_URI, "inst1", &err);
+	assert_int_equal(hv_start(d), HV_OK);
+	live = dump(conn, "inst1", 0);
+	boot_devs(live, devs, sizeof(devs));
+	assert_string_equal(devs, "hd ");
+	assert_int_equal(hv_destroy(d), HV_OK);
+	hv_domain_free(d);
+	free(live);
+
+	d = hv_lookup(hv, SHARED_URI, "empty1", &err);
+	assert_int_equal(hv_start_cdrom(d, &cd), HV_EEMPTY);
+	assert_true(cd.present);
+	assert_int_equal(state_of(d), HV_STATE_SHUTOFF);
+	hv_domain_free(d);
+	d = hv_lookup(hv, SHARED_URI, "nocd1", &err);
+	assert_int_equal(hv_start_cdrom(d, &cd), HV_ENODRIVE);
+	assert_false(cd.present);
+	assert_int_equal(state_of(d), HV_STATE_SHUTOFF);
+	/* the drive as status reads it */
+	assert_int_equal(hv_get_cdrom(d, &cd), HV_OK);
+	assert_false(cd.present);
+	hv_domain_free(d);
+	d = hv_lookup(hv, SHARED_URI, "inst1", &err);
+	assert_int_equal(hv_get_cdrom(d, &cd), HV_OK);
+	assert_true(cd.present && cd.readonly && cd.loaded);
+	assert_string_equal(cd.path, "/srv/media/rescue.iso");
+	hv_domain_free(d);
+
+	free(before);
+	hv_free(hv);
+	virConnectClose(conn);
+}
+
 static void
 test_connect_needs_an_explicit_uri(void **state)
 {
@@ -325,6 +588,9 @@ main(void)
 		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_nics_parse),
 		cmocka_unit_test(test_info_nics),
+		cmocka_unit_test(test_cdrom_parse),
+		cmocka_unit_test(test_boot_cdrom_xml),
+		cmocka_unit_test(test_start_cdrom),
 		cmocka_unit_test(test_connect_needs_an_explicit_uri),
 		cmocka_unit_test(test_unreachable_daemon_retried_then_reported),
 	};
