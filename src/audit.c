@@ -117,6 +117,7 @@ audit_record(const char *log_path, const struct audit_event *ev)
 	char from[SANITIZED_SIZE(AUDIT_MAX_FIELD)];
 	char verb[SANITIZED_SIZE(AUDIT_MAX_FIELD)];
 	char domain[SANITIZED_SIZE(AUDIT_MAX_FIELD)];
+	char media[SANITIZED_SIZE(AUDIT_MAX_FIELD)];
 	char request[SANITIZED_SIZE(AUDIT_MAX_REQUEST)];
 	char detail[SANITIZED_SIZE(AUDIT_MAX_DETAIL)];
 	char *body = NULL, *line = NULL;
@@ -128,11 +129,13 @@ audit_record(const char *log_path, const struct audit_event *ev)
 	field(from, sizeof(from), ev->from, AUDIT_MAX_FIELD, false);
 	field(verb, sizeof(verb), ev->verb, AUDIT_MAX_FIELD, false);
 	field(domain, sizeof(domain), ev->domain, AUDIT_MAX_FIELD, false);
+	field(media, sizeof(media), ev->media, AUDIT_MAX_FIELD, false);
 	field(request, sizeof(request), ev->request, AUDIT_MAX_REQUEST, true);
 	field(detail, sizeof(detail), ev->detail, AUDIT_MAX_DETAIL, true);
 
-	body = xasprintf("tenant=%s key=%s from=%s verb=%s domain=%s "
+	body = xasprintf("tenant=%s key=%s from=%s verb=%s domain=%s%s%s "
 	    "result=%s request=%s%s%s%s%s%s", tenant, key, from, verb, domain,
+	    ev->media != NULL ? " media=" : "", ev->media != NULL ? media : "",
 	    audit_result_name(ev->result),
 	    ev->request != NULL ? "\"" : "", request,
 	    ev->request != NULL ? "\"" : "",

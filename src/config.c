@@ -1495,6 +1495,19 @@ config_media(const struct config *cfg, const char *name)
 	    find_media);
 }
 
+const struct media_conf *
+config_media_by_path(const struct config *cfg, const char *path)
+{
+	size_t i;
+
+	for (i = 0; cfg != NULL && path != NULL && i < cfg->nmedia; i++) {
+		if (cfg->media[i].path != NULL &&
+		    strcmp(cfg->media[i].path, path) == 0)
+			return &cfg->media[i];
+	}
+	return NULL;
+}
+
 const char *
 config_domain_uri(const struct config *cfg, const char *name)
 {

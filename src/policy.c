@@ -177,3 +177,18 @@ policy_media_list(const struct config *cfg, const char *tenant, size_t *n)
 	*n = k;
 	return out;
 }
+
+const struct media_conf *
+policy_media_by_path(const struct config *cfg, const char *tenant,
+    const char *path)
+{
+	size_t i;
+
+	/* two entries may name one file: any the tenant may use */
+	for (i = 0; path != NULL && i < cfg->nmedia; i++) {
+		if (strcmp(cfg->media[i].path, path) == 0 &&
+		    policy_media(cfg, tenant, cfg->media[i].name) != NULL)
+			return &cfg->media[i];
+	}
+	return NULL;
+}

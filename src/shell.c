@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmgate/audit.h"
@@ -33,6 +34,10 @@
 #define KIB_PER_MIB	1024ULL
 #define SHOT_CHUNK	65536	/* bytes of the screenshot stream read at once */
 #define SHOT_MIME	64	/* libvirt's name of the image type */
+#define SHELL_SIZE	16	/* "1023.9G" */
+#define SHELL_WHY	(4096 + 128)	/* path_file_safe's reason */
+#define CDROM_EMPTY	"empty"
+#define CDROM_OTHER	"other"	/* a file that is not among the tenant's media */
 #define DEFAULT_SPICE_HOST "127.0.0.1"	/* qemu.conf's spice_listen default */
 
 /* One request on its way through the shell. */
@@ -44,6 +49,7 @@ struct run {
 	char detail[SHELL_DETAIL];	/* for the audit line only */
 	bool hold_spice;		/* wait after the audit line */
 	struct spice_ticket ticket;
+	const char *media;		/* install media named, for the audit */
 };
 
 typedef enum result (*verb_fn)(struct run *);
@@ -322,7 +328,8 @@ spice_endpoint(const struct run *r, const struct hv_info *info, char *buf,
 
 static void
 print_status_text(FILE *f, const char *name, const struct hv_info *info,
-    const char *spice, const struct domain_conf *dc)
+    const char *spice, const struct domain_conf *dc,
+    const char *cdrom)
 {
 	const char *v4, *v6;
 	size_t i;
@@ -332,6 +339,8 @@ print_status_text(FILE *f, const char *name, const struct hv_info *info,
 	fprintf(f, "vcpus: %u\n", info->vcpus);
 	fprintf(f, "memory: %llu MiB\n", info->memory_kib / KIB_PER_MIB);
 	fprintf(f, "spice: %s\n", spice != NULL ? spice : "none");
+	if (cdrom != NULL)
+		fprintf(f, "cdrom: %s\n", cdrom);
 	for (i = 0; i < info->nics.n; i++) {
 		config_nic_addresses(dc, i, &v4, &v6);
 		fprintf(f, "mac: %s\n", info->nics.nic[i].mac[0] != '\0' ?
@@ -360,7 +369,8 @@ json_string_or_null(FILE *f, const char *s)
 
 static void
 print_status_json(FILE *f, const char *name, const struct hv_info *info,
-    const char *spice, const struct domain_conf *dc)
+    const char *spice, const struct domain_conf *dc,
+    const char *cdrom)
 {
 	const char *v4, *v6;
 	size_t i;
@@ -373,6 +383,8 @@ print_status_json(FILE *f, const char *name, const struct hv_info *info,
 	fprintf(f, ",\"vcpus\":%u,\"memory_mib\":%llu,\"spice\":",
 	    info->vcpus, info->memory_kib / KIB_PER_MIB);
 	json_string_or_null(f, spice);
+	fputs(",\"cdrom\":", f);
+	json_string_or_null(f, cdrom);
 	fputs(",\"interfaces\":[", f);
 	for (i = 0; i < info->nics.n; i++) {
 		config_nic_addresses(dc, i, &v4, &v6);
@@ -394,6 +406,25 @@ print_status_json(FILE *f, const char *name, const struct hv_info *info,
 	    info->addrs_from_guest ? "true" : "false");
 }
 
+/*
+ * What a CD drive holds, as the tenant reads it: the name of one of its
+ * catalog entries, "empty", or "other" (a file that is not among its
+ * media); NULL for a machine without a drive.
+ */
+static const char *
+cdrom_name(const struct run *r, const struct hv_cdrom *cd)
+{
+	const struct media_conf *m;
+
+	if (!cd->present)
+		return NULL;
+	if (!cd->loaded)
+		return CDROM_EMPTY;
+	m = cd->is_file ? policy_media_by_path(r->ctx->cfg, r->ctx->tenant,
+	    cd->path) : NULL;
+	return m != NULL ? m->name : CDROM_OTHER;
+}
+
 static enum result
 do_status(struct run *r)
 {
@@ -412,29 +443,173 @@ do_status(struct run *r)
 	dc = config_domain(r->ctx->cfg, r->req.domain);
 	if (r->req.json)
 		print_status_json(r->ctx->out, r->req.domain, &info,
-		    has_spice ? spice : NULL, dc);
+		    has_spice ? spice : NULL, dc, cdrom_name(r, &info.cdrom));
 	else
 		print_status_text(r->ctx->out, r->req.domain, &info,
-		    has_spice ? spice : NULL, dc);
+		    has_spice ? spice : NULL, dc, cdrom_name(r, &info.cdrom));
 	return RESULT_OK;
 }
 
-/* a verb this build does not carry out yet: refused after the policy */
-static enum result
-not_available(struct run *r)
-{
-	enum result res;
+static const struct handler *handler_of(enum verb v);
 
-	if (verb_needs_domain(r->req.verb) &&
-	    (res = open_machine(r)) != RESULT_OK)
-		return res;
-	fprintf(r->ctx->err, "vmgate: %s: not available on this host\n",
-	    verb_name(r->req.verb));
-	set_detail(r, "not available on this host");
-	return RESULT_FAILED;
+/* The answers about a CD drive all media verbs share. */
+static enum result
+media_failure(struct run *r, int err, const char *what)
+{
+	switch (err) {
+	case HV_ENODRIVE:
+		fprintf(r->ctx->err, "vmgate: %s: no CD drive (ask the admin)\n",
+		    r->req.domain);
+		set_detail(r, "no CD drive");
+		return RESULT_FAILED;
+	case HV_EEMPTY:
+		fprintf(r->ctx->err, "vmgate: %s: the CD drive is empty "
+		    "(insert media first)\n", r->req.domain);
+		set_detail(r, "CD drive empty");
+		return RESULT_FAILED;
+	case HV_ESTATE:
+		fprintf(r->ctx->err, "vmgate: %s: already running\n",
+		    r->req.domain);
+		set_detail(r, "%s", libvirt_text(r));
+		return RESULT_FAILED;
+	default:
+		return hv_failure(r, err, what);
+	}
 }
 
-static const struct handler *handler_of(enum verb v);
+/* start VM --cdrom: once from the CD drive, the definition untouched */
+static enum result
+do_start_cdrom(struct run *r)
+{
+	struct hv_cdrom cd;
+	enum result res;
+	int err;
+
+	if ((res = open_machine(r)) != RESULT_OK)
+		return res;
+	if ((err = hv_start_cdrom(r->dom, &cd)) != HV_OK)
+		return media_failure(r, err, "start");
+	r->media = cdrom_name(r, &cd);
+	fprintf(r->ctx->out, "%s: started from %s\n", r->req.domain,
+	    r->media);
+	set_detail(r, "booted once from the CD drive");
+	return RESULT_OK;
+}
+
+/* "631M": a size as ls -sh writes it */
+static void
+human_size(char *buf, size_t len, unsigned long long bytes)
+{
+	static const char units[] = "KMGTP";
+	double v = (double)bytes;
+	size_t u = 0;
+
+	if (bytes < 1024) {
+		snprintf(buf, len, "%lluB", bytes);
+		return;
+	}
+	v /= 1024;
+	while (v >= 1024 && u + 1 < sizeof(units) - 1) {
+		v /= 1024;
+		u++;
+	}
+	if (v < 10)
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+	else
+		snprintf(buf, len, "%.0f%c", v, units[u]);
+}
+
+static enum result
+do_media(struct run *r)
+{
+	const struct shell_ctx *c = r->ctx;
+	const struct media_conf **list;
+	struct stat st;
+	char size[SHELL_SIZE];
+	size_t n, i;
+	bool known;
+
+	list = policy_media_list(c->cfg, c->tenant, &n);
+	if (r->req.json)
+		fputc('[', c->out);
+	for (i = 0; i < n; i++) {
+		/* a file gone since check is listed without a size */
+		known = stat(list[i]->path, &st) == 0 && S_ISREG(st.st_mode);
+		if (r->req.json) {
+			fprintf(c->out, "%s{\"name\":", i > 0 ? "," : "");
+			json_string(c->out, list[i]->name);
+			if (known)
+				fprintf(c->out, ",\"size\":%llu",
+				    (unsigned long long)st.st_size);
+			else
+				fputs(",\"size\":null", c->out);
+			fputs(",\"description\":", c->out);
+			if (list[i]->description != NULL)
+				json_string(c->out, list[i]->description);
+			else
+				fputs("null", c->out);
+			fputc('}', c->out);
+			continue;
+		}
+		if (known)
+			human_size(size, sizeof(size),
+			    (unsigned long long)st.st_size);
+		else
+			snprintf(size, sizeof(size), "-");
+		fprintf(c->out, "%s %s%s%s\n", list[i]->name, size,
+		    list[i]->description != NULL ? " " : "",
+		    list[i]->description != NULL ? list[i]->description : "");
+	}
+	if (r->req.json)
+		fputs("]\n", c->out);
+	free(list);
+	return RESULT_OK;
+}
+
+static enum result
+do_insert(struct run *r)
+{
+	const struct media_conf *m;
+	char why[SHELL_WHY];
+	enum result res;
+	int err;
+
+	r->media = r->req.arg;
+	if ((res = open_machine(r)) != RESULT_OK)
+		return res;
+	/* not the tenant's and not in the catalog: one answer */
+	if ((m = policy_media(r->ctx->cfg, r->ctx->tenant,
+	    r->req.arg)) == NULL) {
+		fprintf(r->ctx->err, "vmgate: %s: no such media\n", r->req.arg);
+		set_detail(r, "media not permitted or not in the catalog");
+		return RESULT_DENIED;
+	}
+	/* checked again now: the file may have changed since check */
+	if (path_file_safe(m->path, 0, why, sizeof(why)) != 0) {
+		fprintf(r->ctx->err, "vmgate: %s: media not available (ask "
+		    "the admin)\n", m->name);
+		set_detail(r, "catalog file not safe: %s", why);
+		return RESULT_FAILED;
+	}
+	if ((err = hv_cdrom_change(r->dom, m->path)) != HV_OK)
+		return media_failure(r, err, "insert");
+	fprintf(r->ctx->out, "%s: %s inserted\n", r->req.domain, m->name);
+	return RESULT_OK;
+}
+
+static enum result
+do_eject(struct run *r)
+{
+	enum result res;
+	int err;
+
+	if ((res = open_machine(r)) != RESULT_OK)
+		return res;
+	if ((err = hv_cdrom_change(r->dom, NULL)) != HV_OK)
+		return media_failure(r, err, "eject");
+	fprintf(r->ctx->out, "%s: ejected\n", r->req.domain);
+	return RESULT_OK;
+}
 
 static enum result
 do_action(struct run *r)
@@ -445,7 +620,7 @@ do_action(struct run *r)
 	int err;
 
 	if (r->req.cdrom)
-		return not_available(r);
+		return do_start_cdrom(r);
 	if ((res = open_machine(r)) != RESULT_OK)
 		return res;
 	err = h->act(r->dom);
@@ -724,9 +899,9 @@ static const struct handler handlers[VERB_COUNT] = {
 	    "not running" },
 	[VERB_CONSOLE] = { do_console, NULL, NULL, NULL },
 	[VERB_SPICE] = { do_spice, NULL, NULL, NULL },
-	[VERB_MEDIA] = { not_available, NULL, NULL, NULL },
-	[VERB_INSERT] = { not_available, NULL, NULL, NULL },
-	[VERB_EJECT] = { not_available, NULL, NULL, NULL },
+	[VERB_MEDIA] = { do_media, NULL, NULL, NULL },
+	[VERB_INSERT] = { do_insert, NULL, NULL, NULL },
+	[VERB_EJECT] = { do_eject, NULL, NULL, NULL },
 	[VERB_SCREENSHOT] = { do_screenshot, NULL, NULL, NULL },
 	[VERB_SENDKEY] = { do_sendkey, NULL, NULL, NULL },
 	[VERB_WHOAMI] = { do_whoami, NULL, NULL, NULL },
@@ -773,6 +948,7 @@ record(const struct run *r, enum result res)
 	/* a refused request keeps the verb and machine it named, if any */
 	ev.verb = r->req.verb != VERB_NONE ? verb_name(r->req.verb) : NULL;
 	ev.domain = r->req.domain;
+	ev.media = r->media;
 	ev.result = audit_result_of(res);
 	ev.request = c->request;
 	ev.detail = r->detail[0] != '\0' ? r->detail : NULL;

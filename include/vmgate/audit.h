@@ -4,6 +4,7 @@
  *   TIMESTAMP tenant=alice key=SHA256:... from=ADDR verb=reset domain=web1
  *   result=ok request="reset web1"
  * Unknown fields are "-"; the request is sanitized and cut at 200 bytes.
+ * Requests about install media add media=NAME after the domain.
  * A leaf: knows nothing of config or libvirt.
  */
 #ifndef VMGATE_AUDIT_H
@@ -28,6 +29,7 @@ struct audit_event {
 	enum audit_result result;
 	const char *request;	/* raw request, NULL -> "-" */
 	const char *detail;	/* optional reason, logged as detail="..." */
+	const char *media;	/* install media named; NULL: no field */
 };
 
 /* log_path may be NULL (syslog only). Returns 0, or -1 when the file line

@@ -175,6 +175,9 @@ const struct domain_conf *config_domain(const struct config *cfg,
 /* the libvirt URI for a machine: its [domain] uri or the global one */
 const struct media_conf *config_media(const struct config *cfg,
     const char *name);
+/* the catalog entry whose path is exactly path, or NULL */
+const struct media_conf *config_media_by_path(const struct config *cfg,
+    const char *path);
 const char *config_domain_uri(const struct config *cfg, const char *name);
 
 /*

@@ -45,6 +45,13 @@ const struct media_conf *policy_media(const struct config *cfg,
     const char *tenant, const char *name);
 
 /*
+ * The entry of the tenant's catalog whose file is path (what a CD drive
+ * holds), or NULL: entries the tenant may not use are not named to it.
+ */
+const struct media_conf *policy_media_by_path(const struct config *cfg,
+    const char *tenant, const char *path);
+
+/*
  * Every catalog entry the tenant may use, sorted by name, in a new array
  * of borrowed pointers (free only the array). *n is set.
  */

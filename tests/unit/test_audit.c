@@ -87,35 +87,40 @@ struct line_case {
 static const struct line_case line_cases[] = {
 	{ "all fields",
 	  { "alice", "SHA256:abcDEF+/0", "192.0.2.7", "reset", "web1",
-	    AUDIT_OK, "reset web1", NULL },
+	    AUDIT_OK, "reset web1", NULL, NULL },
 	  "tenant=alice key=SHA256:abcDEF+/0 from=192.0.2.7 verb=reset "
 	  "domain=web1 result=ok request=\"reset web1\"\n" },
 	{ "unknown fields are dashes",
-	  { NULL, NULL, NULL, NULL, NULL, AUDIT_USAGE, NULL, NULL },
+	  { NULL, NULL, NULL, NULL, NULL, AUDIT_USAGE, NULL, NULL, NULL },
 	  "tenant=- key=- from=- verb=- domain=- result=usage request=-\n" },
 	{ "empty names are dashes, an empty request is quoted",
-	  { "", "", "", "", "", AUDIT_DENIED, "", NULL },
+	  { "", "", "", "", "", AUDIT_DENIED, "", NULL, NULL },
 	  "tenant=- key=- from=- verb=- domain=- result=denied "
 	  "request=\"\"\n" },
 	{ "detail is quoted",
 	  { "bob", NULL, "::1", "start", "db1", AUDIT_FAILED, "start db1",
-	    "domain is already running" },
+	    "domain is already running", NULL },
 	  "tenant=bob key=- from=::1 verb=start domain=db1 result=failed "
 	  "request=\"start db1\" detail=\"domain is already running\"\n" },
 	{ "control bytes and quotes cannot forge lines or fields",
 	  { "alice", NULL, NULL, "list", NULL, AUDIT_USAGE,
 	    "list\n2026-01-01T00:00:00Z tenant=root \"x\"\x1b[2J\x7f\xff",
-	    "bad\r\nbyte" },
+	    "bad\r\nbyte", NULL },
 	  "tenant=alice key=- from=- verb=list domain=- result=usage "
 	  "request=\"list\\x0a2026-01-01T00:00:00Z tenant=root "
 	  "\\x22x\\x22\\x1b[2J\\x7f\\xff\" detail=\"bad\\x0d\\x0abyte\"\n" },
 	{ "blanks in name fields are escaped",
 	  { "al ice", "k\tey", "1.2.3.4 5", "re set", "web 1", AUDIT_ERROR,
-	    "x", NULL },
+	    "x", NULL, NULL },
 	  "tenant=al\\x20ice key=k\\x09ey from=1.2.3.4\\x205 "
 	  "verb=re\\x20set domain=web\\x201 result=error request=\"x\"\n" },
+	{ "install media are named after the domain",
+	  { "alice", NULL, NULL, "insert", "web1", AUDIT_DENIED,
+	    "insert web1 debian-12", NULL, "debian-12" },
+	  "tenant=alice key=- from=- verb=insert domain=web1 "
+	  "media=debian-12 result=denied request=\"insert web1 debian-12\"\n" },
 	{ "the request is cut at 200 bytes",
-	  { "alice", NULL, NULL, NULL, NULL, AUDIT_USAGE, LONG300, NULL },
+	  { "alice", NULL, NULL, NULL, NULL, AUDIT_USAGE, LONG300, NULL, NULL },
 	  "tenant=alice key=- from=- verb=- domain=- result=usage "
 	  "request=\"" A200 "\"\n" },
 };
@@ -146,7 +151,7 @@ static void
 test_appends_with_mode_0600(void **state)
 {
 	struct audit_event ev = { "alice", NULL, NULL, "list", NULL,
-	    AUDIT_OK, "list", NULL };
+	    AUDIT_OK, "list", NULL, NULL };
 	char *path = fresh_log_path();
 	char *text, *second;
 	struct stat st;
@@ -172,7 +177,7 @@ static void
 test_symlinked_log_refused(void **state)
 {
 	struct audit_event ev = { "alice", NULL, NULL, "list", NULL,
-	    AUDIT_OK, "list", NULL };
+	    AUDIT_OK, "list", NULL, NULL };
 	char *target = unit_write_file("target", "untouched\n", 0600);
 	char *link = NULL;
 	char *text;
@@ -192,7 +197,7 @@ static void
 test_unwritable_log_reported(void **state)
 {
 	struct audit_event ev = { "alice", NULL, NULL, "list", NULL,
-	    AUDIT_OK, "list", NULL };
+	    AUDIT_OK, "list", NULL, NULL };
 
 	(void)state;
 	assert_int_equal(audit_record("/nonexistent-dir/audit.log", &ev), -1);
@@ -288,7 +293,7 @@ static void
 syslog_child(int out)
 {
 	struct audit_event ev = { "alice", "SHA256:abc", "192.0.2.7", "reset",
-	    "web1", AUDIT_OK, "reset web1", NULL };
+	    "web1", AUDIT_OK, "reset web1", NULL, NULL };
 	char line[SYSLOG_MAX];
 	FILE *f = fdopen(out, "w");
 	int fd, status;

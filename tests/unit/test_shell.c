@@ -44,6 +44,14 @@ static const char config_body[] =
     "[tenant mia]\n"
     "domains = web1 db1\n"
     "allow = status start insert eject media screenshot sendkey\n"
+    "media = debian-12\n"
+    "\n"
+    "[media debian-12]\n"
+    "path = /nonexistent/vmgate/debian-12.iso\n"
+    "description = Debian 12 netinst\n"
+    "\n"
+    "[media alpine]\n"
+    "path = /nonexistent/vmgate/alpine.iso\n"
     "\n"
     "[group ops]\n"
     "members = erin\n"
@@ -287,7 +295,7 @@ static const struct shell_case cases[] = {
 	  "request=\"status web1\"" },
 	{ "alice", "status web1 --json", RESULT_OK,
 	  "{\"name\":\"web1\",\"state\":\"running\",\"vcpus\":2,"
-	  "\"memory_mib\":512,\"spice\":\"127.0.0.1:5901\","
+	  "\"memory_mib\":512,\"spice\":\"127.0.0.1:5901\",\"cdrom\":null,"
 	  "\"interfaces\":[{\"mac\":\"52:54:00:00:00:01\","
 	  "\"ipv4\":\"198.51.100.10\",\"ipv6\":\"2001:db8::10\"}],"
 	  "\"addresses\":[\"192.168.122.3\"],\"addresses_from_guest\":false}\n",
@@ -301,7 +309,8 @@ static const struct shell_case cases[] = {
 	  "request=\"status db1\"" },
 	{ "alice", "status db1 --json", RESULT_OK,
 	  "{\"name\":\"db1\",\"state\":\"shut off\",\"vcpus\":1,"
-	  "\"memory_mib\":256,\"spice\":\"127.0.0.1:5999\",\"interfaces\":[],"
+	  "\"memory_mib\":256,\"spice\":\"127.0.0.1:5999\",\"cdrom\":null,"
+	  "\"interfaces\":[],"
 	  "\"addresses\":[],"
 	  "\"addresses_from_guest\":false}\n",
 	  "",
@@ -314,7 +323,8 @@ static const struct shell_case cases[] = {
 	  "result=ok request=\"status other1\"" },
 	{ "bob", "status lab1 --json", RESULT_OK,
 	  "{\"name\":\"lab1\",\"state\":\"running\",\"vcpus\":1,"
-	  "\"memory_mib\":64,\"spice\":\"[::1]:5931\",\"interfaces\":[],"
+	  "\"memory_mib\":64,\"spice\":\"[::1]:5931\",\"cdrom\":null,"
+	  "\"interfaces\":[],"
 	  "\"addresses\":[],"
 	  "\"addresses_from_guest\":false}\n", "",
 	  "tenant=bob key=- from=" FROM " verb=status domain=lab1 "
@@ -428,7 +438,7 @@ static const struct shell_case cases[] = {
 	{ "alice", "media", RESULT_DENIED, "", "vmgate: media: not permitted\n",
 	  AUDIT_ALICE "verb=media domain=- result=denied request=\"media\"" },
 	{ "alice", "insert web1 debian-12", RESULT_DENIED, "", NO_SUCH("web1"),
-	  AUDIT_ALICE "verb=insert domain=web1 result=denied "
+	  AUDIT_ALICE "verb=insert domain=web1 media=debian-12 result=denied "
 	  "request=\"insert web1 debian-12\"" },
 	{ "alice", "eject web1", RESULT_DENIED, "", NO_SUCH("web1"),
 	  AUDIT_ALICE "verb=eject domain=web1 result=denied "
@@ -444,17 +454,32 @@ static const struct shell_case cases[] = {
 	{ "alice", "start db1 --cdrom", RESULT_DENIED, "", NO_SUCH("db1"),
 	  AUDIT_ALICE "verb=start domain=db1 result=denied "
 	  "request=\"start db1 --cdrom\"" },
-	/* named by mia's allow: there, not carried out on this host yet */
-	{ "mia", "media", RESULT_FAILED, "",
-	  "vmgate: media: not available on this host\n",
-	  "tenant=mia key=- from=" FROM " verb=media domain=- result=failed "
+	/* named by mia's allow: her catalog (its file is missing here) */
+	{ "mia", "media", RESULT_OK, "debian-12 - Debian 12 netinst\n", "",
+	  "tenant=mia key=- from=" FROM " verb=media domain=- result=ok "
 	  "request=\"media\"" },
+	{ "mia", "media --json", RESULT_OK,
+	  "[{\"name\":\"debian-12\",\"size\":null,"
+	  "\"description\":\"Debian 12 netinst\"}]\n", "",
+	  "tenant=mia key=- from=" FROM " verb=media domain=- result=ok "
+	  "request=\"media --json\"" },
+	/* the file is checked again before it goes in the drive */
 	{ "mia", "insert web1 debian-12", RESULT_FAILED, "",
-	  "vmgate: insert: not available on this host\n",
+	  "vmgate: debian-12: media not available (ask the admin)\n",
 	  "tenant=mia key=- from=" FROM " verb=insert domain=web1 "
-	  "result=failed request=\"insert web1 debian-12\"" },
+	  "media=debian-12 result=failed request=\"insert web1 debian-12\"" },
+	/* another tenant's entry and none at all: one answer */
+	{ "mia", "insert web1 alpine", RESULT_DENIED, "",
+	  "vmgate: alpine: no such media\n",
+	  "tenant=mia key=- from=" FROM " verb=insert domain=web1 "
+	  "media=alpine result=denied request=\"insert web1 alpine\"" },
+	{ "mia", "insert web1 nonexistent", RESULT_DENIED, "",
+	  "vmgate: nonexistent: no such media\n",
+	  "tenant=mia key=- from=" FROM " verb=insert domain=web1 "
+	  "media=nonexistent result=denied "
+	  "request=\"insert web1 nonexistent\"" },
 	{ "mia", "eject web1", RESULT_FAILED, "",
-	  "vmgate: eject: not available on this host\n",
+	  "vmgate: web1: no CD drive (ask the admin)\n",
 	  "tenant=mia key=- from=" FROM " verb=eject domain=web1 "
 	  "result=failed request=\"eject web1\"" },
 	/* both need a running machine */
@@ -484,14 +509,15 @@ static const struct shell_case cases[] = {
 	  "tenant=mia key=- from=" FROM " verb=screenshot domain=other1 "
 	  "result=denied request=\"screenshot other1\"" },
 	{ "mia", "start db1 --cdrom", RESULT_FAILED, "",
-	  "vmgate: start: not available on this host\n",
+	  "vmgate: db1: no CD drive (ask the admin)\n",
 	  "tenant=mia key=- from=" FROM " verb=start domain=db1 "
 	  "result=failed request=\"start db1 --cdrom\"" },
 	/* ... and still only on mia's machines, the same answer as ever */
 	{ "mia", "insert other1 debian-12", RESULT_DENIED, "",
 	  NO_SUCH("other1"),
 	  "tenant=mia key=- from=" FROM " verb=insert domain=other1 "
-	  "result=denied request=\"insert other1 debian-12\"" },
+	  "media=debian-12 result=denied "
+	  "request=\"insert other1 debian-12\"" },
 	{ "mia", "reset web1", RESULT_DENIED, "", NO_SUCH("web1"),
 	  "tenant=mia key=- from=" FROM " verb=reset domain=web1 "
 	  "result=denied request=\"reset web1\"" },
