@@ -137,20 +137,41 @@ drop_children(xmlNodePtr node, const char *name)
 	}
 }
 
-/* a new empty element name under parent, with one attribute */
-static int
+/* a new empty element name under parent, with one attribute; NULL on
+ * failure */
+static xmlNodePtr
 add_child(xmlNodePtr parent, const char *name, const char *key,
     const char *value)
 {
 	xmlNodePtr n = xmlNewNode(NULL, (const xmlChar *)name);
 
 	if (n == NULL)
-		return -1;
+		return NULL;
 	if (xmlSetProp(n, (const xmlChar *)key, (const xmlChar *)value) ==
 	    NULL || xmlAddChild(parent, n) == NULL) {
 		xmlFreeNode(n);
-		return -1;
+		return NULL;
 	}
+	return n;
+}
+
+/*
+ * <source file='PATH'><seclabel model='dac' relabel='no'/></source>: one
+ * catalog file serves many machines, so libvirt must not hand it to the
+ * QEMU user (it would not give it back for a read-only disc, and a file
+ * no longer root's is no longer safe). QEMU reads it as it is, world-
+ * readable.
+ */
+static int
+add_source(xmlNodePtr disk, const char *path)
+{
+	xmlNodePtr src, label;
+
+	if ((src = add_child(disk, "source", "file", path)) == NULL ||
+	    (label = add_child(src, "seclabel", "model", "dac")) == NULL ||
+	    xmlSetProp(label, (const xmlChar *)"relabel",
+	    (const xmlChar *)"no") == NULL)
+		return -1;
 	return 0;
 }
 
@@ -281,7 +302,7 @@ hv_cdrom_change(struct hv_domain *dom, const char *path)
 	drop_children(disk, "backingStore");
 	if (path != NULL && (xmlSetProp(disk, (const xmlChar *)"type",
 	    (const xmlChar *)"file") == NULL ||
-	    add_child(disk, "source", "file", path) != 0))
+	    add_source(disk, path) != 0))
 		goto out;
 	if ((dev = node_dump(&dx, disk)) == NULL)
 		goto out;
@@ -331,7 +352,7 @@ boot_device_first(struct dom_xml *dx, xmlNodePtr disk, xmlXPathObjectPtr obj,
 			return -1;
 	}
 	(void)dx;
-	return add_child(disk, "boot", "order", "1");
+	return add_child(disk, "boot", "order", "1") != NULL ? 0 : -1;
 }
 
 /* <os><boot dev='…'/>: cdrom first, then the old order without it */
@@ -361,10 +382,10 @@ boot_os_first(struct dom_xml *dx)
 	/* no <boot> at all means the disk, as libvirt reads it */
 	if (n == 0)
 		memcpy(devs[ndevs++], "hd", 3);
-	if (add_child(os, "boot", "dev", "cdrom") != 0)
+	if (add_child(os, "boot", "dev", "cdrom") == NULL)
 		goto out;
 	for (i = 0; i < ndevs; i++) {
-		if (add_child(os, "boot", "dev", devs[i]) != 0)
+		if (add_child(os, "boot", "dev", devs[i]) == NULL)
 			goto out;
 	}
 	rc = 0;
