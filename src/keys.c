@@ -597,6 +597,12 @@ cross_check(int dfd, const char *dir, const struct key_file *files,
 	for (i = 0; i < n; i++)
 		blobs[i] = xstrdup(ring->keys[i].base64);
 	qsort(blobs, n, sizeof(*blobs), cmp_str);
+	/*
+	 * Whether the other tenants are in the config does not matter here,
+	 * and a scoped config cannot tell: a copy is a copy. Reporting their
+	 * files is check's job.
+	 */
+	others.known = NULL;
 	others.type = NULL;
 	others.want = (const char **)blobs;
 	others.nwant = n;

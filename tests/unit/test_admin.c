@@ -572,6 +572,47 @@ test_authorized_keys_duplicate(void **state)
 	config_free(cfg);
 }
 
+/*
+ * What sshd logs for a key in two tenants' files, asked for one tenant's
+ * account: why it is refused, and nothing untrue. The login path loads a
+ * config scoped to that tenant (the snapshot), which knows no other
+ * tenant; bob is still in the config.
+ */
+static void
+test_authorized_keys_duplicate_message(void **state)
+{
+	char dir[256], path[512], *text, *ini;
+	struct config *cfg;
+	struct capture c;
+	int scoped;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/keys4", work);
+	make_keys(dir);
+	snprintf(path, sizeof(path), "%s/bob@copy.pub", dir);
+	text = pool_line(0);
+	write_text(path, text, 0644);
+	free(text);
+	ini = write_config("keys4", "keys4");
+	for (scoped = 0; scoped < 2; scoped++) {
+		cfg = load(ini);
+		if (scoped)
+			config_keep_only(cfg, "alice");
+		cap_open(&c);
+		assert_int_equal(admin_authorized_keys(cfg, SELF, CFG, "alice",
+		    pool[0].type, pool[0].base64, c.out, c.err), RESULT_OK);
+		cap_close(&c);
+		assert_string_equal(c.outbuf, "");
+		if (strstr(c.errbuf, "is also under tenant bob") == NULL ||
+		    strstr(c.errbuf, "no tenant") != NULL)
+			fail_msg("%s config: sshd would log:\n%s",
+			    scoped ? "scoped" : "full", c.errbuf);
+		cap_free(&c);
+		config_free(cfg);
+	}
+	free(ini);
+}
+
 /* ---- audit ---- */
 
 static char *
@@ -1237,6 +1278,7 @@ main(void)
 		cmocka_unit_test(test_authorized_keys_shared),
 		cmocka_unit_test(test_authorized_keys_refusals),
 		cmocka_unit_test(test_authorized_keys_duplicate),
+		cmocka_unit_test(test_authorized_keys_duplicate_message),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_audit_clean),
 		cmocka_unit_test(test_audit_network),
