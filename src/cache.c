@@ -479,6 +479,21 @@ scoped_parse(int fd, const char *path, const struct stat *st,
 	return r;
 }
 
+/*
+ * The file is still what st described: a change that landed between the
+ * fstat and the end of the read would leave a snapshot of one text under
+ * the identity of another.
+ */
+static bool
+unchanged_since(int fd, const struct stat *st)
+{
+	struct mapfile_ident then;
+	struct stat now;
+
+	mapfile_ident_of(&then, st);
+	return fstat(fd, &now) == 0 && mapfile_ident_same(&then, &now);
+}
+
 /* full: the whole config, even when the snapshot is fresh */
 static int
 load(const char *path, uid_t owner_ok, bool full, const char *tenant,
@@ -503,8 +518,9 @@ load(const char *path, uid_t owner_ok, bool full, const char *tenant,
 	    config_parse(path, buf, len, out, d) != 0)
 		goto out;
 	r = 0;
-	/* only whoever owns the config may vouch for it; a fresh one stays */
-	if (geteuid() == st.st_uid &&
+	/* only whoever owns the config may vouch for it, only for the text
+	 * it read; a fresh one stays */
+	if (geteuid() == st.st_uid && unchanged_since(fd, &st) &&
 	    (c != NULL || (c = cache_open(snap, &st)) == NULL))
 		snapshot_write(snap, buf, len, &st, *out);
  out:
