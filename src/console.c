@@ -390,6 +390,7 @@ struct saved {
 	bool flags_set;
 	struct sigaction old[NSIGNALS];
 	struct sigaction old_pipe;
+	sigset_t old_mask;
 	bool sigs_set;
 };
 
@@ -397,6 +398,7 @@ static int
 signals_install(struct saved *sv)
 {
 	struct sigaction sa;
+	sigset_t ends;
 	size_t i;
 
 	if (pipe2(sig_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
@@ -404,9 +406,15 @@ signals_install(struct saved *sv)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ends);
 	sa.sa_flags = SA_RESTART;
-	for (i = 0; i < NSIGNALS; i++)
+	for (i = 0; i < NSIGNALS; i++) {
 		sigaction(end_signals[i], &sa, &sv->old[i]);
+		sigaddset(&ends, end_signals[i]);
+	}
+	/* the shell holds SIGTERM until its audit line (env.h); here it ends
+	 * the session, which is then audited */
+	sigprocmask(SIG_UNBLOCK, &ends, &sv->old_mask);
 	/* a vanished terminal shows as EPIPE/EIO on write instead */
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, &sv->old_pipe);
@@ -430,6 +438,7 @@ console_restore(struct saved *sv)
 		sv->tio_set = false;
 	}
 	if (sv->sigs_set) {
+		sigprocmask(SIG_SETMASK, &sv->old_mask, NULL);
 		for (i = 0; i < NSIGNALS; i++)
 			sigaction(end_signals[i], &sv->old[i], NULL);
 		sigaction(SIGPIPE, &sv->old_pipe, NULL);

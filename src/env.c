@@ -1,7 +1,7 @@
 /*
  * env: process hygiene and the only door to the environment.
  *
- * At start-up the four variables SPEC §4 allows are copied aside and the
+ * At start-up the four variables a request may use are copied aside and the
  * environment is emptied, so nothing else (LIBVIRT_DEFAULT_URI,
  * LIBVIRT_LOG_OUTPUTS, LD_*, HOME, ...) can reach libvirt, libssh or any
  * program we run. A fixed PATH is all that is put back.
@@ -74,6 +74,29 @@ env_sanitize_process(void)
 		abort();
 	if (setenv("PATH", ENV_SAFE_PATH, 1) != 0)
 		abort();
+}
+
+void
+env_signals_hold(void)
+{
+	sigset_t term;
+
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTSTP, SIG_IGN);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+}
+
+void
+env_signals_release(void)
+{
+	sigset_t term;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_UNBLOCK, &term, NULL);
 }
 
 const char *

@@ -260,6 +260,8 @@ run_tenant_shell(const struct options *o)
 	enum result r;
 	bool bad_request;
 
+	/* no key of the tenant's terminal may come between act and audit */
+	env_signals_hold();
 	env_client_addr(from, sizeof(from));
 	if (auth != NULL && keys_from_auth_info(auth, fp, sizeof(fp)) != 0)
 		fp[0] = '\0';

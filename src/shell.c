@@ -17,6 +17,7 @@
 
 #include "vmgate/audit.h"
 #include "vmgate/console.h"
+#include "vmgate/env.h"
 #include "vmgate/hypervisor.h"
 #include "vmgate/image.h"
 #include "vmgate/keytable.h"
@@ -993,6 +994,8 @@ shell_run(const struct shell_ctx *ctx)
 	fflush(ctx->out);
 	fflush(ctx->err);
 	record(&r, res);
+	/* the line is written: a held SIGTERM may end us now */
+	env_signals_release();
 
 	/* after the audit line: the session may be held open for long */
 	if (r.hold_spice) {

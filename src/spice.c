@@ -201,6 +201,12 @@ spice_release_output(FILE *out, FILE *err)
 
 static volatile sig_atomic_t spice_hangup;
 
+/* the session's end: a hang-up, or the tenant's ^C / ^\ on a terminal,
+ * or SIGTERM */
+static const int wait_end_signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
+#define NWAIT_SIGNALS \
+	(sizeof(wait_end_signals) / sizeof(wait_end_signals[0]))
+
 static void
 spice_on_hangup(int sig)
 {
@@ -209,27 +215,31 @@ spice_on_hangup(int sig)
 }
 
 /*
- * SIGHUP stays blocked except inside pselect, so a hangup between the
- * check and the wait cannot be lost.
+ * The end signals stay blocked except inside pselect, so one that arrives
+ * between the check and the wait cannot be lost.
  */
 void
 spice_wait(void)
 {
-	struct sigaction sa, old_sa;
+	struct sigaction sa, old_sa[NWAIT_SIGNALS];
 	sigset_t block, orig, during;
 	char buf[SPICE_WAIT_BUF];
 	fd_set rfds;
 	ssize_t n;
+	size_t i;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = spice_on_hangup;
 	sigemptyset(&sa.sa_mask);
 	sigemptyset(&block);
-	sigaddset(&block, SIGHUP);
+	for (i = 0; i < NWAIT_SIGNALS; i++)
+		sigaddset(&block, wait_end_signals[i]);
 	sigprocmask(SIG_BLOCK, &block, &orig);
-	sigaction(SIGHUP, &sa, &old_sa);
+	for (i = 0; i < NWAIT_SIGNALS; i++)
+		sigaction(wait_end_signals[i], &sa, &old_sa[i]);
 	during = orig;
-	sigdelset(&during, SIGHUP);
+	for (i = 0; i < NWAIT_SIGNALS; i++)
+		sigdelset(&during, wait_end_signals[i]);
 	spice_hangup = 0;
 	while (!spice_hangup) {
 		FD_ZERO(&rfds);
@@ -246,7 +256,8 @@ spice_wait(void)
 		if (n < 0 && errno != EINTR && errno != EAGAIN)
 			break;
 	}
-	sigaction(SIGHUP, &old_sa, NULL);
+	for (i = 0; i < NWAIT_SIGNALS; i++)
+		sigaction(wait_end_signals[i], &old_sa[i], NULL);
 	sigprocmask(SIG_SETMASK, &orig, NULL);
 }
 

@@ -45,7 +45,8 @@ void spice_print_vv(FILE *out, const struct spice_ticket *t);
  * session's output ends (a viewer reading it sees EOF) while it is held.
  * 0 or -1. */
 int spice_release_output(FILE *out, FILE *err);
-/* Hold the session until stdin reaches EOF or the session hangs up. */
+/* Hold the session until stdin reaches EOF, the session hangs up, or
+ * SIGINT, SIGQUIT or SIGTERM arrives (ignored or held before or not). */
 void spice_wait(void);
 /* wipe the password */
 void spice_ticket_clear(struct spice_ticket *t);

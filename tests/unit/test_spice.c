@@ -14,6 +14,7 @@
 #include <time.h>
 #include <sys/wait.h>
 
+#include "vmgate/env.h"
 #include "vmgate/hypervisor.h"
 #include "vmgate/spice.h"
 
@@ -505,7 +506,7 @@ reap_within(pid_t pid, long long ms)
 	return -1;
 }
 
-enum wait_end { END_EOF, END_DATA_THEN_EOF, END_SIGHUP };
+enum wait_end { END_EOF, END_DATA_THEN_EOF, END_SIGNAL };
 
 /*
  * A child runs spice_wait with a pipe as stdin, then exits 42: it must
@@ -513,7 +514,7 @@ enum wait_end { END_EOF, END_DATA_THEN_EOF, END_SIGHUP };
  * the end we cause.
  */
 static void
-check_wait(enum wait_end how)
+check_wait(enum wait_end how, int sig)
 {
 	int fds[2], status;
 	pid_t pid;
@@ -525,6 +526,9 @@ check_wait(enum wait_end how)
 		dup2(fds[0], STDIN_FILENO);
 		close(fds[0]);
 		close(fds[1]);
+		/* as the tenant shell leaves it after the audit line */
+		env_signals_hold();
+		env_signals_release();
 		spice_wait();
 		_exit(42);
 	}
@@ -532,8 +536,8 @@ check_wait(enum wait_end how)
 	if (how == END_DATA_THEN_EOF)
 		assert_int_equal(write(fds[1], "hello\n", 6), 6);
 	assert_int_equal(reap_within(pid, HOLD_MS), -1);
-	if (how == END_SIGHUP)
-		assert_int_equal(kill(pid, SIGHUP), 0);
+	if (how == END_SIGNAL)
+		assert_int_equal(kill(pid, sig), 0);
 	else
 		close(fds[1]);
 	status = reap_within(pid, RETURN_MS);
@@ -544,7 +548,7 @@ check_wait(enum wait_end how)
 	}
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 42);
-	if (how == END_SIGHUP)
+	if (how == END_SIGNAL)
 		close(fds[1]);
 }
 
@@ -600,21 +604,31 @@ static void
 test_wait_returns_on_eof(void **state)
 {
 	(void)state;
-	check_wait(END_EOF);
+	check_wait(END_EOF, 0);
 }
 
 static void
 test_wait_ignores_data_until_eof(void **state)
 {
 	(void)state;
-	check_wait(END_DATA_THEN_EOF);
+	check_wait(END_DATA_THEN_EOF, 0);
 }
 
 static void
 test_wait_returns_on_hangup(void **state)
 {
 	(void)state;
-	check_wait(END_SIGHUP);
+	check_wait(END_SIGNAL, SIGHUP);
+}
+
+/* ^C or ^\ on the tenant's terminal, or SIGTERM: the wait ends, cleanly */
+static void
+test_wait_returns_on_interrupt(void **state)
+{
+	(void)state;
+	check_wait(END_SIGNAL, SIGINT);
+	check_wait(END_SIGNAL, SIGQUIT);
+	check_wait(END_SIGNAL, SIGTERM);
 }
 
 /* libvirt's test driver: refusals happen before any ticket is set */
@@ -777,6 +791,7 @@ main(void)
 		cmocka_unit_test(test_release_output_ends_the_pipe_while_holding),
 		cmocka_unit_test(test_wait_ignores_data_until_eof),
 		cmocka_unit_test(test_wait_returns_on_hangup),
+		cmocka_unit_test(test_wait_returns_on_interrupt),
 		cmocka_unit_test(test_get_spice_reads_secure_xml),
 		cmocka_unit_test(test_issue_refusals),
 	};
