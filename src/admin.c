@@ -22,6 +22,7 @@
 #include "vmgate/audit.h"
 #include "vmgate/cache.h"
 #include "vmgate/hypervisor.h"
+#include "vmgate/identity.h"
 #include "vmgate/keys.h"
 #include "vmgate/policy.h"
 #include "vmgate/util.h"
@@ -1028,53 +1029,53 @@ runner_add(struct audit_run *a, const char *name)
  * that has an account of its own (the per-user model). Tenants without an
  * account are reached only through the service_user.
  */
+/* the identity of a process with this uid cannot tell the two apart */
+static void
+audit_uid_shared(struct audit_run *a, const struct account *v, size_t n,
+    const struct account *acct)
+{
+	const char *other = account_uid_sharer(v, n, acct->name, acct->uid);
+
+	if (other != NULL)
+		finding(a, "account %s: uid %lu is also the uid of %s (vmgate "
+		    "refuses a uid that names two accounts: give each its "
+		    "own)", acct->name, (unsigned long)acct->uid, other);
+}
+
 static void
 audit_sshd(struct audit_run *a, const char *config)
 {
 	const struct config *cfg = a->cfg;
 	struct sshd_listener listener;
-	struct passwd *pw;
-	char **accounts = NULL;
+	struct account *accounts;
+	const struct account *acct;
 	const char *name;
-	size_t i, n = 0, cap = 0;
+	size_t i, n;
 
 	/* one pass over the user database, not one getpwnam per tenant */
-	setpwent();
-	while ((pw = getpwent()) != NULL) {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 256;
-			accounts = xreallocarray(accounts, cap,
-			    sizeof(*accounts));
-		}
-		accounts[n++] = xstrdup(pw->pw_name);
-	}
-	endpwent();
-	if (n > 0)
-		qsort(accounts, n, sizeof(*accounts), cmp_str);
+	accounts = account_list(&n);
 	sshd_listener(config, &listener);
 	if (cfg->service_user != NULL) {
 		name = cfg->service_user;
-		if (bsearch(&name, accounts, n, sizeof(*accounts),
-		    cmp_str) == NULL)
+		if ((acct = account_find(accounts, n, name)) == NULL)
 			finding(a, "service_user %s: no such account", name);
 		else {
 			audit_sshd_user(a, config, &listener, name, false);
 			audit_login_shell(a, name);
 			runner_add(a, name);
+			audit_uid_shared(a, accounts, n, acct);
 		}
 	}
 	for (i = 0; i < cfg->ntenants; i++) {
 		name = cfg->tenants[i].name;
-		if (bsearch(&name, accounts, n, sizeof(*accounts),
-		    cmp_str) != NULL) {
+		if ((acct = account_find(accounts, n, name)) != NULL) {
 			audit_sshd_user(a, config, &listener, name, true);
 			audit_login_shell(a, name);
 			runner_add(a, name);
+			audit_uid_shared(a, accounts, n, acct);
 		}
 	}
-	for (i = 0; i < n; i++)
-		free(accounts[i]);
-	free(accounts);
+	account_list_free(accounts, n);
 }
 
 /* ---- the audit trail: audit_log and syslog ---- */

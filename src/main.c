@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <paths.h>
-#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include "vmgate/cache.h"
 #include "vmgate/config.h"
 #include "vmgate/env.h"
+#include "vmgate/identity.h"
 #include "vmgate/keys.h"
 #include "vmgate/policy.h"
 #include "vmgate/request.h"
@@ -130,96 +130,20 @@ load_config(const char *path, const char *scope, struct config **cfg,
 }
 
 /*
- * Who is asking: --tenant only for the real uid 0 or the service user,
- * else the login name of the real uid. *tenant is allocated.
- */
-static int
-resolve_tenant(const struct config *cfg, const char *asked, char **tenant,
-    const char **why)
-{
-	uid_t uid = getuid();
-	struct passwd *pw;
-
-	*tenant = NULL;
-	if (asked != NULL) {
-		bool trusted = uid == 0;
-
-		if (!trusted && cfg->service_user != NULL) {
-			pw = getpwnam(cfg->service_user);
-			trusted = pw != NULL && pw->pw_uid == uid;
-		}
-		if (!trusted) {
-			*why = "--tenant is honoured only for root and the "
-			    "service user";
-			return -1;
-		}
-		*tenant = xstrdup(asked);
-		return 0;
-	}
-	pw = getpwuid(uid);
-	if (pw == NULL) {
-		*why = "unknown user";
-		return -1;
-	}
-	*tenant = xstrdup(pw->pw_name);
-	return 0;
-}
-
-/*
- * The tenant name an early audit line may carry, before the identity is
- * settled: --tenant when root or the service user asked (as resolve_tenant
- * will trust it), else the caller's login name, else "uid=N".
- */
-static const char *
-claimed_tenant(const struct config *cfg, const char *asked, char *buf,
-    size_t len)
-{
-	struct passwd *pw;
-	uid_t uid = getuid();
-
-	if (asked != NULL) {
-		if (uid == 0)
-			return asked;
-		if (cfg != NULL && cfg->service_user != NULL &&
-		    (pw = getpwnam(cfg->service_user)) != NULL &&
-		    pw->pw_uid == uid)
-			return asked;
-	} else if ((pw = getpwuid(uid)) != NULL && name_valid(pw->pw_name)) {
-		snprintf(buf, len, "%s", pw->pw_name);
-		return buf;
-	}
-	snprintf(buf, len, "uid=%lu", (unsigned long)uid);
-	return buf;
-}
-
-/* the tenant a shell request is about, before the config is read */
-static const char *
-scope_name(const char *asked)
-{
-	struct passwd *pw;
-
-	if (asked != NULL)
-		return asked;
-	pw = getpwuid(getuid());
-	return pw != NULL ? pw->pw_name : NULL;
-}
-
-/*
  * The ssh destination the tenant's hints name (help, the SPICE tunnel):
  * ACCOUNT@HOST, the account the tenant logged in as (its own, or the
  * shared service account) on this host's short name.
  */
 static void
-ssh_destination(char *buf, size_t len)
+ssh_destination(const struct identity *id, char *buf, size_t len)
 {
 	char host[HOST_NAME_MAX + 1];
-	struct passwd *pw = getpwuid(getuid());
 
 	if (gethostname(host, sizeof(host)) != 0 || !name_valid(host))
 		snprintf(host, sizeof(host), "vmhost");
 	host[strcspn(host, ".")] = '\0';
-	if (pw != NULL && name_valid(pw->pw_name))
-		snprintf(buf, len, "%s@%s", pw->pw_name, host);
+	if (id->login[0] != '\0')
+		snprintf(buf, len, "%s@%s", id->login, host);
 	else
 		snprintf(buf, len, "%s", host);
 }
@@ -245,18 +169,15 @@ static enum result
 run_tenant_shell(const struct options *o)
 {
 	struct config *cfg = NULL;
+	struct identity id;
 	struct request req;
 	struct shell_ctx ctx;
-	char *tenant = NULL;
 	char fp[KEYS_FP_LEN] = "";
 	char from[64];
 	char host[NAME_MAX_LEN + 1 + HOST_NAME_MAX + 1];
 	char errbuf[REQUEST_REASON_MAX];
 	const char *request = env_get("SSH_ORIGINAL_COMMAND");
 	const char *auth = env_get("SSH_USER_AUTH");
-	const char *why = NULL;
-	const char *claimed;
-	char login[NAME_MAX_LEN * 2];
 	enum result r;
 	bool bad_request;
 
@@ -265,6 +186,7 @@ run_tenant_shell(const struct options *o)
 	env_client_addr(from, sizeof(from));
 	if (auth != NULL && keys_from_auth_info(auth, fp, sizeof(fp)) != 0)
 		fp[0] = '\0';
+	identity_init(&id, o->tenant);
 
 	/* A malformed request is refused before anything else is decided. */
 	memset(&req, 0, sizeof(req));
@@ -272,38 +194,36 @@ run_tenant_shell(const struct options *o)
 	    sizeof(errbuf)) != 0;
 	request_clear(&req);
 
-	r = load_config(o->config_path, scope_name(o->tenant), &cfg,
+	r = load_config(o->config_path, identity_scope(&id), &cfg,
 	    getuid() == 0, stderr);
-	claimed = claimed_tenant(cfg, o->tenant, login, sizeof(login));
+	(void)identity_check(&id, r == RESULT_OK ? cfg : NULL);
 	if (bad_request) {
 		fprintf(stderr, "vmgate: %s\n", errbuf);
-		audit_early(cfg, claimed, fp[0] ? fp : NULL, from, request,
-		    AUDIT_USAGE, errbuf);
+		audit_early(cfg, identity_audit_name(&id), fp[0] ? fp : NULL,
+		    from, request, AUDIT_USAGE, errbuf);
 		r = RESULT_USAGE;
 		goto out;
 	}
 	if (r != RESULT_OK) {
-		audit_early(NULL, claimed, fp[0] ? fp : NULL, from, request,
-		    AUDIT_ERROR, "configuration error");
+		audit_early(NULL, identity_audit_name(&id), fp[0] ? fp : NULL,
+		    from, request, AUDIT_ERROR, "configuration error");
 		goto out;
 	}
-	if (resolve_tenant(cfg, o->tenant, &tenant, &why) != 0 ||
-	    !policy_tenant_enabled(cfg, tenant)) {
-		if (why == NULL)
-			why = "not an enabled tenant";
+	if (id.tenant == NULL || !policy_tenant_enabled(cfg, id.tenant)) {
 		fprintf(stderr, "vmgate: access denied\n");
 		/* a refused --tenant is the caller's word, not an identity */
-		audit_early(cfg, tenant != NULL ? tenant : claimed,
-		    fp[0] ? fp : NULL, from, request, AUDIT_DENIED, why);
+		audit_early(cfg, identity_audit_name(&id), fp[0] ? fp : NULL,
+		    from, request, AUDIT_DENIED, id.tenant == NULL ? id.why :
+		    "not an enabled tenant");
 		r = RESULT_DENIED;
 		goto out;
 	}
 
-	ssh_destination(host, sizeof(host));
+	ssh_destination(&id, host, sizeof(host));
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cfg;
-	ctx.tenant = tenant;
+	ctx.tenant = id.tenant;
 	ctx.key_fp = fp[0] ? fp : NULL;
 	ctx.from = from;
 	ctx.request = request;
@@ -312,7 +232,6 @@ run_tenant_shell(const struct options *o)
 	ctx.err = stderr;
 	r = shell_run(&ctx);
 out:
-	free(tenant);
 	config_free(cfg);
 	return r;
 }
