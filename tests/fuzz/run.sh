@@ -20,9 +20,10 @@ CC=${FUZZ_CC:-clang}
 JOBS=${FUZZ_JOBS:-2}
 TIMEOUT=10		# seconds one input may take
 RSS_MB=2048
-PKGS="libvirt libssh inih libsodium libpng"
 
 cd "$(dirname "$0")/../.." || exit 1
+# the libraries the build uses, as the Makefile lists them
+PKGS=$(sed -n 's/^PKGS *:= *//p' Makefile)
 OUT=build/fuzz
 mkdir -p "$OUT/obj" "$OUT/corpus" "$OUT/artifacts" || exit 1
 
