@@ -23,6 +23,7 @@
 #include "vmgate/cache.h"
 #include "vmgate/hypervisor.h"
 #include "vmgate/identity.h"
+#include "vmgate/keyindex.h"
 #include "vmgate/keys.h"
 #include "vmgate/policy.h"
 #include "vmgate/util.h"
@@ -30,6 +31,7 @@
 
 #define ADMIN_MAX_ENDPOINT	80	/* "[v6 literal]:65535" */
 #define ADMIN_MAX_WORD		64	/* untrusted words echoed back */
+#define TICK_NS			5000000L	/* a clock tick, at most */
 #define SSHD_PATH		"/usr/sbin/sshd"
 #define SSHD_MAX_OUTPUT		(1u << 20)	/* sshd -T prints ~10 KiB */
 #define SSHD_MAX_SPEC		512	/* "user=...,host=...,addr=...,..." */
@@ -125,6 +127,73 @@ check_media_files(const struct config *cfg, struct diag *d)
 	return bad;
 }
 
+/*
+ * The snapshot and the key index describe a file as it was, and a change
+ * within the same clock tick would look like none: they are written only
+ * once the file is settle_sec old. check is the admin saying "the file is
+ * done", so it waits that out (never longer than settle_sec) rather than
+ * leave the logins without them.
+ */
+static void
+settle(const char *path, int settle_sec)
+{
+	const long long second = 1000000000LL;
+	struct timespec now, pause;
+	struct stat st;
+	time_t newest;
+	long long ns;
+
+	if (stat(path, &st) != 0 || clock_gettime(CLOCK_REALTIME, &now) != 0)
+		return;
+	newest = st.st_mtim.tv_sec > st.st_ctim.tv_sec ? st.st_mtim.tv_sec :
+	    st.st_ctim.tv_sec;
+	/* settled once the second newest + settle_sec has begun */
+	ns = ((long long)newest + settle_sec - now.tv_sec) * second -
+	    now.tv_nsec;
+	if (ns <= 0)
+		return;
+	if (ns > settle_sec * second)	/* a time in the future */
+		ns = settle_sec * second;
+	pause.tv_sec = (time_t)(ns / second);
+	pause.tv_nsec = (long)(ns % second);
+	while (nanosleep(&pause, &pause) == -1 && errno == EINTR)
+		;
+	/* time(), which the writers ask, may trail the clock by a tick */
+	pause.tv_sec = 0;
+	pause.tv_nsec = TICK_NS;
+	for (ns = 0; time(NULL) - newest < settle_sec && ns < second;
+	    ns += TICK_NS)
+		nanosleep(&pause, NULL);
+}
+
+/* Say so when the snapshot or the key index could not be written. */
+static void
+report_derived(const char *path, const char *keys_dir, FILE *err)
+{
+	struct cache *c = NULL;
+	struct keyindex *ix = NULL;
+	struct stat st;
+	char *snap = xasprintf("%s%s", path, CACHE_SUFFIX);
+	char *index = keyindex_path(keys_dir);
+
+	if (stat(path, &st) != 0 || (c = cache_open(snap, &st)) == NULL)
+		fprintf(err, "vmgate: check: %s not written: %s; requests "
+		    "read the whole config until it is\n", snap,
+		    geteuid() != st.st_uid ? "only the config's owner writes "
+		    "it" : "the config changed while it was checked");
+	if (index != NULL && (stat(keys_dir, &st) != 0 ||
+	    (ix = keyindex_open(index, &st)) == NULL))
+		fprintf(err, "vmgate: check: %s not written: %s; logins read "
+		    "every key file until it is\n", index,
+		    geteuid() != st.st_uid ? "only the key directory's owner "
+		    "writes it" : "the key directory changed while it was "
+		    "checked");
+	keyindex_close(ix);
+	cache_close(c);
+	free(index);
+	free(snap);
+}
+
 enum result
 admin_check(const char *path, uid_t owner_ok, FILE *out, FILE *err)
 {
@@ -137,11 +206,13 @@ admin_check(const char *path, uid_t owner_ok, FILE *out, FILE *err)
 	bool bad;
 
 	diag_init(&d);
+	settle(path, CACHE_SETTLE_SEC);
 	if (cache_load_full(path, owner_ok, &cfg, &d) != 0) {
 		print_diag(&d, err);
 		goto out;
 	}
 	/* every problem at once: the keys' and the catalog files' */
+	settle(cfg->keys_dir, KEYINDEX_SETTLE_SEC);
 	bad = keys_load(cfg->keys_dir, tenant_known, cfg, &ring, &d) != 0;
 	if (check_media_files(cfg, &d) > 0)
 		bad = true;
@@ -156,6 +227,7 @@ admin_check(const char *path, uid_t owner_ok, FILE *out, FILE *err)
 	machines = config_machines(cfg, &nmachines);
 	fprintf(out, "%s: ok (%zu tenants, %zu domains, %zu keys)\n", path,
 	    cfg->ntenants, nmachines, nkeys);
+	report_derived(path, cfg->keys_dir, err);
 	r = RESULT_OK;
  out:
 	free(machines);
@@ -623,6 +695,22 @@ audit_shared_addresses(struct audit_run *a)
 	}
 }
 
+/* the console verb opens the machine's serial console: it needs one */
+static void
+audit_console(struct audit_run *a, struct hv *hv, struct hv_domain *dom,
+    const char *name)
+{
+	bool has;
+
+	if (hv_get_console(dom, &has) != HV_OK)
+		finding(a, "domain %s: cannot read its definition (%s)", name,
+		    hv_last_error(hv));
+	else if (!has)
+		finding(a, "domain %s: no serial console for the console "
+		    "verb (define <serial type='pty'> and <console "
+		    "type='pty'>, as domain-example.xml does)", name);
+}
+
 static void
 audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 {
@@ -652,6 +740,7 @@ audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 		    name, hv_last_error(hv));
 	else
 		audit_spice(a, name, config_domain(cfg, name), &sp);
+	audit_console(a, hv, dom, name);
 	audit_network(a, dom, name);
 	hv_domain_free(dom);
 }

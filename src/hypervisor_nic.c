@@ -1,8 +1,9 @@
 /*
  * hypervisor_nic: a domain's network interfaces and their traffic
- * filters, read from its XML with libxml2 (part of the hypervisor
- * module). libxml2 is loaded on first use with libvirt (hypervisor_dl.h),
- * which already has it in the process by the time a domain XML exists.
+ * filters, and whether it has a serial console, read from its XML with
+ * libxml2 (part of the hypervisor module). libxml2 is loaded on first use
+ * with libvirt (hypervisor_dl.h), which already has it in the process by
+ * the time a domain XML exists.
  *
  * The document is parsed without network access and without entity
  * substitution; interfaces are found by XPath, their few attributes read
@@ -16,6 +17,7 @@
 
 #define XML_MAX_BYTES	(4u << 20)	/* libvirt's own cap on a domain XML is lower */
 #define NIC_XPATH	"/domain/devices/interface"
+#define CONSOLE_XPATH	"/domain/devices/console[1][@type='pty']"
 
 static bool
 is_element(const xmlNode *n, const char *name)
@@ -160,6 +162,71 @@ hv_get_nics(struct hv_domain *dom, struct hv_nics *out)
 		snprintf(dom->hv->last_error, sizeof(dom->hv->last_error),
 		    "%s: cannot read the interfaces in the domain XML",
 		    dom->name);
+		return HV_EFAIL;
+	}
+	return HV_OK;
+}
+
+/*
+ * How many nodes xpath finds in a domain XML: >= 0, or -1 when the XML
+ * cannot be read.
+ */
+static int
+xml_count(const char *xml, const char *xpath)
+{
+	xmlDoc *doc = NULL;
+	xmlXPathContext *ctx = NULL;
+	xmlXPathObject *found = NULL;
+	size_t len;
+	int n = -1;
+
+	if (xml == NULL || (len = strlen(xml)) > XML_MAX_BYTES ||
+	    hv_libvirt_ready(NULL) != 0)
+		return -1;
+	doc = xmlReadMemory(xml, (int)len, NULL, NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL || (ctx = xmlXPathNewContext(doc)) == NULL)
+		goto out;
+	found = xmlXPathEvalExpression((const xmlChar *)xpath, ctx);
+	if (found != NULL && found->type == XPATH_NODESET)
+		n = found->nodesetval != NULL ? found->nodesetval->nodeNr : 0;
+ out:
+	if (found != NULL)
+		xmlXPathFreeObject(found);
+	if (ctx != NULL)
+		xmlXPathFreeContext(ctx);
+	if (doc != NULL)
+		xmlFreeDoc(doc);
+	return n;
+}
+
+int
+hv_console_parse_xml(const char *xml, bool *has)
+{
+	/* what virDomainOpenConsole opens: the first console, a pty (libvirt
+	 * adds it for a <serial type='pty'>) */
+	int n = xml_count(xml, CONSOLE_XPATH);
+
+	*has = n > 0;
+	return n < 0 ? -1 : 0;
+}
+
+int
+hv_get_console(struct hv_domain *dom, bool *has)
+{
+	char *xml;
+	int rc;
+
+	*has = false;
+	if ((xml = virDomainGetXMLDesc(dom->dom, 0)) == NULL) {
+		hv_note_error(dom->hv);
+		return HV_EFAIL;
+	}
+	rc = hv_console_parse_xml(xml, has);
+	free(xml);
+	if (rc != 0) {
+		snprintf(dom->hv->last_error, sizeof(dom->hv->last_error),
+		    "%s: cannot read the domain XML", dom->name);
 		return HV_EFAIL;
 	}
 	return HV_OK;

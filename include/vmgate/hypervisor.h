@@ -165,6 +165,14 @@ int hv_boot_cdrom_xml(const char *xml, char **out, struct hv_cdrom *cd);
  */
 int hv_start_cdrom(struct hv_domain *dom, struct hv_cdrom *cd);
 
+/*
+ * Whether a domain XML has the console the console verb opens: a first
+ * <console type='pty'> (libvirt adds one for a <serial type='pty'>).
+ * Pure but for loading libxml2; 0, or -1 when the XML cannot be read.
+ */
+int hv_console_parse_xml(const char *xml, bool *has);
+int hv_get_console(struct hv_domain *dom, bool *has);
+
 /* Life cycle; HV_ESTATE when e.g. starting a running machine. */
 int hv_start(struct hv_domain *dom);
 int hv_shutdown(struct hv_domain *dom);
