@@ -591,6 +591,18 @@ e2e_transient_guest(const char *name, int spice_port)
 }
 
 int
+e2e_menu_guest(const char *name, int spice_port)
+{
+	char port[16];
+	const char *const argv[] = {
+		"/bin/sh", E2E_STACK, "menuguest", name, port, NULL
+	};
+
+	snprintf(port, sizeof(port), "%d", spice_port);
+	return stack_cmd(argv);
+}
+
+int
 e2e_rmguest(const char *name)
 {
 	const char *const argv[] = {

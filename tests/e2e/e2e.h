@@ -113,6 +113,11 @@ int e2e_stack_up(void);
 int e2e_guest(const char *name, int spice_port);
 /* the same guest created transient (never defined): gone once stopped */
 int e2e_transient_guest(const char *name, int spice_port);
+/* the same guest with SeaBIOS's boot menu (stack.sh menuguest): its
+ * serial line shows "Press ESC for boot menu." and waits 10 s after every
+ * boot; an ESC typed then shows "Select boot device", any other key ends
+ * the wait at once ("Booting from ...") */
+int e2e_menu_guest(const char *name, int spice_port);
 /* destroy and undefine it; fine when it does not exist */
 int e2e_rmguest(const char *name);
 
@@ -211,6 +216,11 @@ int e2e_serial_log_wait(const char *name, const char *pattern,
  */
 int e2e_network(const char *name, const char *bridge, const char *ipv4,
     const char *ipv6);
+/* the same guest with SeaBIOS's boot menu (stack.sh menuguest): its
+ * serial line shows "Press ESC for boot menu." and waits 10 s after every
+ * boot; an ESC typed then shows "Select boot device", any other key ends
+ * the wait at once ("Booting from ...") */
+int e2e_menu_guest(const char *name, int spice_port);
 /* destroy and undefine it; fine when it does not exist */
 int e2e_rmnetwork(const char *name);
 /* define (or redefine) the nwfilter in an XML file; 0 or -1 */

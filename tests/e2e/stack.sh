@@ -8,6 +8,10 @@
 #                                                its display on ADDR (127.0.0.1)
 #   sh tests/e2e/stack.sh transient NAME PORT    the same guest, never defined
 #                                                (`virsh create`): gone once stopped
+#   sh tests/e2e/stack.sh menuguest NAME PORT    the same guest with SeaBIOS's boot
+#                                                menu: "Press ESC for boot menu." waits
+#                                                STACK_MENU_MS, ESC on the serial line
+#                                                shows "Select boot device"
 #   sh tests/e2e/stack.sh rmguest NAME           destroy and undefine it
 #   sh tests/e2e/stack.sh down                   stop only what `up` started
 #
@@ -21,6 +25,7 @@ STACK_URI=qemu:///system
 STACK_WAIT=30		# seconds to wait for libvirtd to answer
 STACK_MEM_KIB=49152	# 48 MiB: enough for SeaBIOS
 STACK_BOOT_WAIT=30	# seconds for a new guest's SeaBIOS banner
+STACK_MENU_MS=${STACK_MENU_MS:-10000}	# how long a menuguest's prompt waits
 
 stack_say()
 {
@@ -142,6 +147,13 @@ stack_down()
 	stack_stop_ours virtlogd
 }
 
+# the <bootmenu> line of a menuguest, nothing for the others
+stack_bootmenu()
+{
+	[ "${STACK_BOOTMENU:-0}" = 1 ] || return 0
+	printf "\n    <bootmenu enable='yes' timeout='%s'/>" "$STACK_MENU_MS"
+}
+
 # domain XML for NAME SPICEPORT TYPE [LISTEN] on stdout
 stack_guest_xml()
 {
@@ -152,7 +164,7 @@ stack_guest_xml()
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
-    <bios useserial='yes'/>
+    <bios useserial='yes'/>$(stack_bootmenu)
   </os>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>
@@ -269,10 +281,12 @@ stack_main()
 	down) stack_down ;;
 	guest) stack_guest "$@" ;;
 	transient) STACK_TRANSIENT=1 stack_guest "$@" ;;
+	menuguest) STACK_BOOTMENU=1 stack_guest "$@" ;;
 	rmguest) stack_rmguest "$@" ;;
 	*)
 		echo "usage: stack.sh up | down | guest NAME SPICEPORT [ADDR] |" \
-		    "transient NAME SPICEPORT | rmguest NAME" >&2
+		    "transient NAME SPICEPORT | menuguest NAME SPICEPORT |" \
+		    "rmguest NAME" >&2
 		return 64
 		;;
 	esac
