@@ -932,7 +932,9 @@ sshd_listener(const char *config, struct sshd_listener *l)
 		if (sshd_value(text, "port", val, sizeof(val)) &&
 		    strspn(val, "0123456789") == strlen(val) &&
 		    strlen(val) < sizeof(l->port))
-			snprintf(l->port, sizeof(l->port), "%s", val);
+			/* the length is checked: no snprintf, whose
+			 * truncation warning -O1 cannot see past */
+			memcpy(l->port, val, strlen(val) + 1);
 		for (line = text; *line != '\0'; line = *end ? end + 1 : end) {
 			end = line + strcspn(line, "\n");
 			if (strncmp(line, key, sizeof(key) - 1) != 0)
