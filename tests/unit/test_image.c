@@ -44,6 +44,12 @@ sink_write(void *arg, const unsigned char *buf, size_t len)
 	return 0;
 }
 
+static void
+png_sink_write(png_structp png, png_bytep data, size_t len)
+{
+	assert_int_equal(sink_write(png_get_io_ptr(png), data, len), 0);
+}
+
 /* decode a PNG with libpng into RGB; the pixel array is malloc'd */
 static unsigned char *
 decode_png(const struct sink *s, unsigned *w, unsigned *h)
@@ -292,6 +298,82 @@ test_bad_png_and_types_refused(void **state)
 	free(s.buf);
 }
 
+/* a PNG written with libpng's full API, for layouts the simple one
+ * cannot make: every pixel grey 7 */
+static unsigned char *
+make_png(unsigned w, unsigned h, int interlace, size_t *len)
+{
+	struct sink s = { 0 };
+	png_structp png;
+	png_infop info;
+	unsigned char *row;
+	unsigned y;
+	int pass, passes;
+
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	assert_non_null(png);
+	info = png_create_info_struct(png);
+	assert_non_null(info);
+	row = malloc(w);
+	assert_non_null(row);
+	memset(row, 7, w);
+	png_set_write_fn(png, &s, png_sink_write,
+	    NULL);
+	png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_GRAY, interlace,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_write_info(png, info);
+	passes = png_set_interlace_handling(png);
+	for (pass = 0; pass < passes; pass++)
+		for (y = 0; y < h; y++)
+			png_write_row(png, row);
+	png_write_end(png, NULL);
+	png_destroy_write_struct(&png, &info);
+	free(row);
+	*len = s.len;
+	return s.buf;
+}
+
+static void
+test_png_layouts_refused(void **state)
+{
+	static const struct {
+		unsigned w, h;
+		int interlace;
+		const char *why;
+	} cases[] = {
+		/* passes would need the whole frame at once */
+		{ 4, 4, PNG_INTERLACE_ADAM7, "interlaced PNG" },
+		/* wider than any display: refused at the header */
+		{ IMAGE_MAX_SIDE + 1, 1, PNG_INTERLACE_NONE,
+		  "Invalid IHDR data" },
+	};
+	unsigned char *src;
+	char why[160];
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct sink s = { 0 };
+
+		src = make_png(cases[i].w, cases[i].h, cases[i].interlace,
+		    &len);
+		assert_int_equal(convert(IMAGE_MIME_PNG, src, len, 4096, &s,
+		    why, sizeof(why)), -1);
+		assert_string_equal(why, cases[i].why);
+		free(src);
+		free(s.buf);
+	}
+	/* the same, not interlaced and in range, goes through */
+	{
+		static unsigned char grey7[4 * 4 * 3];
+
+		memset(grey7, 7, sizeof(grey7));
+		src = make_png(4, 4, PNG_INTERLACE_NONE, &len);
+		expect_rgb(IMAGE_MIME_PNG, src, len, 4, 4, grey7);
+		free(src);
+	}
+}
+
 static void
 test_writer_failure_stops(void **state)
 {
@@ -366,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_png_sources),
 		cmocka_unit_test(test_bad_sources_refused),
 		cmocka_unit_test(test_bad_png_and_types_refused),
+		cmocka_unit_test(test_png_layouts_refused),
 		cmocka_unit_test(test_writer_failure_stops),
 	};
 
