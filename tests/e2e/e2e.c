@@ -1273,3 +1273,21 @@ out:
 	free(buf);
 	return rc;
 }
+
+int
+e2e_nwfilter_undefine(const char *name)
+{
+	virConnectPtr conn;
+	virNWFilterPtr filter;
+	int rc = 0;
+
+	virSetErrorFunc(NULL, quiet_errors);
+	if ((conn = virConnectOpen(E2E_URI)) == NULL)
+		return -1;
+	if ((filter = virNWFilterLookupByName(conn, name)) != NULL) {
+		rc = virNWFilterUndefine(filter) == 0 ? 0 : -1;
+		virNWFilterFree(filter);
+	}
+	virConnectClose(conn);
+	return rc;
+}

@@ -225,6 +225,9 @@ int e2e_menu_guest(const char *name, int spice_port);
 int e2e_rmnetwork(const char *name);
 /* define (or redefine) the nwfilter in an XML file; 0 or -1 */
 int e2e_nwfilter_define(const char *path);
+/* undefine the nwfilter name; fine when it does not exist, -1 when it is
+ * still in use */
+int e2e_nwfilter_undefine(const char *name);
 
 /* libvirt C API on E2E_URI, no virsh */
 #define E2E_NO_DOMAIN (-1)
