@@ -6,6 +6,13 @@ DESTDIR   ?=
 BUILD     ?= build
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
+# Where libpam looks for modules named without a path: the build machine's
+# own, from libpam's pkg-config libdir (/lib/x86_64-linux-gnu/security on
+# Debian amd64), else from the compiler's multiarch triplet. Not under
+# PREFIX: a module installed elsewhere is named by its path in pam.d.
+PAMDIR    ?= $(or $(addsuffix /security,$(shell $(PKG_CONFIG) \
+             --variable=libdir pam 2>/dev/null)),$(addprefix /lib/,$(addsuffix \
+             /security,$(shell $(CC) -print-multiarch 2>/dev/null))),/lib/security)
 PKGS      := libvirt libssh inih libsodium libxml-2.0 libpng
 FUZZ_SECONDS ?= 30
 
@@ -85,6 +92,7 @@ check: deps
 
 check-unit: unit-binaries
 	@sh tests/unit/pamtester.sh $(BUILD)/pam_vmgate.so
+	@MAKE=$(MAKE) sh tests/unit/install.sh
 
 # the cmocka programs alone (the sanitizer build cannot be loaded by the
 # system's pamtester, which is not built with ASan)
@@ -115,12 +123,13 @@ fuzz:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man8 \
 	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/vmgate \
-	  $(DESTDIR)/lib/x86_64-linux-gnu/security
+	  $(DESTDIR)$(PAMDIR)
 	install -m 0755 $(BUILD)/vmgate $(DESTDIR)$(PREFIX)/bin/vmgate
-	install -m 0644 $(BUILD)/pam_vmgate.so $(DESTDIR)/lib/x86_64-linux-gnu/security/pam_vmgate.so
+	install -m 0644 $(BUILD)/pam_vmgate.so $(DESTDIR)$(PAMDIR)/pam_vmgate.so
 	install -m 0644 man/vmgate.8 man/pam_vmgate.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 0644 man/vmgate.ini.5 $(DESTDIR)$(PREFIX)/share/man/man5/vmgate.ini.5
-	install -m 0644 conf/vmgate.ini.example $(DESTDIR)$(PREFIX)/share/vmgate/vmgate.ini.example
+	install -m 0644 conf/vmgate.ini.example conf/domain-example.xml \
+	  $(DESTDIR)$(PREFIX)/share/vmgate/
 	install -m 0644 contrib/sshd_config.vmgate contrib/pam.d-sshd \
 	  $(DESTDIR)$(PREFIX)/share/vmgate/
 	install -m 0755 contrib/vmgate-viewer $(DESTDIR)$(PREFIX)/share/vmgate/vmgate-viewer
