@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -26,10 +27,10 @@
 #include "vmgate/keyindex.h"
 #include "vmgate/keys.h"
 #include "vmgate/policy.h"
+#include "vmgate/spice.h"
 #include "vmgate/util.h"
 #include "vmgate/verb.h"
 
-#define ADMIN_MAX_ENDPOINT	80	/* "[v6 literal]:65535" */
 #define ADMIN_MAX_WORD		64	/* untrusted words echoed back */
 #define TICK_NS			5000000L	/* a clock tick, at most */
 #define SSHD_PATH		"/usr/sbin/sshd"
@@ -311,56 +312,41 @@ uri_mark_dead(struct dead_uris *dead, const char *uri)
 	dead->v[dead->n++] = uri;
 }
 
-/* an IP literal as libvirt reports a listen address, and not a wildcard */
-static bool
-listen_host_ok(const char *h)
-{
-	const char *p;
-
-	if (h[0] == '\0' || strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0)
-		return false;
-	for (p = h; *p != '\0'; p++) {
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') ||
-		    (*p >= 'A' && *p <= 'F') || *p == '.' || *p == ':'))
-			return false;
-	}
-	return true;
-}
-
-/* The endpoint a tenant may forward to for machine name, from the config
- * or the live domain; -1 when there is none. */
+/* The endpoint a tenant may forward to for machine name (spice_endpoint);
+ * -1 when there is none. A configured endpoint needs no libvirt. */
 static int
-spice_endpoint(const struct config *cfg, struct hv **hv,
+machine_endpoint(const struct config *cfg, struct hv **hv,
     struct dead_uris *dead, const char *name, char *buf, size_t len)
 {
 	const struct domain_conf *dc = config_domain(cfg, name);
 	const char *uri = config_domain_uri(cfg, name);
 	struct hv_domain *dom = NULL;
-	struct hv_spice sp;
-	int e, n, r = -1;
+	struct spice_endpoint ep;
+	struct hv_spice sp, *live = NULL;
+	int e, r = -1;
 
-	if (dc != NULL && dc->spice_host != NULL)
-		return config_spice_endpoint(dc, buf, len);
-	if (uri_dead(dead, uri))
-		return -1;
-	if (*hv == NULL)
-		*hv = hv_new();
-	dom = hv_lookup(*hv, uri, name, &e);
-	if (dom == NULL && e == HV_EUNREACHABLE)
-		uri_mark_dead(dead, uri);
-	if (dom == NULL || hv_get_spice(dom, &sp) != HV_OK || !sp.present ||
-	    sp.autoport || sp.port <= 0 || !listen_host_ok(sp.host))
-		goto out;
-	n = snprintf(buf, len, strchr(sp.host, ':') != NULL ? "[%s]:%d" :
-	    "%s:%d", sp.host, sp.port);
-	r = n < 0 || (size_t)n >= len ? -1 : 0;
+	if (dc == NULL || dc->spice_host == NULL) {
+		if (uri_dead(dead, uri))
+			return -1;
+		if (*hv == NULL)
+			*hv = hv_new();
+		dom = hv_lookup(*hv, uri, name, &e);
+		if (dom == NULL && e == HV_EUNREACHABLE)
+			uri_mark_dead(dead, uri);
+		if (dom == NULL || hv_get_spice(dom, &sp) != HV_OK)
+			goto out;
+		live = &sp;
+	}
+	if (spice_endpoint(dc, live, &ep) == 0 &&
+	    spice_endpoint_format(&ep, buf, len) == 0)
+		r = 0;
  out:
 	hv_domain_free(dom);
 	return r;
 }
 
 struct endpoints {
-	char (*v)[ADMIN_MAX_ENDPOINT];
+	char (*v)[SPICE_ENDPOINT_MAX];
 	size_t n;
 };
 
@@ -384,7 +370,7 @@ tenant_endpoints(const struct config *cfg, struct hv **hv,
 	ep->v = xreallocarray(NULL, n, sizeof(*ep->v));
 	for (i = 0; i < n; i++) {
 		if (policy_may(cfg, tenant, VERB_SPICE, doms[i]) &&
-		    spice_endpoint(cfg, hv, dead, doms[i], ep->v[ep->n],
+		    machine_endpoint(cfg, hv, dead, doms[i], ep->v[ep->n],
 		    sizeof(ep->v[ep->n])) == 0)
 			ep->n++;
 	}
@@ -512,11 +498,75 @@ is_loopback(const char *h)
 	return strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0;
 }
 
+/* listen, an address libvirt reports, is one of the addresses host (the
+ * config's spice =, a name or a literal) stands for */
+static bool
+listen_is_host(const char *listen, const char *host, bool *resolved)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	unsigned char want[16], got[16];
+	int af = strchr(listen, ':') != NULL ? AF_INET6 : AF_INET;
+	bool same = false;
+
+	*resolved = true;
+	if (inet_pton(af, listen, want) != 1)
+		return false;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = af;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0) {
+		/* not of the listen address's family, or no such name */
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_socktype = SOCK_STREAM;
+		if (getaddrinfo(host, NULL, &hints, &res) != 0)
+			*resolved = false;
+		if (res != NULL)
+			freeaddrinfo(res);
+		return false;
+	}
+	for (ai = res; ai != NULL && !same; ai = ai->ai_next) {
+		if (ai->ai_family == AF_INET && af == AF_INET)
+			memcpy(got, &((struct sockaddr_in *)(void *)
+			    ai->ai_addr)->sin_addr, 4);
+		else if (ai->ai_family == AF_INET6 && af == AF_INET6)
+			memcpy(got, &((struct sockaddr_in6 *)(void *)
+			    ai->ai_addr)->sin6_addr, 16);
+		else
+			continue;
+		same = memcmp(want, got, af == AF_INET ? 4 : 16) == 0;
+	}
+	freeaddrinfo(res);
+	return same;
+}
+
+static void
+audit_spice_host(struct audit_run *a, const char *name,
+    const struct domain_conf *dc, const char *uri, const struct hv_spice *sp)
+{
+	bool resolved;
+
+	if (sp->host[0] == '\0')
+		finding(a, "domain %s: SPICE has no listen address (QEMU's "
+		    "default applies)", name);
+	else if (!host_valid(sp->host))
+		finding(a, "domain %s: SPICE listens on %s, every address of "
+		    "its host (never 0.0.0.0 or ::)", name, sp->host);
+	else if (dc != NULL && dc->spice_host != NULL) {
+		if (!listen_is_host(sp->host, dc->spice_host, &resolved))
+			finding(a, "domain %s: SPICE listens on %s, the config "
+			    "says %s%s", name, sp->host, dc->spice_host,
+			    resolved ? "" : " (which does not resolve)");
+	} else if (uri_local(uri) && !is_loopback(sp->host))
+		finding(a, "domain %s: SPICE listens on %s, not on loopback",
+		    name, sp->host);
+}
+
 static void
 audit_spice(struct audit_run *a, const char *name,
-    const struct domain_conf *dc, const struct hv_spice *sp)
+    const struct domain_conf *dc, const char *uri, const struct hv_spice *sp)
 {
 	const struct config *cfg = a->cfg;
+	struct spice_endpoint ep;
 	char when[32];
 	struct tm tm;
 	time_t now = time(NULL);
@@ -528,16 +578,7 @@ audit_spice(struct audit_run *a, const char *name,
 			    dc->spice_host, dc->spice_port);
 		return;
 	}
-	if (sp->host[0] == '\0')
-		finding(a, "domain %s: SPICE has no listen address (QEMU's "
-		    "default applies)", name);
-	else if (dc != NULL && dc->spice_host != NULL) {
-		if (strcmp(sp->host, dc->spice_host) != 0)
-			finding(a, "domain %s: SPICE listens on %s, the config "
-			    "says %s", name, sp->host, dc->spice_host);
-	} else if (!is_loopback(sp->host))
-		finding(a, "domain %s: SPICE listens on %s, not on loopback",
-		    name, sp->host);
+	audit_spice_host(a, name, dc, uri, sp);
 	if (sp->autoport || sp->port <= 0)
 		finding(a, "domain %s: SPICE port is not fixed (autoport)",
 		    name);
@@ -545,6 +586,11 @@ audit_spice(struct audit_run *a, const char *name,
 	    sp->port != dc->spice_port)
 		finding(a, "domain %s: SPICE port is %d, the config says %d",
 		    name, sp->port, dc->spice_port);
+	/* what status, spice and permitopen will tell the tenant */
+	if (spice_endpoint(dc, sp, &ep) != 0)
+		finding(a, "domain %s: tenants get no SPICE endpoint (status "
+		    "shows none, spice refuses): give the display a fixed port "
+		    "and address, or set spice = HOST:PORT", name);
 	if (!sp->has_passwd)
 		finding(a, "domain %s: SPICE has no password: ticketing is "
 		    "off and any local user can connect (define it locked: "
@@ -739,7 +785,7 @@ audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 		finding(a, "domain %s: cannot read its SPICE display (%s)",
 		    name, hv_last_error(hv));
 	else
-		audit_spice(a, name, config_domain(cfg, name), &sp);
+		audit_spice(a, name, config_domain(cfg, name), uri, &sp);
 	audit_console(a, hv, dom, name);
 	audit_network(a, dom, name);
 	hv_domain_free(dom);

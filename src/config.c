@@ -565,41 +565,40 @@ domain_uri(struct parser *p, const char *value)
 	set_uri(p, &cur_domain(p)->uri, value);
 }
 
-/* ADDR:PORT, ADDR an IPv4 literal or [IPv6 literal]; host in *host */
+/*
+ * HOST:PORT, HOST a DNS name, an IPv4 literal or a [bracketed IPv6
+ * literal], never a wildcard (host_valid); host in *host, without brackets.
+ */
 static int
 parse_endpoint(const char *value, char **host, int *port)
 {
-	char addr[INET6_ADDRSTRLEN + 1];
+	char addr[HOST_MAX_LEN + 1];
 	unsigned char bin[sizeof(struct in6_addr)];
-	static const unsigned char zero[sizeof(struct in6_addr)];
-	const char *colon, *end;
+	const char *colon, *end, *start = value;
 	unsigned long v;
 	size_t n;
-	int af;
+	bool bracketed = value[0] == '[';
 
-	if (value[0] == '[') {
+	if (bracketed) {
 		end = strchr(value, ']');
 		if (end == NULL || end[1] != ':')
 			return -1;
-		n = (size_t)(end - value - 1);
-		value++;
+		start = value + 1;
 		colon = end + 1;
-		af = AF_INET6;
-	} else {
-		colon = strrchr(value, ':');
-		if (colon == NULL)
-			return -1;
-		n = (size_t)(colon - value);
-		af = AF_INET;
-	}
+	} else if ((colon = strrchr(value, ':')) == NULL)
+		return -1;
+	else
+		end = colon;
+	n = (size_t)(end - start);
 	if (n == 0 || n >= sizeof(addr))
 		return -1;
-	memcpy(addr, value, n);
+	memcpy(addr, start, n);
 	addr[n] = '\0';
-	if (inet_pton(af, addr, bin) != 1)
+	/* brackets hold an IPv6 literal and nothing else; an IPv6 literal
+	 * is never bare (its colons would be read as the port's) */
+	if (bracketed != (inet_pton(AF_INET6, addr, bin) == 1))
 		return -1;
-	/* 0.0.0.0 and :: mean "any": not an address one can forward to */
-	if (memcmp(bin, zero, af == AF_INET ? 4 : 16) == 0)
+	if (!host_valid(addr))
 		return -1;
 	if (parse_number(colon + 1, MAX_PORT, &v) != 0)
 		return -1;
@@ -617,9 +616,9 @@ domain_spice(struct parser *p, const char *value)
 	int port = 0;
 
 	if (parse_endpoint(value, &host, &port) != 0) {
-		perr(p, p->line, "spice: '%s' is not ADDR:PORT (IPv4 or "
-		    "[IPv6] address, port 1-%d)", show(buf, sizeof(buf), value),
-		    MAX_PORT);
+		perr(p, p->line, "spice: '%s' is not HOST:PORT (a DNS name, an "
+		    "IPv4 or [IPv6] address, port 1-%d)",
+		    show(buf, sizeof(buf), value), MAX_PORT);
 		return;
 	}
 	free(dc->spice_host);
@@ -1516,21 +1515,6 @@ config_domain_uri(const struct config *cfg, const char *name)
 	if (dc != NULL && dc->uri != NULL)
 		return dc->uri;
 	return cfg->uri;
-}
-
-int
-config_spice_endpoint(const struct domain_conf *dc, char *buf, size_t len)
-{
-	int r;
-
-	if (dc == NULL || dc->spice_host == NULL)
-		return -1;
-	if (strchr(dc->spice_host, ':') != NULL)
-		r = snprintf(buf, len, "[%s]:%d", dc->spice_host,
-		    dc->spice_port);
-	else
-		r = snprintf(buf, len, "%s:%d", dc->spice_host, dc->spice_port);
-	return r < 0 || (size_t)r >= len ? -1 : 0;
 }
 
 void

@@ -29,7 +29,6 @@
 #include "vmgate/verb.h"
 
 #define SHELL_DETAIL	512	/* audit detail */
-#define SHELL_ENDPOINT	128	/* "HOST:PORT" */
 #define SHELL_SYNOPSIS	96	/* one verb's synopsis in help */
 #define HELP_COLUMN	25	/* where help's descriptions start */
 #define KIB_PER_MIB	1024ULL
@@ -39,7 +38,6 @@
 #define SHELL_WHY	(4096 + 128)	/* path_file_safe's reason */
 #define CDROM_EMPTY	"empty"
 #define CDROM_OTHER	"other"	/* a file that is not among the tenant's media */
-#define DEFAULT_SPICE_HOST "127.0.0.1"	/* qemu.conf's spice_listen default */
 
 /* One request on its way through the shell. */
 struct run {
@@ -300,31 +298,16 @@ do_list(struct run *r)
 	return res;
 }
 
-static void
-format_endpoint(char *buf, size_t len, const char *host, int port)
-{
-	/* an IPv6 address is bracketed, as ssh -L and URIs write it */
-	snprintf(buf, len, strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d",
-	    host, port);
-}
-
-/* The endpoint tenants forward to: the config's, else the domain XML's. */
+/* status's "spice:" value: spice_endpoint's answer, as permitopen has it */
 static bool
-spice_endpoint(const struct run *r, const struct hv_info *info, char *buf,
+status_endpoint(const struct run *r, const struct hv_info *info, char *buf,
     size_t len)
 {
-	const struct domain_conf *dc = config_domain(r->ctx->cfg,
-	    r->req.domain);
+	struct spice_endpoint ep;
 
-	if (dc != NULL && dc->spice_host != NULL) {
-		format_endpoint(buf, len, dc->spice_host, dc->spice_port);
-		return true;
-	}
-	if (!info->spice.present || info->spice.port <= 0)
-		return false;
-	format_endpoint(buf, len, info->spice.host[0] != '\0' ?
-	    info->spice.host : DEFAULT_SPICE_HOST, info->spice.port);
-	return true;
+	return spice_endpoint(config_domain(r->ctx->cfg, r->req.domain),
+	    &info->spice, &ep) == 0 &&
+	    spice_endpoint_format(&ep, buf, len) == 0;
 }
 
 static void
@@ -431,7 +414,7 @@ do_status(struct run *r)
 {
 	const struct domain_conf *dc;
 	struct hv_info info;
-	char spice[SHELL_ENDPOINT];
+	char spice[SPICE_ENDPOINT_MAX];
 	bool has_spice;
 	enum result res;
 	int err;
@@ -440,7 +423,7 @@ do_status(struct run *r)
 		return res;
 	if ((err = hv_get_info(r->dom, &info)) != HV_OK)
 		return hv_failure(r, err, "status");
-	has_spice = spice_endpoint(r, &info, spice, sizeof(spice));
+	has_spice = status_endpoint(r, &info, spice, sizeof(spice));
 	dc = config_domain(r->ctx->cfg, r->req.domain);
 	if (r->req.json)
 		print_status_json(r->ctx->out, r->req.domain, &info,
@@ -706,15 +689,15 @@ do_console(struct run *r)
 static enum result
 do_spice(struct run *r)
 {
-	const struct domain_conf *dc;
 	const char *why = NULL;
 	enum result res;
 	int err;
 
 	if ((res = open_machine(r)) != RESULT_OK)
 		return res;
-	err = spice_issue(r->dom, r->req.domain, r->ctx->cfg->spice_ttl,
-	    r->req.port, &r->ticket, &why);
+	err = spice_issue(r->dom, config_domain(r->ctx->cfg, r->req.domain),
+	    r->req.domain, r->ctx->cfg->spice_ttl, r->req.port, &r->ticket,
+	    &why);
 	if (err == HV_EUNREACHABLE)
 		return unreachable(r);
 	if (err != HV_OK) {
@@ -724,15 +707,6 @@ do_spice(struct run *r)
 		set_detail(r, "%s%s%s", why, *libvirt_text(r) != '\0' ?
 		    ": " : "", libvirt_text(r));
 		return RESULT_FAILED;
-	}
-	/* the admin's endpoint is what the tenant's permitopen allows */
-	dc = config_domain(r->ctx->cfg, r->req.domain);
-	if (dc != NULL && dc->spice_host != NULL) {
-		snprintf(r->ticket.host, sizeof(r->ticket.host), "%s",
-		    dc->spice_host);
-		r->ticket.remote_port = dc->spice_port;
-		if (r->req.port == 0)
-			r->ticket.local_port = dc->spice_port;
 	}
 	if (r->req.vv)
 		spice_print_vv(r->ctx->out, &r->ticket);

@@ -19,7 +19,7 @@
 
 #define SPICE_WAIT_BUF	4096	/* stdin is drained and ignored */
 #define SPICE_TIME_BUF	32	/* "YYYY-MM-DDTHH:MM:SSZ" */
-#define SPICE_HOST_BUF	80	/* a host, bracketed when IPv6 */
+#define SPICE_PORT_MAX	65535
 #define SPICE_LOCAL_HOST "127.0.0.1"	/* the tenant's end of the tunnel */
 
 static const char spice_alphabet[] =
@@ -55,25 +55,49 @@ spice_state_live(enum hv_state st)
 	return st == HV_STATE_RUNNING || st == HV_STATE_IDLE;
 }
 
-/*
- * Where sshd on the host should forward to: a wildcard listener is reached
- * on loopback, and libvirt always fills in the listen address of a running
- * display (an empty one means QEMU's default, loopback).
- */
-static const char *
-spice_forward_host(const char *listen)
+int
+spice_endpoint(const struct domain_conf *dc, const struct hv_spice *sp,
+    struct spice_endpoint *ep)
 {
-	if (listen[0] == '\0' || strcmp(listen, "0.0.0.0") == 0)
-		return "127.0.0.1";
-	if (strcmp(listen, "::") == 0)
-		return "::1";
-	return listen;
+	const char *host;
+	int port, n;
+
+	memset(ep, 0, sizeof(*ep));
+	if (dc != NULL && dc->spice_host != NULL) {
+		host = dc->spice_host;
+		port = dc->spice_port;
+	} else if (sp != NULL && sp->present && !sp->autoport &&
+	    sp->port > 0 && sp->port <= SPICE_PORT_MAX) {
+		host = sp->host;
+		port = sp->port;
+	} else
+		return -1;
+	if (!host_valid(host))
+		return -1;
+	n = snprintf(ep->host, sizeof(ep->host), "%s", host);
+	if (n < 0 || (size_t)n >= sizeof(ep->host))
+		return -1;
+	ep->port = port;
+	return 0;
 }
 
 int
-spice_issue(struct hv_domain *dom, const char *machine, unsigned ttl,
-    int local_port, struct spice_ticket *t, const char **why)
+spice_endpoint_format(const struct spice_endpoint *ep, char *buf, size_t len)
 {
+	int n;
+
+	/* an IPv6 literal is bracketed, as ssh -L and permitopen write it */
+	n = snprintf(buf, len, strchr(ep->host, ':') != NULL ? "[%s]:%d" :
+	    "%s:%d", ep->host, ep->port);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+spice_issue(struct hv_domain *dom, const struct domain_conf *dc,
+    const char *machine, unsigned ttl, int local_port,
+    struct spice_ticket *t, const char **why)
+{
+	struct spice_endpoint ep;
 	struct hv_spice sp;
 	enum hv_state st;
 	int rc, n;
@@ -106,17 +130,20 @@ spice_issue(struct hv_domain *dom, const char *machine, unsigned ttl,
 		*why = "has no SPICE display with ticketing: ask the admin";
 		return HV_EUNSUPPORTED;
 	}
-	n = snprintf(t->host, sizeof(t->host), "%s",
-	    spice_forward_host(sp.host));
-	t->remote_port = sp.port;
-	if (n < 0 || (size_t)n >= sizeof(t->host) ||
-	    snprintf(t->machine, sizeof(t->machine), "%s", machine) >=
-	    (int)sizeof(t->machine)) {
+	if (spice_endpoint(dc, &sp, &ep) != 0) {
+		/* a wildcard or missing listen address, and no spice = in
+		 * the config: nothing sshd could forward to */
+		*why = "has no SPICE display on a fixed address: ask the admin";
+		return HV_EUNSUPPORTED;
+	}
+	t->remote = ep;
+	n = snprintf(t->machine, sizeof(t->machine), "%s", machine);
+	if (n < 0 || (size_t)n >= sizeof(t->machine)) {
 		*why = "cannot describe the SPICE endpoint";
 		rc = HV_EFAIL;
 		goto fail;
 	}
-	t->local_port = local_port > 0 ? local_port : t->remote_port;
+	t->local_port = local_port > 0 ? local_port : t->remote.port;
 	spice_make_password(t->password, SPICE_PASSWD_LEN);
 	t->expires = time(NULL) + (time_t)ttl;
 	if ((rc = hv_spice_set_ticket(dom, &sp, t->password, t->expires)) !=
@@ -130,35 +157,26 @@ spice_issue(struct hv_domain *dom, const char *machine, unsigned ttl,
 	return rc;
 }
 
-/* ssh -L wants an IPv6 address in brackets */
-static void
-spice_host_word(char *buf, size_t size, const char *host)
-{
-	if (strchr(host, ':') != NULL)
-		snprintf(buf, size, "[%s]", host);
-	else
-		snprintf(buf, size, "%s", host);
-}
-
 void
 spice_print_human(FILE *out, const struct spice_ticket *t,
     const char *vmhost)
 {
 	char when[SPICE_TIME_BUF] = "";
-	char host[SPICE_HOST_BUF];
+	char target[SPICE_ENDPOINT_MAX];
 	struct tm tm;
 
 	if (gmtime_r(&t->expires, &tm) != NULL)
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	spice_host_word(host, sizeof(host), t->host);
+	if (spice_endpoint_format(&t->remote, target, sizeof(target)) != 0)
+		target[0] = '\0';	/* cannot happen: the host fits */
 	fprintf(out,
 	    "machine:  %s\n"
 	    "password: %s\n"
 	    "expires:  %s\n"
-	    "tunnel:   ssh -L %d:%s:%d %s\n"
+	    "tunnel:   ssh -L %d:%s %s\n"
 	    "viewer:   remote-viewer spice://%s:%d\n",
-	    t->machine, t->password, when, t->local_port, host,
-	    t->remote_port, vmhost != NULL ? vmhost : "vmhost",
+	    t->machine, t->password, when, t->local_port, target,
+	    vmhost != NULL ? vmhost : "vmhost",
 	    SPICE_LOCAL_HOST, t->local_port);
 	/* the session may now be held open: the tenant needs this first */
 	fflush(out);

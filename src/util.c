@@ -2,6 +2,7 @@
  * util: allocation that never returns NULL, the name allow-list, text
  * sanitising for terminals and logs, and the diagnostics list.
  */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -115,6 +116,99 @@ name_valid(const char *s)
 			return false;
 	}
 	return true;
+}
+
+/* a DNS name as host_valid describes it */
+static bool
+dns_name_valid(const char *h)
+{
+	size_t len = strlen(h), label = 0, i;
+	bool digits_only = true;
+
+	if (len == 0 || len > HOST_MAX_LEN)
+		return false;
+	for (i = 0; i <= len; i++) {
+		char c = h[i];
+
+		if (c == '.' || c == '\0') {
+			/* an empty label, or one ending in '-' */
+			if (label == 0 || h[i - 1] == '-')
+				return false;
+			if (c == '\0')
+				break;
+			label = 0;
+			digits_only = true;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || (c == '-' && label > 0)))
+			return false;
+		if (c < '0' || c > '9')
+			digits_only = false;
+		if (++label > HOST_LABEL_MAX)
+			return false;
+	}
+	return !digits_only;
+}
+
+bool
+host_valid(const char *h)
+{
+	static const unsigned char any6[16];
+	static const unsigned char any_mapped[16] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0
+	};
+	unsigned char bin[16];
+
+	if (h == NULL)
+		return false;
+	if (inet_pton(AF_INET, h, bin) == 1)
+		return memcmp(bin, any6, 4) != 0;
+	if (inet_pton(AF_INET6, h, bin) == 1)
+		return memcmp(bin, any6, 16) != 0 &&
+		    memcmp(bin, any_mapped, 16) != 0;
+	return dns_name_valid(h);
+}
+
+void
+uri_shown(char *dst, size_t dstsize, const char *uri)
+{
+	const char *sep, *auth, *auth_end, *at, *path, *path_end;
+	char *raw;
+	size_t n;
+
+	sep = uri != NULL ? strstr(uri, "://") : NULL;
+	if (sep == NULL || sep == uri || strspn(uri,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+	    != (size_t)(sep - uri)) {
+		str_sanitize(dst, dstsize, "(hypervisor)");
+		return;
+	}
+	auth = sep + 3;
+	auth_end = auth + strcspn(auth, "/?#");
+	/* user@host: the user part stays behind */
+	for (at = auth_end; at > auth && at[-1] != '@'; at--)
+		;
+	path = auth_end;
+	path_end = path + strcspn(path, "?#");
+	n = (size_t)(path_end - path);
+	if (!((n == 7 && strncmp(path, "/system", 7) == 0) ||
+	    (n == 8 && strncmp(path, "/session", 8) == 0))) {
+		path = n > 1 ? "/..." : "/";
+		n = strlen(path);
+	}
+	raw = xasprintf("%.*s://%.*s%.*s", (int)(sep - uri), uri,
+	    (int)(auth_end - at), at, (int)n, path);
+	str_sanitize(dst, dstsize, raw);
+	free(raw);
+}
+
+bool
+uri_local(const char *uri)
+{
+	const char *sep = uri != NULL ? strstr(uri, "://") : NULL;
+
+	return sep != NULL && sep[3] == '/';
 }
 
 void

@@ -27,8 +27,8 @@
  * - service_user: a name that is also a safe login name (at most
  *   CONFIG_MAX_LOGIN bytes, not all digits) and not a tenant's name.
  *   tenant_group: a group name by the same rules.
- * - spice = ADDR:PORT, ADDR an IPv4 literal or a bracketed IPv6 literal
- *   (not 0.0.0.0 or [::]), PORT 1..65535.
+ * - spice = HOST:PORT, HOST a DNS name, an IPv4 literal or a bracketed
+ *   IPv6 literal, never a wildcard address (host_valid), PORT 1..65535.
  * - ipv4, ipv6: one address each, a literal of that family without a
  *   prefix length that a machine can own: not unspecified, loopback,
  *   multicast, broadcast or (IPv6) link-local. Kept in canonical form
@@ -97,8 +97,8 @@ struct group {
 struct domain_conf {
 	char *name;
 	char *uri;		/* NULL: config.uri */
-	char *spice_host;	/* NULL: read from the domain XML; an IP literal,
-				   IPv6 without brackets */
+	char *spice_host;	/* NULL: read from the domain XML; a DNS name
+				   or an IP literal, IPv6 without brackets */
 	int spice_port;		/* 0 when spice_host is NULL */
 	char *ipv4;		/* assigned address, canonical; NULL: none */
 	char *ipv6;		/* likewise */
@@ -179,13 +179,6 @@ const struct media_conf *config_media(const struct config *cfg,
 const struct media_conf *config_media_by_path(const struct config *cfg,
     const char *path);
 const char *config_domain_uri(const struct config *cfg, const char *name);
-
-/*
- * "127.0.0.1:5901" or "[::1]:5901" for a domain with a configured SPICE
- * endpoint, into buf. Returns 0, or -1 when it has none or buf is too small.
- */
-int config_spice_endpoint(const struct domain_conf *dc, char *buf,
-    size_t len);
 
 /*
  * The addresses assigned to a machine's interface number nic (0 = first

@@ -10,31 +10,59 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "vmgate/config.h"
 #include "vmgate/hypervisor.h"
 
 #define SPICE_PASSWD_LEN 24
+#define SPICE_ENDPOINT_MAX (HOST_MAX_LEN + 9)	/* "[HOST]:65535" */
+
+/*
+ * Where the gateway's sshd forwards a tenant's tunnel to reach a machine's
+ * display: the one answer that `status`, `spice` (tunnel hint, --vv),
+ * authorized-keys (permitopen) and `audit` all use.
+ */
+struct spice_endpoint {
+	char host[HOST_MAX_LEN + 1];	/* DNS name or IP literal, no brackets */
+	int port;
+};
+
+/*
+ * The rule: the config's [domain] spice = HOST:PORT when dc has one (sp
+ * is not needed then and may be NULL); otherwise the display's own listen
+ * address and port from the domain XML, when it has a fixed port and
+ * listens on one address (host_valid: a wildcard or missing address is no
+ * endpoint, since sshd cannot tell which address of which host to use;
+ * audit reports it). 0 with ep filled, or -1 when there is none.
+ */
+int spice_endpoint(const struct domain_conf *dc, const struct hv_spice *sp,
+    struct spice_endpoint *ep);
+/* "HOST:PORT", an IPv6 literal in brackets, as ssh -L and permitopen
+ * write it. 0, or -1 when buf is too small. */
+int spice_endpoint_format(const struct spice_endpoint *ep, char *buf,
+    size_t len);
 
 /* letters and digits from randombytes_uniform; out has room for len+1 */
 void spice_make_password(char *out, size_t len);
 
 struct spice_ticket {
 	char machine[65];
-	char host[64];			/* remote listen address */
-	int remote_port;
-	int local_port;			/* --port, else remote_port */
+	struct spice_endpoint remote;	/* spice_endpoint's answer */
+	int local_port;			/* --port, else remote.port */
 	char password[SPICE_PASSWD_LEN + 1];
 	time_t expires;
 };
 
 /*
- * Check that dom runs and has a locked SPICE display (ticketing on), make
- * a password and set it live for ttl seconds. Returns 0, or an hv_err with
- * a tenant-safe reason in why (it names the cause, for the audit line).
- * The endpoint in t is the domain XML's; a caller with a configured
- * endpoint ([domain] spice = HOST:PORT) puts that in t instead.
+ * Check that dom runs and has a locked SPICE display (ticketing on) with
+ * an endpoint (spice_endpoint; dc is the machine's [domain] section or
+ * NULL), make a password and set it live for ttl seconds. Returns 0, or
+ * an hv_err with a tenant-safe reason in why (it names the cause, for the
+ * audit line). Once the endpoint is known it stays in t, even when
+ * setting the password fails.
  */
-int spice_issue(struct hv_domain *dom, const char *machine, unsigned ttl,
-    int local_port, struct spice_ticket *t, const char **why);
+int spice_issue(struct hv_domain *dom, const struct domain_conf *dc,
+    const char *machine, unsigned ttl, int local_port,
+    struct spice_ticket *t, const char **why);
 
 /* The five "key:  value" lines of SPEC §6; vmhost is the ssh host word. */
 void spice_print_human(FILE *out, const struct spice_ticket *t,

@@ -11,6 +11,8 @@
 #include <sys/types.h>
 
 #define NAME_MAX_LEN 64		/* [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
+#define HOST_MAX_LEN 253	/* a DNS name; an address literal is shorter */
+#define HOST_LABEL_MAX 63
 #define MAX_DIAGS 1000		/* a config with more problems is hopeless */
 
 void *xmalloc(size_t n);
@@ -24,6 +26,28 @@ void xfree_ptr(void *pp);
 
 /* true when s matches [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 bool name_valid(const char *s);
+
+/*
+ * true when h names one host a connection can go to: an IPv4 address in
+ * dotted-quad form, an IPv6 address (no brackets, no zone), or a DNS name
+ * (labels of letters, digits and '-', neither first nor last '-', at most
+ * HOST_LABEL_MAX bytes each and HOST_MAX_LEN in all, the last label not
+ * all digits, so "127.1" or "10.0.0.256" is no name). The wildcard
+ * addresses (0.0.0.0, ::, ::ffff:0.0.0.0) are refused: they name no host.
+ */
+bool host_valid(const char *h);
+
+/*
+ * A libvirt URI as a tenant may read it: "SCHEME://HOST[:PORT]/PATH"
+ * without the user name, the query and the fragment, which may name an
+ * account, a key file or a socket path; a PATH other than /system or
+ * /session is shown as "/...". Anything that does not look like a URI is
+ * shown as "(hypervisor)". Bytes outside printable ASCII become \xNN.
+ */
+void uri_shown(char *dst, size_t dstsize, const char *uri);
+
+/* true when uri names no host ("qemu:///system"): this machine's daemon */
+bool uri_local(const char *uri);
 
 /*
  * Copy src into dst (size dstsize) with every byte outside printable ASCII

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "vmgate/config.h"
+#include "vmgate/spice.h"
 #include "vmgate/util.h"
 #include "vmgate/verb.h"
 
@@ -145,7 +146,7 @@ check_config(const struct config *c)
 	}
 	for (i = 0; i < c->ndomains; i++) {
 		const struct domain_conf *dc = &c->domains[i];
-		char ep[128];
+		struct spice_endpoint ep;
 
 		CHECK(name_valid(dc->name));
 		if (i > 0)
@@ -154,7 +155,10 @@ check_config(const struct config *c)
 		CHECK(config_domain_uri(c, dc->name) != NULL);
 		if (dc->spice_host != NULL) {
 			CHECK(dc->spice_port >= 1 && dc->spice_port <= MAX_PORT);
-			CHECK(config_spice_endpoint(dc, ep, sizeof(ep)) == 0);
+			/* whatever the parser takes, the endpoint rule takes:
+			 * one host, never a wildcard */
+			CHECK(spice_endpoint(dc, NULL, &ep) == 0);
+			CHECK(host_valid(dc->spice_host));
 			CHECK(strcmp(dc->spice_host, "0.0.0.0") != 0);
 			CHECK(strcmp(dc->spice_host, "::") != 0);
 		} else

@@ -731,6 +731,10 @@ audit_setup(const char *sshd_extra, char **sshd_path)
 	return strdup(path);
 }
 
+#define NO_ENDPOINT "tenants get no SPICE endpoint (status shows none, " \
+	"spice refuses): give the display a fixed port and address, or set " \
+	"spice = HOST:PORT\n"
+
 static void
 test_audit(void **state)
 {
@@ -740,6 +744,7 @@ test_audit(void **state)
 	enum result r;
 	const char *domain_findings =
 	    "domain gate-auto: SPICE port is not fixed (autoport)\n"
+	    "domain gate-auto: " NO_ENDPOINT
 	    "domain gate-auto: SPICE password never expires (no "
 	    "passwdValidTo)\n"
 	    "domain gate-gone: no such domain on test://" TEST_DATA
@@ -749,7 +754,9 @@ test_audit(void **state)
 	    "domain gate-nospice: no serial console for the console verb "
 	    "(define <serial type='pty'> and <console type='pty'>, as "
 	    "domain-example.xml does)\n"
-	    "domain gate-open: SPICE listens on 0.0.0.0, not on loopback\n"
+	    "domain gate-open: SPICE listens on 0.0.0.0, every address of its "
+	    "host (never 0.0.0.0 or ::)\n"
+	    "domain gate-open: " NO_ENDPOINT
 	    "domain gate-open: SPICE has no password: ticketing is off and "
 	    "any local user can connect (define it locked: passwd with "
 	    "passwdValidTo in the past)\n";

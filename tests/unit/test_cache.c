@@ -23,6 +23,7 @@
 #include "vmgate/keyindex.h"
 #include "vmgate/keys.h"
 #include "vmgate/policy.h"
+#include "vmgate/spice.h"
 #include "vmgate/verb.h"
 
 #define NKEYS		6	/* tests/unit/data/keys/k0..k5.pub */
@@ -303,7 +304,7 @@ assert_same_answers(const struct config *full, const struct config *part,
 {
 	const struct domain_conf *df, *dp;
 	const char **a, **b;
-	char ea[80], eb[80];
+	struct spice_endpoint ea, eb;
 	size_t na, nb, i, m;
 	int v;
 
@@ -327,10 +328,12 @@ assert_same_answers(const struct config *full, const struct config *part,
 		    config_domain_uri(part, machines[m]));
 		df = config_domain(full, machines[m]);
 		dp = config_domain(part, machines[m]);
-		assert_int_equal(config_spice_endpoint(df, ea, sizeof(ea)),
-		    config_spice_endpoint(dp, eb, sizeof(eb)));
-		if (config_spice_endpoint(df, ea, sizeof(ea)) == 0)
-			assert_string_equal(ea, eb);
+		assert_int_equal(spice_endpoint(df, NULL, &ea),
+		    spice_endpoint(dp, NULL, &eb));
+		if (spice_endpoint(df, NULL, &ea) == 0) {
+			assert_string_equal(ea.host, eb.host);
+			assert_int_equal(ea.port, eb.port);
+		}
 		assert_int_equal(df == NULL, dp == NULL);
 		if (df != NULL) {
 			assert_string_equal(df->ipv4 ? df->ipv4 : "-",

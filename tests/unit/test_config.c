@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "vmgate/config.h"
+#include "vmgate/spice.h"
 #include "vmgate/verb.h"
 
 #define NAME "t.ini"
@@ -132,6 +133,10 @@ struct bad_case {
 	const char *text;
 	const char *want;	/* the one message */
 };
+
+#define BAD_SPICE(v) { "[domain d]\nspice = " v "\n", NAME ":2: spice: '" v \
+	"' is not HOST:PORT (a DNS name, an IPv4 or [IPv6] address, port " \
+	"1-65535)" }
 
 static const struct bad_case bad_cases[] = {
 	/* lines that are neither comment, section nor key = value */
@@ -392,43 +397,33 @@ static const struct bad_case bad_cases[] = {
 	  NAME ":3: 'ipv6' repeated (first at line 2)" },
 	{ "[vmgate]\nipv4 = 198.51.100.10\n",
 	  NAME ":2: unknown key 'ipv4' in [vmgate]" },
-	/* spice endpoints */
-	{ "[domain d]\nspice = 127.0.0.1\n", NAME ":2: spice: '127.0.0.1' is not "
-	  "ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
-	{ "[domain d]\nspice = 127.0.0.1:0\n", NAME ":2: spice: '127.0.0.1:0' is "
-	  "not ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
-	{ "[domain d]\nspice = 127.0.0.1:65536\n", NAME ":2: spice: "
-	  "'127.0.0.1:65536' is not ADDR:PORT (IPv4 or [IPv6] address, port "
-	  "1-65535)" },
-	{ "[domain d]\nspice = 127.0.0.1:05901\n", NAME ":2: spice: "
-	  "'127.0.0.1:05901' is not ADDR:PORT (IPv4 or [IPv6] address, port "
-	  "1-65535)" },
-	{ "[domain d]\nspice = 127.0.0.1:\n", NAME ":2: spice: '127.0.0.1:' is "
-	  "not ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
-	{ "[domain d]\nspice = :5901\n", NAME ":2: spice: ':5901' is not "
-	  "ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
-	{ "[domain d]\nspice = localhost:5901\n", NAME ":2: spice: "
-	  "'localhost:5901' is not ADDR:PORT (IPv4 or [IPv6] address, port "
-	  "1-65535)" },
-	{ "[domain d]\nspice = 127.0.0.01:5901\n", NAME ":2: spice: "
-	  "'127.0.0.01:5901' is not ADDR:PORT (IPv4 or [IPv6] address, port "
-	  "1-65535)" },
-	{ "[domain d]\nspice = 127.1:5901\n", NAME ":2: spice: '127.1:5901' is "
-	  "not ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
-	{ "[domain d]\nspice = 0.0.0.0:5901\n", NAME ":2: spice: '0.0.0.0:5901' "
-	  "is not ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
-	{ "[domain d]\nspice = ::1:5901\n", NAME ":2: spice: '::1:5901' is not "
-	  "ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
-	{ "[domain d]\nspice = [::1]5901\n", NAME ":2: spice: '[::1]5901' is not "
-	  "ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
-	{ "[domain d]\nspice = [::]:5901\n", NAME ":2: spice: '[::]:5901' is not "
-	  "ADDR:PORT (IPv4 or [IPv6] address, port 1-65535)" },
-	{ "[domain d]\nspice = [127.0.0.1]:5901\n", NAME ":2: spice: "
-	  "'[127.0.0.1]:5901' is not ADDR:PORT (IPv4 or [IPv6] address, port "
-	  "1-65535)" },
-	{ "[domain d]\nspice = [fe80::1%eth0]:5901\n", NAME ":2: spice: "
-	  "'[fe80::1%eth0]:5901' is not ADDR:PORT (IPv4 or [IPv6] address, port "
-	  "1-65535)" },
+	/* spice endpoints: a DNS name, an IPv4 or [IPv6] literal, never a
+	 * wildcard */
+	BAD_SPICE("127.0.0.1"),
+	BAD_SPICE("127.0.0.1:0"),
+	BAD_SPICE("127.0.0.1:65536"),
+	BAD_SPICE("127.0.0.1:05901"),
+	BAD_SPICE("127.0.0.1:"),
+	BAD_SPICE(":5901"),
+	BAD_SPICE("127.0.0.01:5901"),
+	BAD_SPICE("127.1:5901"),
+	BAD_SPICE("10.0.0.256:5901"),
+	BAD_SPICE("0.0.0.0:5901"),
+	BAD_SPICE("::1:5901"),
+	BAD_SPICE("[::1]5901"),
+	BAD_SPICE("[::]:5901"),
+	BAD_SPICE("[::ffff:0.0.0.0]:5901"),
+	BAD_SPICE("[127.0.0.1]:5901"),
+	BAD_SPICE("[fe80::1%eth0]:5901"),
+	BAD_SPICE("[node2]:5901"),
+	BAD_SPICE("-node2:5901"),
+	BAD_SPICE("node2-:5901"),
+	BAD_SPICE("node..internal:5901"),
+	BAD_SPICE(".node2:5901"),
+	BAD_SPICE("node2.:5901"),
+	BAD_SPICE("node_2:5901"),
+	BAD_SPICE("node2.123:5901"),
+	BAD_SPICE("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa:5901"),
 	/* cross checks */
 	{ "[vmgate]\nservice_user = svc\n[group g]\nmembers = svc\n",
 	  NAME ":2: service_user: 'svc' is also a tenant" },
@@ -466,7 +461,8 @@ test_full_file(void **state)
 	const struct tenant *t;
 	const struct group *g;
 	const struct domain_conf *dc;
-	char ep[64], *text;
+	struct spice_endpoint ep;
+	char buf[64], *text;
 	size_t len;
 
 	(void)state;
@@ -535,16 +531,18 @@ test_full_file(void **state)
 	assert_string_equal(dc->uri, "qemu+tls://node2.example/system");
 	assert_string_equal(dc->spice_host, "127.0.0.1");
 	assert_int_equal(dc->spice_port, 5901);
-	assert_int_equal(config_spice_endpoint(dc, ep, sizeof(ep)), 0);
-	assert_string_equal(ep, "127.0.0.1:5901");
-	assert_int_equal(config_spice_endpoint(dc, ep, 14), -1);
+	assert_int_equal(spice_endpoint(dc, NULL, &ep), 0);
+	assert_int_equal(spice_endpoint_format(&ep, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "127.0.0.1:5901");
+	assert_int_equal(spice_endpoint_format(&ep, buf, 14), -1);
 	dc = config_domain(cfg, "db1");
 	assert_non_null(dc);
 	assert_null(dc->uri);
 	assert_string_equal(dc->spice_host, "::1");
 	assert_int_equal(dc->spice_port, 5902);
-	assert_int_equal(config_spice_endpoint(dc, ep, sizeof(ep)), 0);
-	assert_string_equal(ep, "[::1]:5902");
+	assert_int_equal(spice_endpoint(dc, NULL, &ep), 0);
+	assert_int_equal(spice_endpoint_format(&ep, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "[::1]:5902");
 
 	assert_string_equal(config_domain_uri(cfg, "web1"),
 	    "qemu+tls://node2.example/system");
@@ -837,6 +835,22 @@ test_good_scalars(void **state)
 	assert_null(config_domain(cfg, "f")->ipv4);
 	assert_null(config_domain(cfg, "f")->ipv6);
 	config_free(cfg);
+
+	/* a node's display by name: what the gateway resolves and sshd
+	 * forwards to */
+	cfg = good("[domain d]\nspice = node2.internal:5901\n"
+	    "[domain e]\nspice = localhost:1\n[domain f]\n"
+	    "spice = n-2.a23456789012345678901234567890123456789012345678901"
+	    "2345678901:2\n[domain g]\nspice = 10.0.0.7x:3\n");
+	assert_string_equal(config_domain(cfg, "d")->spice_host,
+	    "node2.internal");
+	assert_int_equal(config_domain(cfg, "d")->spice_port, 5901);
+	assert_string_equal(config_domain(cfg, "e")->spice_host, "localhost");
+	assert_string_equal(config_domain(cfg, "f")->spice_host,
+	    "n-2.a2345678901234567890123456789012345678901234567890123456"
+	    "78901");
+	assert_string_equal(config_domain(cfg, "g")->spice_host, "10.0.0.7x");
+	config_free(cfg);
 }
 
 /* Names of 64 bytes work; inih's own section buffer holds only 49. */
@@ -1080,8 +1094,8 @@ test_all_problems(void **state)
 		NAME ":3: unknown key 'bogus' in [vmgate]",
 		NAME ":5: domains: bad machine name '../x'",
 		NAME ":6: allow: unknown verb 'nope'",
-		NAME ":11: spice: 'nowhere' is not ADDR:PORT (IPv4 or [IPv6] "
-		    "address, port 1-65535)",
+		NAME ":11: spice: 'nowhere' is not HOST:PORT (a DNS name, an "
+		    "IPv4 or [IPv6] address, port 1-65535)",
 		NAME ":12: unexpected text after ']'",
 		NAME ":7: section [tenant a] defined twice (first at line 4)",
 		NULL

@@ -392,8 +392,8 @@ ticket(const char *machine, const char *host, int remote, int local)
 
 	memset(&t, 0, sizeof(t));
 	snprintf(t.machine, sizeof(t.machine), "%s", machine);
-	snprintf(t.host, sizeof(t.host), "%s", host);
-	t.remote_port = remote;
+	snprintf(t.remote.host, sizeof(t.remote.host), "%s", host);
+	t.remote.port = remote;
 	t.local_port = local;
 	snprintf(t.password, sizeof(t.password), "3fQxAbCdEfGhIjKlMnOpQrSt");
 	t.expires = 1795546380;		/* 2026-11-24T18:53:00Z */
@@ -763,7 +763,7 @@ test_issue_refusals(void **state)
 		d = hv_lookup(hv, node_uri, cases[i].name, &err);
 		assert_non_null(d);
 		memset(&t, 'x', sizeof(t));
-		err = spice_issue(d, cases[i].name, 60, 0, &t, &why);
+		err = spice_issue(d, NULL, cases[i].name, 60, 0, &t, &why);
 		if (err != cases[i].err || why == NULL ||
 		    strcmp(why, cases[i].why) != 0)
 			fail_msg("%s: err %d why '%s'", cases[i].name, err,
