@@ -6,6 +6,7 @@
  * in hypervisor_stream.c.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,12 @@ hv_libvirt_ready(struct hv *hv)
 		return -1;
 	}
 	virSetErrorFunc(NULL, quiet_error);
+	/* once, before any thread may open a connection (idempotent) */
+	if (virInitialize() != 0) {
+		if (hv != NULL)
+			hv_note_error(hv);
+		return -1;
+	}
 	return 0;
 }
 
@@ -230,6 +237,135 @@ hv_domain_free(struct hv_domain *dom)
 		virDomainFree(dom->dom);
 	free(dom->name);
 	free(dom);
+}
+
+/* The machines of one URI, for a worker of hv_query_states. */
+struct uri_job {
+	const char *uri;
+	struct hv_query *q;	/* the whole array; only entries of uri */
+	size_t n;
+	char last_error[sizeof(((struct hv *)0)->last_error)];
+	size_t first_failed;	/* index in q of its first failure, or n */
+};
+
+struct job_queue {
+	struct uri_job *jobs;
+	size_t njobs;
+	size_t next;		/* taken under lock */
+	pthread_mutex_t lock;
+	bool threaded;
+};
+
+/* Look up and read the state of every machine on job->uri through hv. */
+static void
+run_uri_job(struct hv *hv, struct uri_job *job)
+{
+	struct hv_domain *dom;
+	bool dead = false;
+	size_t i;
+	int err;
+
+	job->first_failed = job->n;
+	for (i = 0; i < job->n; i++) {
+		struct hv_query *q = &job->q[i];
+
+		if (strcmp(q->uri, job->uri) != 0)
+			continue;
+		/* a host that did not answer is not asked again */
+		if (dead) {
+			q->err = HV_EUNREACHABLE;
+			continue;
+		}
+		dom = hv_lookup(hv, job->uri, q->name, &err);
+		if (dom != NULL)
+			err = hv_get_state(dom, &q->state);
+		hv_domain_free(dom);
+		q->err = err;
+		dead = err == HV_EUNREACHABLE;
+		if (err != HV_OK && err != HV_ENOENT &&
+		    job->first_failed == job->n) {
+			job->first_failed = i;
+			memcpy(job->last_error, hv->last_error,
+			    sizeof(job->last_error));
+		}
+	}
+}
+
+static void *
+uri_worker(void *arg)
+{
+	struct job_queue *jq = arg;
+	struct uri_job *job;
+	struct hv *hv;
+
+	for (;;) {
+		pthread_mutex_lock(&jq->lock);
+		job = jq->next < jq->njobs ? &jq->jobs[jq->next++] : NULL;
+		pthread_mutex_unlock(&jq->lock);
+		if (job == NULL)
+			return NULL;
+		/* struct hv is not shared between threads: one each */
+		hv = hv_new();
+		run_uri_job(hv, job);
+		hv_free(hv);
+	}
+}
+
+void
+hv_query_states(struct hv *hv, struct hv_query *q, size_t n)
+{
+	struct job_queue jq;
+	pthread_t threads[HV_MAX_PARALLEL];
+	size_t i, j, nthreads = 0, first = n;
+
+	memset(&jq, 0, sizeof(jq));
+	jq.jobs = xcalloc(n, sizeof(*jq.jobs));
+	for (i = 0; i < n; i++) {
+		q[i].err = HV_EFAIL;
+		for (j = 0; j < jq.njobs; j++) {
+			if (strcmp(jq.jobs[j].uri, q[i].uri) == 0)
+				break;
+		}
+		if (j == jq.njobs) {
+			jq.jobs[jq.njobs].uri = q[i].uri;
+			jq.jobs[jq.njobs].q = q;
+			jq.jobs[jq.njobs].n = n;
+			jq.njobs++;
+		}
+	}
+	if (jq.njobs == 1)
+		run_uri_job(hv, &jq.jobs[0]);
+	else if (jq.njobs > 1) {
+		/* libvirt is loaded and its error printing silenced once,
+		 * before any thread uses it */
+		if (hv_libvirt_ready(hv) != 0) {
+			for (i = 0; i < n; i++)
+				q[i].err = HV_EUNREACHABLE;
+			goto out;
+		}
+		pthread_mutex_init(&jq.lock, NULL);
+		for (i = 0; i < jq.njobs && i < HV_MAX_PARALLEL; i++) {
+			if (pthread_create(&threads[i], NULL, uri_worker,
+			    &jq) != 0)
+				break;
+			nthreads++;
+		}
+		/* no thread at all: the work is done here, one by one */
+		if (nthreads == 0)
+			(void)uri_worker(&jq);
+		for (i = 0; i < nthreads; i++)
+			pthread_join(threads[i], NULL);
+		pthread_mutex_destroy(&jq.lock);
+		for (j = 0; j < jq.njobs; j++) {
+			if (jq.jobs[j].first_failed < first) {
+				first = jq.jobs[j].first_failed;
+				memcpy(hv->last_error, jq.jobs[j].last_error,
+				    sizeof(hv->last_error));
+			}
+		}
+	}
+ out:
+	free(jq.jobs);
 }
 
 const char *

@@ -53,6 +53,7 @@
 	X(virEventUpdateHandle) \
 	X(virEventUpdateTimeout) \
 	X(virGetLastError) \
+	X(virInitialize) \
 	X(virGetLastErrorCode) \
 	X(virGetLastErrorMessage) \
 	X(virSetErrorFunc) \
@@ -127,6 +128,7 @@ const char *hv_dl_error(void);
 #define virEventUpdateHandle (*hv_dl_virEventUpdateHandle)
 #define virEventUpdateTimeout (*hv_dl_virEventUpdateTimeout)
 #define virGetLastError (*hv_dl_virGetLastError)
+#define virInitialize (*hv_dl_virInitialize)
 #define virGetLastErrorCode (*hv_dl_virGetLastErrorCode)
 #define virGetLastErrorMessage (*hv_dl_virGetLastErrorMessage)
 #define virSetErrorFunc (*hv_dl_virSetErrorFunc)

@@ -31,6 +31,7 @@
 #define SHELL_DETAIL	512	/* audit detail */
 #define SHELL_SYNOPSIS	96	/* one verb's synopsis in help */
 #define HELP_COLUMN	25	/* where help's descriptions start */
+#define SHELL_URI_SHOWN	256	/* a URI as uri_shown writes it */
 #define KIB_PER_MIB	1024ULL
 #define SHOT_CHUNK	65536	/* bytes of the screenshot stream read at once */
 #define SHOT_MIME	64	/* libvirt's name of the image type */
@@ -235,65 +236,90 @@ do_help(struct run *r)
 	return RESULT_OK;
 }
 
-struct listed {
-	const char *name;
-	enum hv_state state;
-};
+#define STATE_UNKNOWN	"unknown"	/* list: the machine's host did not answer */
 
+/* One "vmgate: URI: unreachable" line per host that did not answer, in
+ * the order its first machine comes; the URI as a tenant may read it.
+ * The number of such hosts. */
+static size_t
+report_unreachable(struct run *r, const struct hv_query *q, size_t n)
+{
+	char shown[SHELL_URI_SHOWN];
+	size_t i, j, hosts = 0;
+
+	for (i = 0; i < n; i++) {
+		if (q[i].err != HV_EUNREACHABLE)
+			continue;
+		for (j = 0; j < i; j++) {
+			if (q[j].err == HV_EUNREACHABLE &&
+			    strcmp(q[j].uri, q[i].uri) == 0)
+				break;
+		}
+		if (j < i)
+			continue;
+		uri_shown(shown, sizeof(shown), q[i].uri);
+		fprintf(r->ctx->err, "vmgate: %s: unreachable\n", shown);
+		hosts++;
+	}
+	return hosts;
+}
+
+/*
+ * Every host the tenant's machines live on is asked at once; a host that
+ * does not answer leaves its machines "unknown" and the answer exit 69,
+ * while the other hosts' machines are listed as usual. A machine libvirt
+ * does not know (or that failed to answer) is left out, like a foreign one.
+ */
 static enum result
 do_list(struct run *r)
 {
 	const struct shell_ctx *c = r->ctx;
 	const char **names = NULL;
-	struct listed *found = NULL;
-	struct hv_domain *dom = NULL;
+	struct hv_query *q = NULL;
 	enum result res = RESULT_OK;
-	size_t n = 0, nfound = 0, skipped = 0, i;
-	int err;
+	size_t n = 0, skipped = 0, dead, shown = 0, i;
+	const char *state;
 
 	names = policy_domains(c->cfg, c->tenant, &n);
-	found = xcalloc(n, sizeof(*found));
+	q = xcalloc(n, sizeof(*q));
 	for (i = 0; i < n; i++) {
-		dom = hv_lookup(get_hv(r), config_domain_uri(c->cfg, names[i]),
-		    names[i], &err);
-		if (dom == NULL && err == HV_EUNREACHABLE) {
-			res = unreachable(r);
-			goto out;
-		}
-		if (dom != NULL)
-			err = hv_get_state(dom, &found[nfound].state);
-		/* missing machines (also one gone since the lookup) are left
-		 * out, like foreign ones */
-		if (dom == NULL || err != HV_OK) {
-			if (err != HV_ENOENT)
-				skipped++;
-			hv_domain_free(dom);
-			continue;
-		}
-		found[nfound++].name = names[i];
-		hv_domain_free(dom);
+		q[i].uri = config_domain_uri(c->cfg, names[i]);
+		q[i].name = names[i];
 	}
-	if (skipped > 0)
+	if (n > 0)
+		hv_query_states(get_hv(r), q, n);
+	for (i = 0; i < n; i++)
+		skipped += q[i].err == HV_EFAIL;
+	if ((dead = report_unreachable(r, q, n)) > 0) {
+		set_detail(r, "%zu host%s unreachable: %s", dead,
+		    dead == 1 ? "" : "s", libvirt_text(r));
+		res = RESULT_UNAVAILABLE;
+	} else if (skipped > 0)
 		set_detail(r, "%zu machines left out: %s", skipped,
 		    libvirt_text(r));
 
-	if (r->req.json) {
+	if (r->req.json)
 		fputc('[', c->out);
-		for (i = 0; i < nfound; i++) {
-			fprintf(c->out, "%s{\"name\":", i > 0 ? "," : "");
-			json_string(c->out, found[i].name);
+	for (i = 0; i < n; i++) {
+		if (q[i].err == HV_OK)
+			state = hv_state_name(q[i].state);
+		else if (q[i].err == HV_EUNREACHABLE)
+			state = STATE_UNKNOWN;
+		else
+			continue;
+		if (r->req.json) {
+			fprintf(c->out, "%s{\"name\":", shown > 0 ? "," : "");
+			json_string(c->out, q[i].name);
 			fputs(",\"state\":", c->out);
-			json_string(c->out, hv_state_name(found[i].state));
+			json_string(c->out, state);
 			fputc('}', c->out);
-		}
-		fputs("]\n", c->out);
-	} else {
-		for (i = 0; i < nfound; i++)
-			fprintf(c->out, "%s %s\n", found[i].name,
-			    hv_state_name(found[i].state));
+		} else
+			fprintf(c->out, "%s %s\n", q[i].name, state);
+		shown++;
 	}
- out:
-	free(found);
+	if (r->req.json)
+		fputs("]\n", c->out);
+	free(q);
 	free(names);
 	return res;
 }

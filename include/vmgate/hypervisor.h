@@ -13,6 +13,7 @@
 #include <time.h>
 
 #define HV_CONNECT_TIMEOUT_MS 5000	/* retry an unreachable libvirtd this long */
+#define HV_MAX_PARALLEL	16	/* hosts asked at once by hv_query_states */
 #define HV_MAX_ADDRS 16
 #define HV_MAX_KEYS 16		/* keys pressed together (libvirt's own limit) */
 #define HV_MAX_PATH 4096	/* a CD drive's file, as the domain XML names it */
@@ -112,6 +113,25 @@ int hv_connect(struct hv *hv, const char *uri);
 struct hv_domain *hv_lookup(struct hv *hv, const char *uri, const char *name,
     int *err);
 void hv_domain_free(struct hv_domain *dom);
+
+/* One machine for hv_query_states. */
+struct hv_query {
+	const char *uri;	/* in, borrowed */
+	const char *name;	/* in, borrowed */
+	enum hv_state state;	/* out, when err is HV_OK */
+	int err;		/* out: HV_OK, HV_ENOENT, HV_EUNREACHABLE, HV_EFAIL */
+};
+
+/*
+ * The state of every machine in q: one connection per distinct URI, and
+ * the URIs side by side (a thread each, at most HV_MAX_PARALLEL at once),
+ * so a host that does not answer costs HV_CONNECT_TIMEOUT_MS once and
+ * delays no other host. Every machine of such a host gets
+ * HV_EUNREACHABLE. With a single URI it runs in the caller's thread on
+ * hv's own connection. libvirt's message for the first failure (in q's
+ * order) is left in hv_last_error(hv).
+ */
+void hv_query_states(struct hv *hv, struct hv_query *q, size_t n);
 
 const char *hv_state_name(enum hv_state s);
 int hv_get_state(struct hv_domain *dom, enum hv_state *state);

@@ -742,6 +742,65 @@ test_screenshot_is_a_png(void **state)
 	outcome_clear(&o);
 }
 
+/*
+ * Machines on three hosts: two that answer (the same node file under two
+ * URIs, so two connections) and one no driver takes, which fails at once.
+ * The dead host's machine is "unknown", its URI is named once on stderr
+ * without what may be private (user, socket path), and the answer is
+ * exit 69; every other machine is still listed.
+ */
+static void
+test_list_many_hosts(void **state)
+{
+	struct config *cfg = NULL;
+	struct outcome o;
+	struct diag d;
+	char *text = NULL, *path;
+
+	(void)state;
+	assert_true(asprintf(&text, "[vmgate]\nuri = %s\naudit_log = %s\n"
+	    "[tenant alice]\ndomains = web1 db1 ghost1 other1 lab1\n"
+	    "[domain other1]\nuri = test://%s/../data/node.xml\n"
+	    "[domain lab1]\nuri = nosuch+ssh://root@node9.example/system"
+	    "?keyfile=/root/.ssh/node9\n"
+	    "[domain ghost1]\nuri = nosuch+ssh://root@node9.example/system"
+	    "?keyfile=/root/.ssh/node9\n", NODE_URI, fx.audit_log,
+	    TEST_DATA) > 0);
+	path = unit_write_file("vmgate.ini", text, 0600);
+	diag_init(&d);
+	assert_int_equal(config_load(path, geteuid(), &cfg, &d), 0);
+	diag_clear(&d);
+
+	run(cfg, "alice", ALICE_KEY, "list", &o);
+	assert_int_equal(o.result, RESULT_UNAVAILABLE);
+	assert_int_equal(result_exit_code(o.result), 69);
+	assert_string_equal(o.out, "db1 shut off\nghost1 unknown\n"
+	    "lab1 unknown\nother1 running\nweb1 running\n");
+	assert_string_equal(o.err,
+	    "vmgate: nosuch+ssh://node9.example/system: unreachable\n");
+	assert_audit(o.audit, AUDIT_ALICE "verb=list domain=- result=error "
+	    "request=\"list\"");
+	assert_non_null(strstr(o.audit, "detail=\"1 host unreachable: "));
+	outcome_clear(&o);
+
+	run(cfg, "alice", ALICE_KEY, "list --json", &o);
+	assert_int_equal(o.result, RESULT_UNAVAILABLE);
+	assert_string_equal(o.out, "[{\"name\":\"db1\",\"state\":\"shut off\"},"
+	    "{\"name\":\"ghost1\",\"state\":\"unknown\"},"
+	    "{\"name\":\"lab1\",\"state\":\"unknown\"},"
+	    "{\"name\":\"other1\",\"state\":\"running\"},"
+	    "{\"name\":\"web1\",\"state\":\"running\"}]\n");
+	outcome_clear(&o);
+
+	/* one machine, one host: the dead one is never asked */
+	run(cfg, "alice", ALICE_KEY, "status other1", &o);
+	assert_int_equal(o.result, RESULT_OK);
+	outcome_clear(&o);
+	config_free(cfg);
+	free(path);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -751,6 +810,7 @@ main(void)
 		cmocka_unit_test(test_foreign_and_missing_alike),
 		cmocka_unit_test(test_help_lists_only_what_the_tenant_may_use),
 		cmocka_unit_test(test_unreachable_hypervisor),
+		cmocka_unit_test(test_list_many_hosts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -234,6 +234,85 @@ test_dirs_safe_other_owner(void **state)
 	assert_non_null(strstr(why, "owned by uid 65534"));
 }
 
+static void
+test_hosts(void **state)
+{
+	static const char *const good[] = {
+		"127.0.0.1", "192.0.2.20", "::1", "fd00::2", "::ffff:10.0.0.1",
+		"node2", "node2.internal", "n-2.example.org", "localhost",
+		"10.0.0.7x", "a23456789012345678901234567890123456789012345678901"
+		"234567890123",
+	};
+	static const char *const bad[] = {
+		"", "0.0.0.0", "::", "0::0", "::ffff:0.0.0.0", "127.1",
+		"10.0.0.256", "127.0.0.01", "1.2.3.4.5", "[::1]", "fe80::1%eth0",
+		"-node", "node-", "no..de", ".node", "node.", "no_de", "no de",
+		"node2.123", "123", "a234567890123456789012345678901234567890123"
+		"4567890123456789012345", "n\xc3\xa9", "node:1",
+	};
+	char big[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!host_valid(good[i]))
+			fail_msg("'%s' refused", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (host_valid(bad[i]))
+			fail_msg("'%s' taken", bad[i]);
+	assert_false(host_valid(NULL));
+	/* 253 bytes in all at most */
+	memset(big, 0, sizeof(big));
+	for (i = 0; i < 4; i++)
+		memcpy(big + i * 64, "a2345678901234567890123456789012345678901"
+		    "2345678901234567890123.", 64);
+	big[253] = '\0';
+	assert_true(big[252] != '.');
+	assert_true(host_valid(big));
+	big[253] = 'b';
+	assert_false(host_valid(big));
+}
+
+/* What a tenant may read of a URI: never a user, a key or a socket path. */
+static void
+test_uri_shown(void **state)
+{
+	static const struct {
+		const char *uri, *want;
+	} cases[] = {
+		{ "qemu:///system", "qemu:///system" },
+		{ "qemu+tcp://127.0.0.2:16510/system", "qemu+tcp://127.0.0.2:16510/system" },
+		{ "qemu+tls://node2.example/system", "qemu+tls://node2.example/system" },
+		{ "qemu+ssh://root@node2/system?keyfile=/root/.ssh/k",
+		  "qemu+ssh://node2/system" },
+		{ "qemu+ssh://a@b@node2:22/session#x", "qemu+ssh://node2:22/session" },
+		{ "qemu+unix:///system?socket=/srv/secret/sock", "qemu+unix:///system" },
+		{ "test:///home/admin/node.xml", "test:///..." },
+		{ "qemu+tcp://node2", "qemu+tcp://node2/" },
+		{ "qemu+tcp://node2/", "qemu+tcp://node2/" },
+		{ "nonsense", "(hypervisor)" },
+		{ "://x/system", "(hypervisor)" },
+		{ "a/b://x/system", "(hypervisor)" },
+		{ "qemu+tcp://n\x01" "de/system", "qemu+tcp://n\\x01" "de/system" },
+	};
+	char buf[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uri_shown(buf, sizeof(buf), cases[i].uri);
+		if (strcmp(buf, cases[i].want) != 0)
+			fail_msg("%s: got %s, want %s", cases[i].uri, buf,
+			    cases[i].want);
+	}
+	uri_shown(buf, sizeof(buf), NULL);
+	assert_string_equal(buf, "(hypervisor)");
+	assert_true(uri_local("qemu:///system"));
+	assert_true(uri_local("qemu+unix:///system?socket=/x"));
+	assert_false(uri_local("qemu+tcp://127.0.0.2:16510/system"));
+	assert_false(uri_local("nonsense"));
+}
+
 int
 main(void)
 {
@@ -245,6 +324,8 @@ main(void)
 		cmocka_unit_test(test_dirs_safe),
 		cmocka_unit_test(test_dirs_safe_other_owner),
 		cmocka_unit_test(test_file_safe),
+		cmocka_unit_test(test_hosts),
+		cmocka_unit_test(test_uri_shown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
