@@ -223,12 +223,13 @@ stack_booted()
 }
 
 # Wait until NAME's firmware has printed its banner on the serial line
-# (copied to a log file by virtlogd). A guest reset in its first seconds,
-# before SeaBIOS is up, can stay silent; tests that reset a guest need it
+# (copied to a log file by virtlogd; LOG when given, else where this
+# host's virtlogd writes it). A guest reset in its first seconds, before
+# SeaBIOS is up, can stay silent; tests that reset a guest need it
 # booted. 0 when seen, 1 after STACK_BOOT_WAIT seconds.
 stack_wait_boot()
 {
-	log=/var/log/libvirt/qemu/$1-serial.log
+	log=${2:-/var/log/libvirt/qemu/$1-serial.log}
 	i=0
 	while [ "$i" -lt $((STACK_BOOT_WAIT * 10)) ]; do
 		grep -q 'Machine UUID' "$log" 2>/dev/null && return 0

@@ -1,0 +1,546 @@
+/*
+ * test_hosts: one gateway, two libvirt hosts. The machine's system libvirtd
+ * holds hosts-h1; a second, real libvirtd (tests/e2e/node.sh: its own
+ * mount namespace and state, reached only over qemu+tcp on 127.0.0.2:16510)
+ * holds hosts-n1, whose SPICE display listens on 127.0.0.2. A tenant with
+ * a machine on each logs in through a real sshd on 127.0.0.1:2270 (per-user
+ * account, the snippet `vmgate sshd-config` prints, authorized-keys as
+ * AuthorizedKeysCommand) with OpenSSH's own client, and spicy-screenshot
+ * logs in to the node's display through the tenant's `ssh -L` tunnel.
+ * Last, the node's daemon stops: its machine is listed unknown, exit 69,
+ * and the first host still answers.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf */
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+#define SUITE		"test_hosts"
+#define SSHD_PORT	2270
+#define SSHD_PORT_S	"2270"
+#define SPICE_H1	5970
+#define SPICE_N1	5971
+#define LOCAL_SPICE	15970		/* the tenant's end of the tunnel */
+#define LOCAL_SPICE_S	"15970"
+#define LOCAL_LIBVIRT	15971		/* a tunnel sshd must refuse */
+#define NODE_ADDR	"127.0.0.2"
+#define NODE_URI	"qemu+tcp://" NODE_ADDR ":16510/system"
+#define NODE_SH		E2E_DIR "/node.sh"
+#define LIBEXEC		"/usr/local/libexec/vmgate-e2e-hosts"
+#define VMGATE		LIBEXEC "/vmgate"
+#define TENANT		"hosts-t"
+#define GROUP_TENANTS	"hosts-tenants"
+#define GUEST_H1	"hosts-h1"
+#define GUEST_N1	"hosts-n1"
+#define SSH		"/usr/bin/ssh"
+#define SPICY		"/usr/bin/spicy-screenshot"
+#define ATTACH_MS	15000	/* login to the console's banner */
+#define SEABIOS_MS	20000	/* reset to "SeaBIOS" on the console */
+#define RUN_MS		30000
+#define HINT_MS		20000	/* spice's five lines through ssh */
+#define LOCK_MS		600000	/* another run of this suite may be going */
+#define MAX_OUT		65536
+
+static char work[] = "/tmp/vmgate-hosts-XXXXXX";
+static char cfg_path[256];
+static char node_dir[256];
+static char key[300];
+static struct e2e_sshd sshd = { .pid = -1 };
+static bool ready;
+static int lock_fd = -1;
+
+/* ---- helpers ---- */
+
+/* a command line of the test's own making, never tenant input */
+static int
+sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool
+port_open(const char *addr, int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+	sa.sin_port = htons((uint16_t)port);
+	inet_pton(AF_INET, addr, &sa.sin_addr);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r == 0;
+}
+
+static int
+write_config(void)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text),
+	    "[vmgate]\n"
+	    "uri = qemu:///system\n"
+	    "keys = %s/keys\n"
+	    "tenant_group = " GROUP_TENANTS "\n"
+	    "[tenant " TENANT "]\n"
+	    "domains = " GUEST_H1 " " GUEST_N1 "\n"
+	    "[domain " GUEST_H1 "]\n"
+	    "spice = 127.0.0.1:%d\n"
+	    "[domain " GUEST_N1 "]\n"
+	    "uri = " NODE_URI "\n"
+	    "spice = " NODE_ADDR ":%d\n",
+	    work, SPICE_H1, SPICE_N1);
+	/* readable by nobody, the AuthorizedKeysCommandUser */
+	free(e2e_write_file(work, "vmgate.ini", text, 0644));
+	return access(cfg_path, R_OK);
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!e2e_need_root(SUITE))
+		return 0;
+	/* one run at a time: the account, ports and guests are fixed */
+	if ((lock_fd = e2e_lock(SUITE, LOCK_MS)) < 0)
+		return -1;
+	if (mkdtemp(work) == NULL || chmod(work, 0755) != 0)
+		return -1;
+	snprintf(cfg_path, sizeof(cfg_path), "%s/vmgate.ini", work);
+	snprintf(node_dir, sizeof(node_dir), "%s/node", work);
+	snprintf(key, sizeof(key), "%s/key", work);
+	if (e2e_stack_up() != 0 || e2e_guest(GUEST_H1, SPICE_H1) != 0)
+		return -1;
+	if (sh("sh " NODE_SH " up %s " NODE_ADDR " 16510 >&2", node_dir) != 0 ||
+	    sh("sh " NODE_SH " guest %s " GUEST_N1 " %d >&2", node_dir,
+	    SPICE_N1) != 0)
+		return -1;
+	if (e2e_install_vmgate(VMGATE) != 0 || e2e_keygen(work, "key") != 0 ||
+	    sh("install -d -m 0755 %s/keys && install -m 0644 %s/key.pub "
+	    "%s/keys/" TENANT ".pub", work, work, work) != 0)
+		return -1;
+	/* libvirt: the first host's socket; the node needs nothing local */
+	if (e2e_group_add(GROUP_TENANTS) != 0 ||
+	    e2e_account_add(TENANT, "libvirt," GROUP_TENANTS) != 0)
+		return -1;
+	if (write_config() != 0 ||
+	    e2e_sshd_start(&sshd, work, SSHD_PORT, VMGATE, cfg_path,
+	    GROUP_TENANTS, NULL, TENANT) != 0) {
+		fprintf(stderr, SUITE ": sshd did not start\n");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	ready = true;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	e2e_sshd_stop(&sshd);
+	e2e_account_del(TENANT);
+	e2e_group_del(GROUP_TENANTS);
+	e2e_rmguest(GUEST_H1);
+	if (node_dir[0] != '\0')
+		sh("sh " NODE_SH " down %s >&2", node_dir);
+	e2e_rmtree(work);
+	sh("rm -rf " LIBEXEC);
+	e2e_unlock(lock_fd);
+	return 0;
+}
+
+#define SKIP_UNLESS_READY() do { \
+	if (!ready) { \
+		fprintf(stderr, SUITE ": skipped (not root)\n"); \
+		skip(); \
+	} \
+} while (0)
+
+/* ssh's own options, as e2e_ssh gives them, for the runs that need
+ * more (a pty here, a tunnel) */
+#define SSH_OPTS SSH, "-F", "/dev/null", "-p", SSHD_PORT_S, \
+	"-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", \
+	"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", \
+	"-o", "LogLevel=ERROR"
+
+/* ssh TENANT@127.0.0.1 REQUEST: the real client, the real sshd */
+static void
+ssh_run(const char *request, struct e2e_result *res)
+{
+	assert_int_equal(e2e_ssh(&sshd, TENANT, key, false, request, res), 0);
+	assert_false(res->timed_out);
+}
+
+/* the installed binary as root, as an admin runs it */
+static void
+admin_run(const char *a1, const char *a2, const char *a3,
+    struct e2e_result *res)
+{
+	const char *const argv[] = { VMGATE, "-f", cfg_path, a1, a2, a3,
+	    NULL };
+
+	assert_int_equal(e2e_run(argv, NULL, NULL, RUN_MS, res), 0);
+	assert_false(res->timed_out);
+}
+
+/* ---- tests ---- */
+
+static void
+test_list_shows_both_hosts(void **state)
+{
+	struct e2e_result r;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	ssh_run("list", &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, GUEST_H1 " running\n" GUEST_N1 " running\n");
+	assert_string_equal(r.err, "");
+	e2e_result_free(&r);
+
+	ssh_run("list --json", &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "[{\"name\":\"" GUEST_H1 "\",\"state\":"
+	    "\"running\"},{\"name\":\"" GUEST_N1 "\",\"state\":\"running\"}]\n");
+	e2e_result_free(&r);
+
+	/* the node's own answer: the machine is there, not on the first host */
+	assert_int_equal(e2e_domain_state(GUEST_N1), E2E_NO_DOMAIN);
+}
+
+static void
+test_status_names_the_node_display(void **state)
+{
+	struct e2e_result r;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	ssh_run("status " GUEST_N1, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "state: running\n"));
+	assert_non_null(strstr(r.out, "spice: " NODE_ADDR ":5971\n"));
+	e2e_result_free(&r);
+
+	/* sshd's view: the tenant may forward to both displays, nowhere else */
+	admin_run("authorized-keys", TENANT, NULL, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, ",permitopen=\"127.0.0.1:5970\","
+	    "permitopen=\"" NODE_ADDR ":5971\","));
+	e2e_result_free(&r);
+}
+
+/* bytes of pattern in the pty's output after `from` */
+static bool
+seen_after(const struct e2e_pty *p, size_t from, const char *pattern)
+{
+	return p->len > from && strstr(p->buf + from, pattern) != NULL;
+}
+
+static void
+test_console_and_reset_on_the_node(void **state)
+{
+	const char *const argv[] = { SSH_OPTS, "-tt",
+	    TENANT "@127.0.0.1", "console " GUEST_N1, NULL };
+	struct e2e_pty p;
+	struct e2e_result r;
+	size_t mark;
+	const char esc = 0x1d;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	assert_int_equal(e2e_pty_spawn(&p, argv, NULL), 0);
+	if (e2e_pty_expect(&p, "escape character is ^]", ATTACH_MS) != 0)
+		fail_msg("no console banner: %s", p.buf);
+	mark = p.len;
+	ssh_run("reset " GUEST_N1, &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, GUEST_N1 ": reset\n");
+	e2e_result_free(&r);
+	if (e2e_pty_expect(&p, "SeaBIOS", SEABIOS_MS) != 0)
+		fail_msg("no SeaBIOS after reset: %s", p.buf + mark);
+	assert_true(seen_after(&p, mark, "SeaBIOS"));
+	assert_int_equal(e2e_pty_write(&p, &esc, 1), 0);
+	assert_int_equal(e2e_pty_wait(&p, RUN_MS), 0);
+	assert_int_equal(p.status, 0);
+	e2e_pty_free(&p);
+}
+
+/* ssh -L ... spice MACHINE, holding the session: its pid, stdin and stdout */
+struct held {
+	pid_t pid;
+	int in;		/* closing it ends the session */
+	int out;
+	char text[MAX_OUT];
+};
+
+static void
+spice_hold(const char *forward, const char *request, struct held *h)
+{
+	const char *const argv[] = { SSH_OPTS, "-L", forward,
+	    TENANT "@127.0.0.1", request, NULL };
+	int in[2], out[2];
+
+	memset(h, 0, sizeof(*h));
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	h->pid = fork();
+	assert_true(h->pid >= 0);
+	if (h->pid == 0) {
+		char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
+
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		execve(argv[0], (char *const *)argv, envp);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	h->in = in[1];
+	h->out = out[0];
+}
+
+/* read until the "viewer:" line, the last of spice's hint */
+static bool
+spice_hint(struct held *h)
+{
+	long long end = e2e_now_ms() + HINT_MS;
+	size_t len = 0;
+	struct pollfd pfd = { .fd = h->out, .events = POLLIN };
+	ssize_t n;
+
+	while (strstr(h->text, "viewer:") == NULL ||
+	    h->text[len - 1] != '\n') {
+		int left = (int)(end - e2e_now_ms());
+
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			return false;
+		n = read(h->out, h->text + len, sizeof(h->text) - 1 - len);
+		if (n <= 0)
+			return false;
+		len += (size_t)n;
+		h->text[len] = '\0';
+	}
+	return true;
+}
+
+static int
+spice_release(struct held *h)
+{
+	long long end = e2e_now_ms() + RUN_MS;
+	int st;
+
+	close(h->in);
+	close(h->out);
+	while (waitpid(h->pid, &st, WNOHANG) == 0) {
+		if (e2e_now_ms() > end) {
+			kill(h->pid, SIGKILL);
+			waitpid(h->pid, &st, 0);
+			return -1;
+		}
+		usleep(20000);
+	}
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* spicy-screenshot through the tunnel: 0 in (a screenshot), else not */
+static int
+spicy(const char *password)
+{
+	char shot[300];
+	const char *const argv[] = { SPICY, "-h", "127.0.0.1", "-p",
+	    LOCAL_SPICE_S, "-w", password, "-o", shot, NULL };
+	struct e2e_result r;
+	struct stat st;
+	int status;
+
+	snprintf(shot, sizeof(shot), "%s/shot.ppm", work);
+	unlink(shot);
+	assert_int_equal(e2e_run(argv, NULL, NULL, RUN_MS, &r), 0);
+	status = r.timed_out ? -1 : r.status;
+	e2e_result_free(&r);
+	if (status == 0 && (stat(shot, &st) != 0 || st.st_size == 0))
+		return -1;
+	return status;
+}
+
+static void
+test_spice_through_the_tunnel_to_the_node(void **state)
+{
+	struct held h;
+	char password[64] = "", *p;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	spice_hold(LOCAL_SPICE_S ":" NODE_ADDR ":5971", "spice " GUEST_N1
+	    " --port " LOCAL_SPICE_S, &h);
+	if (!spice_hint(&h)) {
+		spice_release(&h);
+		fail_msg("no SPICE hint: %s", h.text);
+	}
+	/* the hint names the node's endpoint, as permitopen has it */
+	assert_non_null(strstr(h.text, "tunnel:   ssh -L " LOCAL_SPICE_S ":"
+	    NODE_ADDR ":5971 "));
+	p = strstr(h.text, "password: ");
+	assert_non_null(p);
+	sscanf(p, "password: %63s", password);
+	assert_int_equal(strlen(password), 24);
+	/* the real client, through the tenant's tunnel, to the node */
+	assert_int_equal(spicy(password), 0);
+	assert_int_not_equal(spicy("wrongwrongwrongwrongwron"), 0);
+	assert_int_equal(spice_release(&h), 0);
+}
+
+/* A tunnel to the node's libvirtd port: sshd refuses to open it. */
+static void
+test_no_tunnel_to_the_node_daemon(void **state)
+{
+	struct held h;
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct pollfd pfd;
+	char buf[64];
+	ssize_t n = 1;
+	int fd, connected;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	/* a held session (spice waits on stdin), so the tunnel lives */
+	spice_hold("15971:" NODE_ADDR ":16510", "spice " GUEST_N1, &h);
+	if (!spice_hint(&h)) {
+		spice_release(&h);
+		fail_msg("no session: %s", h.text);
+	}
+	sa.sin_port = htons(LOCAL_LIBVIRT);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	connected = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	if (connected == 0) {
+		/* libvirtd would answer a call; a refused channel is closed
+		 * by ssh without a byte */
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (write(fd, "\0\0\0\x1c", 4) == 4 &&
+		    poll(&pfd, 1, RUN_MS) == 1)
+			n = read(fd, buf, sizeof(buf));
+	}
+	close(fd);
+	spice_release(&h);
+	assert_int_equal(connected, 0);		/* ssh's own listener */
+	assert_true(n <= 0);
+	/* and sshd said why */
+	assert_int_equal(sh("grep -q 'to connect to host " NODE_ADDR " port "
+	    "16510, but the request was denied' %s", sshd.log), 0);
+}
+
+static void
+test_audit_checks_the_node(void **state)
+{
+	struct e2e_result r;
+	char sshd_cfg[300];
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	snprintf(sshd_cfg, sizeof(sshd_cfg), "%s/sshd_config", work);
+	admin_run("audit", "--sshd-config", sshd_cfg, &r);
+	/* nothing about either machine: both displays are locked and on
+	 * the address the config names */
+	if (strstr(r.out, GUEST_N1) != NULL || strstr(r.out, GUEST_H1) != NULL ||
+	    strstr(r.out, "libvirt ") != NULL)
+		fail_msg("audit: %s", r.out);
+	e2e_result_free(&r);
+}
+
+/* Last: the node's daemon stops. */
+static void
+test_node_down(void **state)
+{
+	struct e2e_result r;
+	char sshd_cfg[300];
+	long long t0;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	assert_int_equal(sh("sh " NODE_SH " down %s >&2", node_dir), 0);
+	assert_false(port_open(NODE_ADDR, 16510));
+
+	t0 = e2e_now_ms();
+	ssh_run("list", &r);
+	fprintf(stderr, SUITE ": list with the node down: exit %d after %lld "
+	    "ms\n", r.status, e2e_now_ms() - t0);
+	assert_int_equal(r.status, 69);
+	assert_string_equal(r.out, GUEST_H1 " running\n" GUEST_N1 " unknown\n");
+	assert_string_equal(r.err, "vmgate: " NODE_URI ": unreachable\n");
+	e2e_result_free(&r);
+
+	ssh_run("list --json", &r);
+	assert_int_equal(r.status, 69);
+	assert_string_equal(r.out, "[{\"name\":\"" GUEST_H1 "\",\"state\":"
+	    "\"running\"},{\"name\":\"" GUEST_N1 "\",\"state\":\"unknown\"}]\n");
+	e2e_result_free(&r);
+
+	/* the first host's machine is not the node's business */
+	ssh_run("status " GUEST_H1, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "state: running\n"));
+	e2e_result_free(&r);
+
+	ssh_run("status " GUEST_N1, &r);
+	assert_int_equal(r.status, 69);
+	e2e_result_free(&r);
+
+	snprintf(sshd_cfg, sizeof(sshd_cfg), "%s/sshd_config", work);
+	admin_run("audit", "--sshd-config", sshd_cfg, &r);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.out, "libvirt " NODE_URI ": unreachable"));
+	e2e_result_free(&r);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_list_shows_both_hosts),
+		cmocka_unit_test(test_status_names_the_node_display),
+		cmocka_unit_test(test_console_and_reset_on_the_node),
+		cmocka_unit_test(test_spice_through_the_tunnel_to_the_node),
+		cmocka_unit_test(test_no_tunnel_to_the_node_daemon),
+		cmocka_unit_test(test_audit_checks_the_node),
+		cmocka_unit_test(test_node_down),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
