@@ -1241,40 +1241,6 @@ out:
 }
 
 int
-e2e_nwfilter_define(const char *path)
-{
-	virConnectPtr conn = NULL;
-	virNWFilterPtr filter = NULL;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd, rc = -1;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	while (slurp(fd, &buf, &len, &cap))
-		;
-	close(fd);
-	virSetErrorFunc(NULL, quiet_errors);
-	if (buf == NULL || (conn = virConnectOpen(E2E_URI)) == NULL)
-		goto out;
-	if ((filter = virNWFilterDefineXML(conn, buf)) == NULL) {
-		virErrorPtr err = virGetLastError();
-
-		fprintf(stderr, "e2e: nwfilter %s refused: %s\n", path,
-		    err != NULL && err->message ? err->message : "?");
-		goto out;
-	}
-	rc = 0;
-out:
-	if (filter != NULL)
-		virNWFilterFree(filter);
-	if (conn != NULL)
-		virConnectClose(conn);
-	free(buf);
-	return rc;
-}
-
-int
 e2e_nwfilter_undefine(const char *name)
 {
 	virConnectPtr conn;

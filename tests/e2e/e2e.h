@@ -223,8 +223,6 @@ int e2e_network(const char *name, const char *bridge, const char *ipv4,
 int e2e_menu_guest(const char *name, int spice_port);
 /* destroy and undefine it; fine when it does not exist */
 int e2e_rmnetwork(const char *name);
-/* define (or redefine) the nwfilter in an XML file; 0 or -1 */
-int e2e_nwfilter_define(const char *path);
 /* undefine the nwfilter name; fine when it does not exist, -1 when it is
  * still in use */
 int e2e_nwfilter_undefine(const char *name);
