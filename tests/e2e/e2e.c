@@ -682,6 +682,41 @@ tool_quiet(const char *const argv[])
 	e2e_result_free(&r);
 }
 
+static char *
+read_text(const char *path)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	while (slurp(fd, &buf, &len, &cap))
+		;
+	close(fd);
+	return buf;
+}
+
+int
+e2e_tenant_key(const char *dir, const char *name, const char *keys_dir,
+    const char *file)
+{
+	char *pub, *text;
+	int rc;
+
+	if (e2e_keygen(dir, name) != 0)
+		return -1;
+	if (asprintf(&pub, "%s/%s.pub", dir, name) < 0)
+		die("asprintf");
+	text = read_text(pub);
+	free(pub);
+	if (text == NULL)
+		return -1;
+	rc = e2e_write_file(keys_dir, file, text, 0644) != NULL ? 0 : -1;
+	free(text);
+	return rc;
+}
+
 void
 e2e_account_del(const char *user)
 {
@@ -746,20 +781,6 @@ replace_all(const char *s, const char *from, const char *to)
 	return out;
 }
 
-static char *
-read_text(const char *path)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	while (slurp(fd, &buf, &len, &cap))
-		;
-	close(fd);
-	return buf;
-}
 
 static bool
 port_listens(int port)

@@ -131,6 +131,10 @@ int e2e_rmguest(const char *name);
 int e2e_install_vmgate(const char *path);
 /* a new ed25519 key pair dir/name and dir/name.pub, no passphrase */
 int e2e_keygen(const char *dir, const char *name);
+/* e2e_keygen, then the public key copied to keys_dir/file (0644), as an
+ * admin puts a tenant's key in vmgate's key directory; 0 or -1 */
+int e2e_tenant_key(const char *dir, const char *name, const char *keys_dir,
+    const char *file);
 /* a login account (replacing one of that name) in groups (comma list),
  * shell /bin/sh, no home, unlocked for keys; 0 or -1 */
 int e2e_account_add(const char *user, const char *groups);

@@ -130,13 +130,12 @@ write_config(bool b_disabled)
 static int
 make_key(const char *name, const char *tenant_file)
 {
-	if (e2e_keygen(work, name) != 0)
-		return -1;
-	if (tenant_file != NULL &&
-	    run("install -m 0644 %s/%s.pub %s/keys/%s", work, name, work,
-	    tenant_file) != 0)
-		return -1;
-	return 0;
+	char keys[300];
+
+	if (tenant_file == NULL)
+		return e2e_keygen(work, name);
+	snprintf(keys, sizeof(keys), "%s/keys", work);
+	return e2e_tenant_key(work, name, keys, tenant_file);
 }
 
 static void

@@ -247,28 +247,12 @@ write_config(void)
 static int
 tenant_key(const char *user)
 {
-	char name[128], pub[700], *text = NULL;
-	FILE *f;
-	size_t len = 0;
-	int rc;
+	char name[128], keys[600], file[128];
 
 	snprintf(name, sizeof(name), "key-%s", user);
-	if (e2e_keygen(work, name) != 0)
-		return -1;
-	snprintf(pub, sizeof(pub), "%s/%s.pub", work, name);
-	if ((f = fopen(pub, "r")) == NULL)
-		return -1;
-	if (getline(&text, &len, f) < 0) {
-		fclose(f);
-		free(text);
-		return -1;
-	}
-	fclose(f);
-	snprintf(pub, sizeof(pub), "%s/keys", work);
-	snprintf(name, sizeof(name), "%s.pub", user);
-	rc = e2e_write_file(pub, name, text, 0644) != NULL ? 0 : -1;
-	free(text);
-	return rc;
+	snprintf(keys, sizeof(keys), "%s/keys", work);
+	snprintf(file, sizeof(file), "%s.pub", user);
+	return e2e_tenant_key(work, name, keys, file);
 }
 
 static void
