@@ -123,7 +123,7 @@ int e2e_rmguest(const char *name);
 
 /*
  * A private sshd in front of an installed vmgate, as an admin sets it up
- * (TESTING.md facts, the shipped contrib/sshd_config.vmgate): tests log
+ * (the shipped contrib/sshd_config.vmgate): tests log
  * in with the real ssh client and real keys.
  */
 /* install build/vmgate root-owned at path (sshd runs AuthorizedKeysCommand
