@@ -757,6 +757,48 @@ audit_console(struct audit_run *a, struct hv *hv, struct hv_domain *dom,
 		    "type='pty'>, as domain-example.xml does)", name);
 }
 
+/*
+ * A tenant changes the disc of the CD drive, never the drive: it must be
+ * read-only, and hold nothing or a catalog file (anything else was put
+ * there by someone else, and the tenant's machine boots it).
+ */
+static void
+audit_cdrom(struct audit_run *a, struct hv *hv, struct hv_domain *dom,
+    const char *name)
+{
+	struct hv_cdrom cd;
+
+	if (hv_get_cdrom(dom, &cd) != HV_OK) {
+		finding(a, "domain %s: cannot read its CD drive (%s)", name,
+		    hv_last_error(hv));
+		return;
+	}
+	if (!cd.present)
+		return;
+	if (!cd.readonly)
+		finding(a, "domain %s: the CD drive is not read-only (add "
+		    "<readonly/> to its <disk device='cdrom'>)", name);
+	if (cd.loaded && (!cd.is_file ||
+	    config_media_by_path(a->cfg, cd.path) == NULL))
+		finding(a, "domain %s: the CD drive holds %s, which is not in "
+		    "the media catalog", name, cd.is_file ? cd.path :
+		    "a medium that is not a file");
+}
+
+/* every catalog file is still one only root can change */
+static void
+audit_media_files(struct audit_run *a)
+{
+	struct diag d;
+	size_t i;
+
+	diag_init(&d);
+	(void)check_media_files(a->cfg, &d);
+	for (i = 0; i < d.count; i++)
+		finding(a, "%s", d.msgs[i]);
+	diag_clear(&d);
+}
+
 static void
 audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 {
@@ -788,6 +830,7 @@ audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 		audit_spice(a, name, config_domain(cfg, name), uri, &sp);
 	audit_console(a, hv, dom, name);
 	audit_network(a, dom, name);
+	audit_cdrom(a, hv, dom, name);
 	hv_domain_free(dom);
 }
 
@@ -1286,6 +1329,7 @@ admin_audit(const struct config *cfg, const char *sshd_config,
 	for (i = 0; i < n; i++)
 		audit_domain(&a, hv, machines[i]);
 	a.machines = n;
+	audit_media_files(&a);
 	audit_shared_addresses(&a);
 	audit_sshd(&a, sshd_config);
 	audit_trail(&a, syslog_socket);
