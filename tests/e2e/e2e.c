@@ -891,24 +891,38 @@ e2e_sshd_stop(struct e2e_sshd *s)
 	s->pid = -1;
 }
 
+static const char *const ssh_env[] = {
+	"PATH=/usr/bin:/bin", "HOME=/nonexistent", NULL
+};
+
+/* the ssh client's argv for a command through s; port is its buffer */
+#define SSH_ARGV(s, user, key, tty, cmd, port) { \
+	"/usr/bin/ssh", "-F", "/dev/null", "-i", key, "-p", port, \
+	"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", \
+	"-o", "StrictHostKeyChecking=no", \
+	"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", \
+	(tty) ? "-tt" : "-T", "-l", user, "127.0.0.1", cmd, NULL }
+
 int
 e2e_ssh(const struct e2e_sshd *s, const char *user, const char *key,
     bool tty, const char *cmd, struct e2e_result *res)
 {
-	static const char *const env[] = {
-		"PATH=/usr/bin:/bin", "HOME=/nonexistent", NULL
-	};
 	char port[16];
-	const char *const argv[] = {
-		"/usr/bin/ssh", "-F", "/dev/null", "-i", key, "-p", port,
-		"-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-		"-o", "StrictHostKeyChecking=no",
-		"-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-		tty ? "-tt" : "-T", "-l", user, "127.0.0.1", cmd, NULL
-	};
+	const char *const argv[] = SSH_ARGV(s, user, key, tty, cmd, port);
 
 	snprintf(port, sizeof(port), "%d", s->port);
-	return e2e_run(argv, env, NULL, E2E_TIMEOUT_MS, res);
+	return e2e_run(argv, ssh_env, NULL, E2E_TIMEOUT_MS, res);
+}
+
+int
+e2e_ssh_pty(const struct e2e_sshd *s, const char *user, const char *key,
+    const char *cmd, struct e2e_pty *p)
+{
+	char port[16];
+	const char *const argv[] = SSH_ARGV(s, user, key, true, cmd, port);
+
+	snprintf(port, sizeof(port), "%d", s->port);
+	return e2e_pty_spawn(p, argv, ssh_env);
 }
 
 static void

@@ -169,6 +169,9 @@ void e2e_sshd_stop(struct e2e_sshd *s);
  */
 int e2e_ssh(const struct e2e_sshd *s, const char *user, const char *key,
     bool tty, const char *cmd, struct e2e_result *res);
+/* the same with ssh -tt on a pty of ours, e.g. for `console VM` */
+int e2e_ssh_pty(const struct e2e_sshd *s, const char *user, const char *key,
+    const char *cmd, struct e2e_pty *p);
 
 /*
  * A real Linux guest (tests/e2e/linux-guest.sh): Debian's cloud kernel
