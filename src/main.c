@@ -150,8 +150,8 @@ ssh_destination(const struct identity *id, char *buf, size_t len)
 
 static void
 audit_early(const struct config *cfg, const char *tenant, const char *key,
-    const char *from, const char *request, enum audit_result res,
-    const char *detail)
+    const char *from, const struct request *req, const char *request,
+    enum audit_result res, const char *detail)
 {
 	struct audit_event ev;
 
@@ -159,6 +159,9 @@ audit_early(const struct config *cfg, const char *tenant, const char *key,
 	ev.tenant = tenant;
 	ev.key = key;
 	ev.from = from;
+	/* what the parse got, even from a refused request */
+	ev.verb = req->verb != VERB_NONE ? verb_name(req->verb) : NULL;
+	ev.domain = req->domain;
 	ev.request = request;
 	ev.result = res;
 	ev.detail = detail;
@@ -188,11 +191,10 @@ run_tenant_shell(const struct options *o)
 		fp[0] = '\0';
 	identity_init(&id, o->tenant);
 
-	/* A malformed request is refused before anything else is decided. */
-	memset(&req, 0, sizeof(req));
+	/* A malformed request is refused before anything else is decided;
+	 * parsed once, here, for the shell too. */
 	bad_request = request_parse(request, &req, errbuf,
 	    sizeof(errbuf)) != 0;
-	request_clear(&req);
 
 	r = load_config(o->config_path, identity_scope(&id), &cfg,
 	    getuid() == 0, stderr);
@@ -200,21 +202,21 @@ run_tenant_shell(const struct options *o)
 	if (bad_request) {
 		fprintf(stderr, "vmgate: %s\n", errbuf);
 		audit_early(cfg, identity_audit_name(&id), fp[0] ? fp : NULL,
-		    from, request, AUDIT_USAGE, errbuf);
+		    from, &req, request, AUDIT_USAGE, errbuf);
 		r = RESULT_USAGE;
 		goto out;
 	}
 	if (r != RESULT_OK) {
 		audit_early(NULL, identity_audit_name(&id), fp[0] ? fp : NULL,
-		    from, request, AUDIT_ERROR, "configuration error");
+		    from, &req, request, AUDIT_ERROR, "configuration error");
 		goto out;
 	}
 	if (id.tenant == NULL || !policy_tenant_enabled(cfg, id.tenant)) {
 		fprintf(stderr, "vmgate: access denied\n");
 		/* a refused --tenant is the caller's word, not an identity */
 		audit_early(cfg, identity_audit_name(&id), fp[0] ? fp : NULL,
-		    from, request, AUDIT_DENIED, id.tenant == NULL ? id.why :
-		    "not an enabled tenant");
+		    from, &req, request, AUDIT_DENIED, id.tenant == NULL ?
+		    id.why : "not an enabled tenant");
 		r = RESULT_DENIED;
 		goto out;
 	}
@@ -227,11 +229,13 @@ run_tenant_shell(const struct options *o)
 	ctx.key_fp = fp[0] ? fp : NULL;
 	ctx.from = from;
 	ctx.request = request;
+	ctx.req = &req;
 	ctx.vmhost = host;
 	ctx.out = stdout;
 	ctx.err = stderr;
 	r = shell_run(&ctx);
 out:
+	request_clear(&req);
 	config_free(cfg);
 	return r;
 }

@@ -1,7 +1,8 @@
 /*
- * shell: the tenant verbs (vmgate(8)). Parses the request, checks the policy,
- * acts through the hypervisor module, prints the tenant's output and leaves
- * one audit line per request.
+ * shell: the tenant verbs (vmgate(8)). Takes a parsed request, checks the
+ * policy, acts through the hypervisor module, prints the tenant's output
+ * and leaves one audit line per request. A request that does not parse
+ * never gets here: the caller refuses and audits it.
  */
 #ifndef VMGATE_SHELL_H
 #define VMGATE_SHELL_H
@@ -9,6 +10,7 @@
 #include <stdio.h>
 
 #include "vmgate/config.h"
+#include "vmgate/request.h"
 #include "vmgate/result.h"
 
 struct shell_ctx {
@@ -16,7 +18,10 @@ struct shell_ctx {
 	const char *tenant;	/* already established by main */
 	const char *key_fp;	/* "SHA256:..." or NULL */
 	const char *from;	/* client address or NULL */
-	const char *request;	/* SSH_ORIGINAL_COMMAND, NULL means help */
+	const char *request;	/* SSH_ORIGINAL_COMMAND as sent, for the audit
+				   line; NULL when unset */
+	const struct request *req; /* request parsed (request_parse returned
+				   0); borrowed */
 	const char *vmhost;	/* ssh destination (ACCOUNT@HOST) in hints */
 	FILE *out;
 	FILE *err;

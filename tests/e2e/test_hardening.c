@@ -227,6 +227,58 @@ test_signals_keep_the_audit_line(void **state)
 		e2e_pty_free(&p[i]);
 }
 
+/*
+ * A request that does not parse is refused (64) before anything is
+ * looked up, once, and its audit line still names the verb and machine
+ * the words gave.
+ */
+static void
+test_malformed_request_audited(void **state)
+{
+	static const struct {
+		const char *request;
+		const char *fields;
+	} cases[] = {
+		{ "status hard-sig1 --force",
+		  "verb=status domain=hard-sig1 result=usage" },
+		{ "sendkey hard-sig1 alt-sysrq-x",
+		  "verb=sendkey domain=hard-sig1 result=usage" },
+		{ "status", "verb=status domain=- result=usage" },
+		{ "frobnicate hard-sig1", "verb=- domain=- result=usage" },
+		{ "list; id", "verb=- domain=- result=usage" },
+	};
+	const char *argv[] = { E2E_VMGATE, "-f", cfg, "--tenant", TENANT,
+	    NULL };
+	char env[128], want[256];
+	const char *envp[] = { env, NULL };
+	struct e2e_result r;
+	char *log;
+	size_t i;
+
+	(void)state;
+	skip_unless_root();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		(void)unlink(audit_log);
+		snprintf(env, sizeof(env), "SSH_ORIGINAL_COMMAND=%s",
+		    cases[i].request);
+		assert_int_equal(e2e_run(argv, envp, NULL, E2E_TIMEOUT_MS,
+		    &r), 0);
+		if (r.status != 64 || strncmp(r.err, "vmgate: ", 8) != 0 ||
+		    strchr(r.err, '\n') != r.err + r.err_len - 1)
+			fail_msg("%s: exit %d, err: %s", cases[i].request,
+			    r.status, r.err);
+		e2e_result_free(&r);
+		log = slurp(audit_log);
+		snprintf(want, sizeof(want), " tenant=" TENANT " key=- from=- "
+		    "%s request=\"%s\"", cases[i].fields, cases[i].request);
+		if (strstr(log, want) == NULL || strchr(log, '\n') !=
+		    log + strlen(log) - 1)
+			fail_msg("%s: want one line with%s\nlog:\n%s",
+			    cases[i].request, want, log);
+		free(log);
+	}
+}
+
 /* hard-alice, and hard-bob with the same uid; 0 or -1 */
 static int
 make_sharing_accounts(uid_t *uid)
@@ -288,7 +340,7 @@ test_shared_uid_refused(void **state)
 	assert_string_equal(r.err, "vmgate: access denied\n");
 	e2e_result_free(&r);
 	log = slurp(audit_log);
-	if (strstr(log, " from=192.0.2.7 verb=- domain=- result=denied "
+	if (strstr(log, " from=192.0.2.7 verb=whoami domain=- result=denied "
 	    "request=\"whoami\"") == NULL || strstr(log, "result=ok") != NULL)
 		fail_msg("audit log:\n%s", log);
 	free(log);
@@ -315,6 +367,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signals_keep_the_audit_line),
+		cmocka_unit_test(test_malformed_request_audited),
 		cmocka_unit_test(test_shared_uid_refused),
 	};
 

@@ -159,15 +159,19 @@ static char *
 status_says(const struct config *cfg, const char *name)
 {
 	struct shell_ctx ctx;
+	struct request parsed;
 	char *out = NULL, *err = NULL, *req, *p, *q;
 	size_t olen = 0, elen = 0;
 	enum result r;
 
 	assert_true(asprintf(&req, "status %s --json", name) > 0);
+	/* the shell takes the request parsed, as main hands it over */
+	assert_int_equal(request_parse(req, &parsed, NULL, 0), 0);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cfg;
 	ctx.tenant = TENANT;
 	ctx.request = req;
+	ctx.req = &parsed;
 	ctx.out = open_memstream(&out, &olen);
 	ctx.err = open_memstream(&err, &elen);
 	r = shell_run(&ctx);
@@ -184,6 +188,7 @@ status_says(const struct config *cfg, const char *name)
 		assert_int_equal(*p, '"');
 		q = strndup(p + 1, strcspn(p + 1, "\""));
 	}
+	request_clear(&parsed);
 	free(out);
 	free(err);
 	free(req);

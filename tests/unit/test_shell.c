@@ -197,12 +197,18 @@ run(const struct config *cfg, const char *tenant, const char *key,
     const char *request, struct outcome *o)
 {
 	struct shell_ctx ctx;
+	struct request req;
+	char reason[REQUEST_REASON_MAX];
 	size_t outlen = 0, errlen = 0;
 	char *before, *after, *stray_path, *stray;
 	int saved, fd;
 
 	memset(o, 0, sizeof(*o));
 	memset(&ctx, 0, sizeof(ctx));
+	/* as main does: the shell gets only requests that parse */
+	if (request_parse(request, &req, reason, sizeof(reason)) != 0)
+		fail_msg("'%s' does not parse: %s", request, reason);
+	ctx.req = &req;
 	ctx.cfg = cfg;
 	ctx.tenant = tenant;
 	ctx.key_fp = key;
@@ -229,6 +235,7 @@ run(const struct config *cfg, const char *tenant, const char *key,
 	close(fd);
 	fclose(ctx.out);
 	fclose(ctx.err);
+	request_clear(&req);
 	o->out_len = outlen;
 
 	stray = slurp(stray_path);
@@ -416,19 +423,7 @@ static const struct shell_case cases[] = {
 	  "tenant=nobody key=- from=" FROM " verb=whoami domain=- "
 	  "result=denied request=\"whoami\"" },
 
-	/* usage */
-	{ "alice", "frobnicate", RESULT_USAGE, "", NULL,
-	  AUDIT_ALICE "verb=- domain=- result=usage "
-	  "request=\"frobnicate\"" },
-	{ "alice", "status", RESULT_USAGE, "", NULL,
-	  AUDIT_ALICE "verb=status domain=- result=usage "
-	  "request=\"status\"" },
-	{ "alice", "status web1 --force", RESULT_USAGE, "", NULL,
-	  AUDIT_ALICE "verb=status domain=web1 result=usage "
-	  "request=\"status web1 --force\"" },
-	{ "alice", "list; poweroff web1", RESULT_USAGE, "", NULL,
-	  AUDIT_ALICE "verb=- domain=- result=usage "
-	  "request=\"list; poweroff web1\"" },
+	/* usage (a request that does not parse is main's to refuse) */
 	{ "alice", "console web1", RESULT_USAGE, "",
 	  "vmgate: console needs a terminal: use ssh -t\n",
 	  AUDIT_ALICE "verb=console domain=web1 result=usage "
@@ -497,9 +492,6 @@ static const struct shell_case cases[] = {
 	  "tenant=mia key=- from=" FROM " verb=sendkey domain=web1 "
 	  "result=ok request=\"sendkey web1 ctrl-alt-del\" "
 	  "detail=\"keys ctrl-alt-del: sent\"" },
-	{ "mia", "sendkey web1 alt-sysrq-x", RESULT_USAGE, "", NULL,
-	  "tenant=mia key=- from=" FROM " verb=sendkey domain=web1 "
-	  "result=usage request=\"sendkey web1 alt-sysrq-x\"" },
 	/* another tenant's machine: as if it did not exist */
 	{ "mia", "sendkey other1 ctrl-alt-del", RESULT_DENIED, "",
 	  NO_SUCH("other1"),
@@ -521,9 +513,6 @@ static const struct shell_case cases[] = {
 	{ "mia", "reset web1", RESULT_DENIED, "", NO_SUCH("web1"),
 	  "tenant=mia key=- from=" FROM " verb=reset domain=web1 "
 	  "result=denied request=\"reset web1\"" },
-	{ "mia", "insert web1 ../etc", RESULT_USAGE, "", NULL,
-	  "tenant=mia key=- from=" FROM " verb=insert domain=web1 "
-	  "result=usage request=\"insert web1 ../etc\"" },
 
 	/* identity */
 	{ "alice", "whoami", RESULT_OK,
