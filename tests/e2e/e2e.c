@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1291,4 +1292,36 @@ e2e_nwfilter_undefine(const char *name)
 	}
 	virConnectClose(conn);
 	return rc;
+}
+
+#define E2E_SYSLOG_SOCKET "/dev/log"
+
+int
+e2e_syslog_stand_in(void)
+{
+	struct sockaddr_un sa;
+	int fd;
+
+	if (access(E2E_SYSLOG_SOCKET, F_OK) == 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", E2E_SYSLOG_SOCKET);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+void
+e2e_syslog_stand_in_end(int fd)
+{
+	if (fd < 0)
+		return;
+	close(fd);
+	unlink(E2E_SYSLOG_SOCKET);
 }

@@ -248,4 +248,14 @@ int e2e_domain_wait_state(const char *name, int state, int timeout_ms);
 /* milliseconds on the monotonic clock */
 long long e2e_now_ms(void);
 
+/*
+ * A host runs a syslog daemon, and `vmgate audit` reports one that does
+ * not. On a test machine without one, listen at /dev/log for a while:
+ * the fd (datagrams are left unread), or -1 when /dev/log exists already
+ * (a daemon, or another suite's stand-in) or cannot be made.
+ */
+int e2e_syslog_stand_in(void);
+/* close it and remove /dev/log; accepts -1 */
+void e2e_syslog_stand_in_end(int fd);
+
 #endif
