@@ -82,8 +82,14 @@ spice_ttl = 60
 service_user = $USER_NAME
 audit_log = $VAR/audit.log
 
+[media rescue]
+path = /usr/lib/grub-rescue/grub-rescue-cdrom.iso
+description = GRUB rescue
+
 [tenant alice]
 domains = demo-web1
+allow = status start stop poweroff reset reboot console spice media insert eject
+media = rescue
 
 [tenant bob]
 domains = demo-db1
@@ -255,6 +261,33 @@ spice_through_tunnel() {
 	    die "the SPICE step did not go as shown above"
 }
 
+# alice picks her own system: the rescue image in her CD drive, booted
+# once; the serial line (virtlogd's copy) shows where SeaBIOS booted from
+install_once() {
+	log=/var/log/libvirt/qemu/demo-web1-serial.log
+	say "alice installs her own system: media, insert, one boot from the CD"
+	tenant alice media
+	tenant alice insert demo-web1 rescue
+	tenant alice status demo-web1
+	tenant alice poweroff demo-web1
+	tenant alice start demo-web1 --cdrom
+	booted_from "$log" "DVD/CD"
+	say "installed: eject, and the next cold start boots as before (the saved definition is unchanged)"
+	tenant alice poweroff demo-web1
+	tenant alice eject demo-web1
+	tenant alice start demo-web1
+	booted_from "$log" "Hard Disk"
+}
+
+booted_from() {	# LOG WHAT: wait for SeaBIOS's "Booting from WHAT" line
+	i=0
+	until grep -q "Booting from $2" "$1" 2>/dev/null || [ $i -ge 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	grep -a "Booting from" "$1" | tr -d '\r' | sed 's/^/  serial: /'
+	grep -q "Booting from $2" "$1" || die "SeaBIOS did not boot from $2"
+}
+
 do_start() {
 	need_root
 	[ -x "$TOP/build/vmgate" ] || die "build/vmgate is missing: run make first"
@@ -267,8 +300,8 @@ do_start() {
 	say "libvirtd"
 	sh "$STACK" up
 
-	say "two diskless machines: demo-web1 (alice), demo-db1 (bob)"
-	sh "$STACK" guest demo-web1 5901
+	say "two diskless machines: demo-web1 (alice, with a CD drive), demo-db1 (bob)"
+	sh "$STACK" cdguest demo-web1 5901
 	sh "$STACK" guest demo-db1 5902
 
 	say "config, keys and the shared account '$USER_NAME'"
@@ -296,6 +329,7 @@ do_start() {
 	tenant alice reset demo-web1
 	tenant alice spice demo-web1 --no-wait
 	spice_through_tunnel
+	install_once
 	say "alice asks for bob's machine: refused exactly like a machine that does not exist"
 	tenant alice status demo-db1
 	tenant alice status no-such-vm
@@ -315,6 +349,10 @@ do_start() {
   ssh -L 5901:127.0.0.1:5901 -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 spice demo-web1
       (then: remote-viewer spice://127.0.0.1:5901 with the password shown,
        or spicy-screenshot -h 127.0.0.1 -p 5901 -w PASSWORD -o shot.ppm)
+  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 media
+  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 insert demo-web1 rescue
+  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 start demo-web1 --cdrom
+      (after poweroff; then the console shows SeaBIOS booting the CD)
   ssh -p $PORT -i $VAR/bob $USER_NAME@127.0.0.1 list
   $LIBEXEC/vmgate -f $ETC/vmgate.ini check --tenant alice -- reset demo-db1
 

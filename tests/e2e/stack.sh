@@ -12,6 +12,8 @@
 #                                                menu: "Press ESC for boot menu." waits
 #                                                STACK_MENU_MS, ESC on the serial line
 #                                                shows "Select boot device"
+#   sh tests/e2e/stack.sh cdguest NAME PORT      the same guest with an empty,
+#                                                read-only CD drive (hdc)
 #   sh tests/e2e/stack.sh rmguest NAME           destroy and undefine it
 #   sh tests/e2e/stack.sh down                   stop only what `up` started
 #
@@ -154,6 +156,15 @@ stack_bootmenu()
 	printf "\n    <bootmenu enable='yes' timeout='%s'/>" "$STACK_MENU_MS"
 }
 
+# the empty CD drive of a cdguest (tenants put install media in it),
+# nothing for the others
+stack_cdrom()
+{
+	[ "${STACK_CDROM:-0}" = 1 ] || return 0
+	printf "\n    <disk type='file' device='cdrom'><driver name='qemu' type='raw'/>"
+	printf "<target dev='hdc' bus='ide'/><readonly/></disk>"
+}
+
 # domain XML for NAME SPICEPORT TYPE [LISTEN] on stdout
 stack_guest_xml()
 {
@@ -169,7 +180,7 @@ stack_guest_xml()
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>
   <on_crash>destroy</on_crash>
-  <devices>
+  <devices>$(stack_cdrom)
     <serial type='pty'>
       <log file='/var/log/libvirt/qemu/$1-serial.log' append='off'/>
       <target port='0'/>
@@ -283,11 +294,12 @@ stack_main()
 	guest) stack_guest "$@" ;;
 	transient) STACK_TRANSIENT=1 stack_guest "$@" ;;
 	menuguest) STACK_BOOTMENU=1 stack_guest "$@" ;;
+	cdguest) STACK_CDROM=1 stack_guest "$@" ;;
 	rmguest) stack_rmguest "$@" ;;
 	*)
 		echo "usage: stack.sh up | down | guest NAME SPICEPORT [ADDR] |" \
 		    "transient NAME SPICEPORT | menuguest NAME SPICEPORT |" \
-		    "rmguest NAME" >&2
+		    "cdguest NAME SPICEPORT | rmguest NAME" >&2
 		return 64
 		;;
 	esac
