@@ -190,8 +190,16 @@ password_shaped(const char *pw)
 }
 
 /*
+ * spicy-screenshot's line when the display refuses the password: the main
+ * channel's SPICE_CHANNEL_ERROR_AUTH (23 in spice-gtk's SpiceChannelEvent).
+ * Nothing listening is ERROR_CONNECT (20): not a refusal.
+ */
+#define SPICY_AUTH_REFUSED	"main channel event: 23\n"
+
+/*
  * Log in to the display on port with password through spicy-screenshot;
- * true when it got in and wrote a PPM screenshot.
+ * true when it got in and wrote a PPM screenshot, false when the display
+ * refused the password. Any other failure fails the test.
  */
 static bool
 spice_login(int port, const char *password)
@@ -211,6 +219,9 @@ spice_login(int port, const char *password)
 	assert_int_equal(e2e_run(argv, NULL, NULL, CLIENT_TIMEOUT_MS, &res), 0);
 	assert_false(res.timed_out);
 	rc = res.status;
+	if (rc != 0 && strstr(res.err, SPICY_AUTH_REFUSED) == NULL)
+		fail_msg("spicy-screenshot on port %d failed, but not on the "
+		    "password: exit %d: %s", port, rc, res.err);
 	e2e_result_free(&res);
 	if (rc != 0)
 		return false;
