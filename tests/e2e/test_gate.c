@@ -61,6 +61,7 @@
 #define TERM_ROWS	24
 #define LOCK_MS		600000	/* another run of this suite may be going */
 #define NO_TTY_MSG	"vmgate: console needs a terminal: use ssh -t\n"
+#define SYSLOG_FINDING	"syslog: nothing listens on /dev/log ("
 
 static char work[] = "/tmp/vmgate-gate-XXXXXX";
 static char cfg_path[256];
@@ -441,13 +442,34 @@ forward_opens(ssh_session s, const char *host, int port)
 	return r == SSH_OK;
 }
 
+/* a listener on a free loopback port; its fd, the port in *port */
+static int
+listen_any(int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), c;
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	/* it does accept: connect once directly */
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(c);
+	return fd;
+}
+
 static void
 test_forwarding_limited(void **state)
 {
 	ssh_session s;
 	ssh_channel ch;
 	bool authed;
-	int bound = 0;
+	int bound = 0, other, other_port;
 
 	(void)state;
 	SKIP_UNLESS_READY();
@@ -458,7 +480,11 @@ test_forwarding_limited(void **state)
 	assert_false(forward_opens(s, "127.0.0.1", SPICE_B));
 	assert_false(forward_opens(s, "localhost", SPICE_A));
 	assert_false(forward_opens(s, "127.0.0.1", SSHD_PORT));
-	assert_false(forward_opens(s, "127.0.0.1", 22));
+	/* any other port that listens (a refusal of a closed one would
+	 * prove nothing) */
+	other = listen_any(&other_port);
+	assert_false(forward_opens(s, "127.0.0.1", other_port));
+	close(other);
 	/* no stream-local: the libvirt socket stays out of reach */
 	ch = ssh_channel_new(s);
 	assert_int_not_equal(ssh_channel_open_forward_unix(ch,
@@ -485,18 +511,59 @@ test_forwarding_limited(void **state)
 static void
 test_audit_passes(void **state)
 {
-	int syslog_fd;
-	int rc;
+	static const char *const env[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
+	};
+	char sshd_conf[300], agent_conf[300], want[200];
+	const char *const argv[] = {
+		VMGATE, "-f", cfg_path, "audit", "--sshd-config", sshd_conf,
+		NULL
+	};
+	struct e2e_result r;
+	int syslog_fd, rc;
+	bool no_syslog;
 
 	(void)state;
 	SKIP_UNLESS_READY();
 	/* the shipped snippet, the locked guests, a syslog socket: nothing
-	 * to report */
+	 * to report, and it says what it looked at. Should /dev/log still be
+	 * missing (a stand-in that could not be made), that is the one
+	 * finding, and then the only line. */
+	snprintf(sshd_conf, sizeof(sshd_conf), "%s/sshd_config", work);
 	syslog_fd = e2e_syslog_stand_in();
-	rc = run(VMGATE " -f %s audit --sshd-config %s/sshd_config", cfg_path,
-	    work);
+	no_syslog = access("/dev/log", F_OK) != 0;
+	rc = e2e_run(argv, env, NULL, E2E_TIMEOUT_MS, &r);
 	e2e_syslog_stand_in_end(syslog_fd);
 	assert_int_equal(rc, 0);
+	if (no_syslog) {
+		if (r.status != 1 || strncmp(r.out, SYSLOG_FINDING,
+		    strlen(SYSLOG_FINDING)) != 0 ||
+		    strchr(r.out, '\n')[1] != '\0' ||
+		    strcmp(r.err, "vmgate: audit: 1 finding\n") != 0)
+			fail_msg("audit without syslog: exit %d: %s%s",
+			    r.status, r.out, r.err);
+	} else if (r.status != 0 || r.err[0] != '\0' ||
+	    strncmp(r.out, "audit: ok (2 machines, ", 23) != 0 ||
+	    strstr(r.out, "): no findings\n") == NULL ||
+	    strchr(r.out, '\n')[1] != '\0')
+		fail_msg("clean audit: exit %d: %s%s", r.status, r.out, r.err);
+	e2e_result_free(&r);
+
+	/* the same snippet with agent forwarding back on for the tenants:
+	 * a finding line per account (with the syslog one, if any), exit 1 */
+	snprintf(agent_conf, sizeof(agent_conf), "%s/sshd_config.agent", work);
+	assert_int_equal(run("sed 's/AllowAgentForwarding no/"
+	    "AllowAgentForwarding yes/' %s > %s", sshd_conf, agent_conf), 0);
+	snprintf(sshd_conf, sizeof(sshd_conf), "%s", agent_conf);
+	assert_int_equal(e2e_run(argv, env, NULL, E2E_TIMEOUT_MS, &r), 0);
+	snprintf(want, sizeof(want), "sshd (user " USER_A "): "
+	    "allowagentforwarding yes (must be no)\n");
+	if (r.status != 1 || strstr(r.out, want) == NULL ||
+	    strstr(r.out, "audit: ok") != NULL ||
+	    strstr(r.err, "vmgate: audit: ") == NULL)
+		fail_msg("agent forwarding on: exit %d: %s%s", r.status, r.out,
+		    r.err);
+	e2e_result_free(&r);
 	assert_int_equal(run(VMGATE " -f %s check >/dev/null", cfg_path), 0);
 }
 
