@@ -6,6 +6,9 @@
  * - a port is -1..65535 and a TLS port 0..65535;
  * - the listen address is NUL-terminated printable ASCII without quotes,
  *   since it goes into a ticket's XML and the tenant's tunnel line;
+ * - a refused input (-1) leaves nothing half-read behind: every field is
+ *   zero, as for a domain without a display, so a caller that ignored
+ *   the error would still grant nothing.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -56,6 +59,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    c != '&');
 			}
 		}
+	} else {
+		CHECK(!sp.present && !sp.autoport);
+		CHECK(sp.host[0] == '\0');
+		CHECK(sp.port == 0 && sp.tls_port == 0);
+		CHECK(!sp.has_passwd && !sp.passwd_expires);
+		CHECK(sp.passwd_valid_to == 0);
 	}
 	free(xml);
 	return 0;
