@@ -783,8 +783,8 @@ replace_all(const char *s, const char *from, const char *to)
 }
 
 
-static bool
-port_listens(int port)
+bool
+e2e_port_listens(int port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
@@ -869,7 +869,7 @@ e2e_sshd_start(struct e2e_sshd *s, const char *dir, int port,
 		_exit(127);
 	}
 	deadline = e2e_now_ms() + E2E_TIMEOUT_MS;
-	while (!port_listens(port)) {
+	while (!e2e_port_listens(port)) {
 		if (remaining_ms(deadline) == 0 ||
 		    waitpid(s->pid, NULL, WNOHANG) == s->pid) {
 			fprintf(stderr, "e2e: sshd did not listen on %d (%s)\n",

@@ -245,6 +245,9 @@ int e2e_domain_start(const char *name);
 /* poll until the state is `state`: 0, or -1 after timeout_ms */
 int e2e_domain_wait_state(const char *name, int state, int timeout_ms);
 
+/* something accepts TCP connections on 127.0.0.1:port */
+bool e2e_port_listens(int port);
+
 /* milliseconds on the monotonic clock */
 long long e2e_now_ms(void);
 

@@ -107,54 +107,6 @@ write_config(bool bob_disabled)
 }
 
 static int
-add_account(const char *user)
-{
-	const char *const del[] = { "/usr/sbin/userdel", user, NULL };
-	const char *const add[] = {
-		"/usr/sbin/useradd", "-M", "-d", "/", "-s", "/bin/sh", user,
-		NULL
-	};
-	/* sshd refuses a locked account ('!') even for keys: '*' */
-	const char *const unlock[] = {
-		"/usr/sbin/usermod", "-p", "*", user, NULL
-	};
-	struct e2e_result r;
-
-	e2e_run(del, path_env, NULL, E2E_TIMEOUT_MS, &r);
-	e2e_result_free(&r);
-	return cmd(add) == 0 && cmd(unlock) == 0 ? 0 : -1;
-}
-
-static void
-remove_account(const char *user)
-{
-	const char *const del[] = { "/usr/sbin/userdel", user, NULL };
-	struct e2e_result r;
-
-	e2e_run(del, path_env, NULL, E2E_TIMEOUT_MS, &r);
-	e2e_result_free(&r);
-}
-
-/* a key pair work/NAME(.pub), the public half as NAME's authorized key */
-static int
-make_key(const char *user)
-{
-	char key[256], pub[256], dest[256];
-	const char *const gen[] = {
-		"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "",
-		"-C", user, "-f", key, NULL
-	};
-	const char *const inst[] = {
-		"/usr/bin/install", "-m", "0644", pub, dest, NULL
-	};
-
-	snprintf(key, sizeof(key), "%s/%s", work, user);
-	snprintf(pub, sizeof(pub), "%s/%s.pub", work, user);
-	snprintf(dest, sizeof(dest), "%s/authorized_keys/%s", work, user);
-	return cmd(gen) == 0 && cmd(inst) == 0 ? 0 : -1;
-}
-
-static int
 write_sshd_config(void)
 {
 	char text[2048];
@@ -172,7 +124,7 @@ write_sshd_config(void)
 	    "AllowUsers " ALICE " " BOB "\n"
 	    /* keys an admin left in place: only the account phase is left
 	     * to stop a disabled tenant */
-	    "AuthorizedKeysFile %s/authorized_keys/%%u\n"
+	    "AuthorizedKeysFile %s/%%u.pub\n"
 	    "StrictModes no\n"
 	    "ExposeAuthInfo yes\n"
 	    "ForceCommand " VMGATE " -f %s\n"
@@ -212,19 +164,6 @@ write_pam_stack(void)
 	return fclose(f);
 }
 
-static bool
-port_open(int port)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
-
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return r == 0;
-}
-
 static int
 start_sshd(void)
 {
@@ -246,7 +185,7 @@ start_sshd(void)
 	}
 	deadline = e2e_now_ms() + SSHD_UP_MS;
 	while (e2e_now_ms() < deadline) {
-		if (port_open(SSHD_PORT))
+		if (e2e_port_listens(SSHD_PORT))
 			return 0;
 		usleep(100 * 1000);
 	}
@@ -257,21 +196,9 @@ static int
 group_setup(void **state)
 {
 	char path[256];
-	const char *const inst_dir[] = {
-		"/usr/bin/install", "-d", "-m", "0755", "-o", "root", "-g",
-		"root", LIBEXEC, NULL
-	};
-	const char *const inst_bin[] = {
-		"/usr/bin/install", "-m", "0755", BUILD_DIR "/vmgate", VMGATE,
-		NULL
-	};
 	const char *const inst_pam[] = {
 		"/usr/bin/install", "-m", "0644", BUILD_DIR "/pam_vmgate.so",
 		PAM_MODULE, NULL
-	};
-	const char *const hostkey[] = {
-		"/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f",
-		path, NULL
 	};
 
 	(void)state;
@@ -287,18 +214,16 @@ group_setup(void **state)
 	snprintf(path, sizeof(path), "%s/keys", work);
 	if (mkdir(path, 0755) != 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/authorized_keys", work);
-	if (mkdir(path, 0755) != 0)
-		return -1;
-	snprintf(path, sizeof(path), "%s/hostkey", work);
-	if (cmd(inst_dir) != 0 || cmd(inst_bin) != 0 || cmd(inst_pam) != 0 ||
-	    cmd(hostkey) != 0)
+	if (e2e_install_vmgate(VMGATE) != 0 || cmd(inst_pam) != 0 ||
+	    e2e_keygen(work, "hostkey") != 0)
 		return -1;
 	(void)unlink(SSHD_LINK);
 	if (symlink("/usr/sbin/sshd", SSHD_LINK) != 0)
 		return -1;
-	if (add_account(ALICE) != 0 || add_account(BOB) != 0 ||
-	    make_key(ALICE) != 0 || make_key(BOB) != 0)
+	/* work/USER.pub: the key an admin left in place for each */
+	if (e2e_account_add(ALICE, "users") != 0 ||
+	    e2e_account_add(BOB, "users") != 0 ||
+	    e2e_keygen(work, ALICE) != 0 || e2e_keygen(work, BOB) != 0)
 		return -1;
 	/* the tenants' vmgate appends here: alice's file, 0600 */
 	{
@@ -342,8 +267,8 @@ group_teardown(void **state)
 	/* only a file this run made (fopen "wx" refused an existing one) */
 	if (pam_made)
 		unlink(PAM_FILE);
-	remove_account(ALICE);
-	remove_account(BOB);
+	e2e_account_del(ALICE);
+	e2e_account_del(BOB);
 	unlink(SSHD_LINK);
 	unlink(VMGATE);
 	unlink(PAM_MODULE);
@@ -561,7 +486,7 @@ test_pam_stops_disabled_tunnel(void **state)
 	skip_unless_ready();
 	target = listen_target();
 	/* the far end listens: a refusal is the gate's, not a closed port */
-	assert_true(port_open(TARGET_PORT));
+	assert_true(e2e_port_listens(TARGET_PORT));
 	{
 		int probe = accept(target, NULL, NULL);
 
