@@ -6,6 +6,7 @@
  * LIBVIRT_LOG_OUTPUTS, LD_*, HOME, ...) can reach libvirt, libssh or any
  * program we run. A fixed PATH is all that is put back.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -125,4 +126,31 @@ env_client_addr(char *buf, size_t len)
 	}
 	/* raw: the audit line escapes every field it writes */
 	snprintf(buf, len, "%.*s", (int)n, c);
+}
+
+int
+env_server_port(void)
+{
+	const char *c = env_get("SSH_CONNECTION");
+	const char *p;
+	char *end;
+	long port;
+	int i;
+
+	if (c == NULL)
+		return 0;
+	/* "ADDR PORT ADDR PORT": the fourth word */
+	for (p = c, i = 0; i < 3; i++) {
+		p += strcspn(p, " ");
+		if (*p != ' ')
+			return 0;
+		p++;
+	}
+	if (*p < '1' || *p > '9')
+		return 0;
+	errno = 0;
+	port = strtol(p, &end, 10);
+	if (errno != 0 || *end != '\0' || port < 1 || port > 65535)
+		return 0;
+	return (int)port;
 }

@@ -28,6 +28,7 @@
 #include "vmgate/util.h"
 
 #define MAX_ARGS 16	/* no command of ours takes more */
+#define SSH_DEFAULT_PORT 22
 
 struct options {
 	const char *config_path;
@@ -132,20 +133,24 @@ load_config(const char *path, const char *scope, struct config **cfg,
 /*
  * The ssh destination the tenant's hints name (help, the SPICE tunnel):
  * ACCOUNT@HOST, the account the tenant logged in as (its own, or the
- * shared service account) on this host's short name.
+ * shared service account) on this host's short name, after "-p PORT"
+ * when the tenant's sshd listens on another port than ssh's default.
  */
 static void
 ssh_destination(const struct identity *id, char *buf, size_t len)
 {
-	char host[HOST_NAME_MAX + 1];
+	char host[HOST_NAME_MAX + 1], port[16] = "";
+	int p = env_server_port();
 
 	if (gethostname(host, sizeof(host)) != 0 || !name_valid(host))
 		snprintf(host, sizeof(host), "vmhost");
 	host[strcspn(host, ".")] = '\0';
+	if (p != 0 && p != SSH_DEFAULT_PORT)
+		snprintf(port, sizeof(port), "-p %d ", p);
 	if (id->login[0] != '\0')
-		snprintf(buf, len, "%s@%s", id->login, host);
+		snprintf(buf, len, "%s%s@%s", port, id->login, host);
 	else
-		snprintf(buf, len, "%s", host);
+		snprintf(buf, len, "%s%s", port, host);
 }
 
 static void
@@ -177,7 +182,7 @@ run_tenant_shell(const struct options *o)
 	struct shell_ctx ctx;
 	char fp[KEYS_FP_LEN] = "";
 	char from[64];
-	char host[NAME_MAX_LEN + 1 + HOST_NAME_MAX + 1];
+	char host[16 + NAME_MAX_LEN + 1 + HOST_NAME_MAX + 1];
 	char errbuf[REQUEST_REASON_MAX];
 	const char *request = env_get("SSH_ORIGINAL_COMMAND");
 	const char *auth = env_get("SSH_USER_AUTH");

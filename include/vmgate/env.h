@@ -31,4 +31,7 @@ const char *env_get(const char *name);
  * into buf; "-" when unknown. */
 void env_client_addr(char *buf, size_t len);
 
+/* The port the client connected to, from SSH_CONNECTION; 0 when unknown. */
+int env_server_port(void);
+
 #endif

@@ -247,6 +247,10 @@ start_sshd(void)
 	free(text);
 	if (symlink("/usr/sbin/sshd", link) != 0 || cmd(check, NULL) != 0)
 		return -1;
+	if (port_listens(SSHD_PORT)) {
+		fprintf(stderr, "test_admin: port %d is taken\n", SSHD_PORT);
+		return -1;
+	}
 	sshd.port = SSHD_PORT;
 	snprintf(sshd.config, sizeof(sshd.config), "%s", conf);
 	snprintf(sshd.log, sizeof(sshd.log), "%s/sshd.log", sshd_dir);
@@ -453,7 +457,8 @@ test_setup_passes_audit(void **state)
 	e2e_result_free(&r);
 }
 
-/* the SPICE tunnel hint names the account the tenant logged in as */
+/* the SPICE tunnel hint names the account the tenant logged in as, and
+ * the port of the sshd it came through */
 static void
 tunnel_hint(const char *user, const char *key, const char *guest, int port)
 {
@@ -464,8 +469,9 @@ tunnel_hint(const char *user, const char *key, const char *guest, int port)
 	login(user, key, request, &r);
 	if (r.status != 0)
 		fail_msg("%s: exit %d: %s", request, r.status, r.err);
+	/* and the second sshd's port: ssh's default would reach another */
 	snprintf(want, sizeof(want), "\ntunnel:   ssh -L %d:127.0.0.1:%d "
-	    "%s@%s\n", port, port, user, host);
+	    "-p %d %s@%s\n", port, port, SSHD_PORT, user, host);
 	if (strstr(r.out, want) == NULL)
 		fail_msg("no '%s' in: %s", want + 1, r.out);
 	e2e_result_free(&r);
