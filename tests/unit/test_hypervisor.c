@@ -554,6 +554,43 @@ test_nics_parse(void **state)
 }
 
 /* status's facts carry the interfaces of the definition */
+/* the console the console verb opens: the first <console>, a pty */
+static void
+test_console_parse(void **state)
+{
+	static const struct {
+		const char *xml;
+		int rc;
+		bool has;
+	} cases[] = {
+		{ "<domain><devices><serial type='pty'><target port='0'/>"
+		  "</serial><console type='pty'><target type='serial' "
+		  "port='0'/></console></devices></domain>", 0, true },
+		/* libvirt writes the <console> for a serial one: none here */
+		{ "<domain><devices><serial type='pty'/></devices></domain>",
+		  0, false },
+		{ "<domain><devices><console type='file'/></devices></domain>",
+		  0, false },
+		{ "<domain><devices><console type='file'/><console "
+		  "type='pty'/></devices></domain>", 0, false },
+		{ "<domain><devices/></domain>", 0, false },
+		{ "<domain><console type='pty'/></domain>", 0, false },
+		{ "<domain><devices><console type='pty'>", -1, false },
+		{ "", -1, false },
+	};
+	size_t i;
+	bool has;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("case %zu\n", i);
+		has = !cases[i].has;
+		assert_int_equal(hv_console_parse_xml(cases[i].xml, &has),
+		    cases[i].rc);
+		assert_int_equal(has, cases[i].has);
+	}
+}
+
 static void
 test_info_nics(void **state)
 {
@@ -588,6 +625,7 @@ main(void)
 		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_nics_parse),
 		cmocka_unit_test(test_info_nics),
+		cmocka_unit_test(test_console_parse),
 		cmocka_unit_test(test_cdrom_parse),
 		cmocka_unit_test(test_boot_cdrom_xml),
 		cmocka_unit_test(test_start_cdrom),
