@@ -1,12 +1,14 @@
 #!/bin/sh
 # pamtester.sh [MODULE]: the PAM module through the system's own libpam and
-# pamtester, from a real service file /etc/pam.d/vmgate-test-pam (removed on
+# pamtester, from a real service file /etc/pam.d/vmgate-test-pam-PID (removed on
 # exit). MODULE defaults to build/pam_vmgate.so. Needs root (the file goes in
 # /etc/pam.d and the config must be root's); otherwise it says so and skips
 # (a failure under VMGATE_NO_SKIP=1).
 set -u
 module=$(realpath "${1:-build/pam_vmgate.so}")
-service=vmgate-test-pam
+# one service per run: runs at the same time, or one killed before its
+# clean-up, must not block each other
+service=vmgate-test-pam-$$
 pamd=/etc/pam.d/$service
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -26,7 +28,8 @@ if [ -e "$pamd" ]; then
 	exit 1
 fi
 dir=$(mktemp -d /tmp/vmgate-pamtester-XXXXXX) || exit 1
-trap 'rm -f "$pamd"; rm -rf "$dir"' EXIT INT TERM
+trap 'rm -f "$pamd"; rm -rf "$dir"' EXIT
+trap 'exit 1' INT TERM
 cat >"$dir/vmgate.ini" <<'EOF'
 [vmgate]
 service_user = vgt-pam-svc
