@@ -124,21 +124,141 @@ now_ms(void)
 
 /* Failures worth retrying: the daemon's socket is not (yet) there or does
  * not answer. A URI no driver takes, or a bad URI, fails the same way on
- * every attempt. */
-static int
-connect_transient(void)
+ * every attempt. code, domain, int1: of libvirt's error. */
+static bool
+transient_error(int code, int domain, int int1)
 {
-	virErrorPtr e = virGetLastError();
-
-	if (e == NULL)
-		return 0;
 	/* no access to the socket will not change by waiting (libvirt puts
 	 * errno in int1 of a system error) */
-	if (e->code == VIR_ERR_SYSTEM_ERROR &&
-	    (e->int1 == EACCES || e->int1 == EPERM))
-		return 0;
-	return e->code == VIR_ERR_SYSTEM_ERROR || e->code == VIR_ERR_RPC ||
-	    e->domain == VIR_FROM_RPC;
+	if (code == VIR_ERR_SYSTEM_ERROR && (int1 == EACCES || int1 == EPERM))
+		return false;
+	return code == VIR_ERR_SYSTEM_ERROR || code == VIR_ERR_RPC ||
+	    domain == VIR_FROM_RPC;
+}
+
+/*
+ * One virConnectOpen in a thread of its own. A host that takes the TCP
+ * connection and then never answers (a hung daemon, a firewall that drops
+ * packets) would block libvirt far longer than the retry window; the
+ * caller stops waiting at its deadline instead, and the thread, still in
+ * libvirt, closes whatever it gets later and frees the call. Shared under
+ * lock until one side has let go.
+ */
+struct open_call {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	char *uri;
+	virConnectPtr conn;
+	int code, domain, int1;		/* libvirt's error when conn is NULL */
+	char message[sizeof(((struct hv *)0)->last_error)];
+	bool done;			/* the thread has finished */
+	bool abandoned;			/* the caller has stopped waiting */
+};
+
+static void
+open_call_free(struct open_call *c)
+{
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c->uri);
+	free(c);
+}
+
+static void *
+open_thread(void *arg)
+{
+	struct open_call *c = arg;
+	virConnectPtr conn = virConnectOpen(c->uri);
+	virErrorPtr e = conn == NULL ? virGetLastError() : NULL;
+	bool abandoned;
+
+	pthread_mutex_lock(&c->lock);
+	c->conn = conn;
+	if (conn == NULL) {
+		c->code = e != NULL ? e->code : VIR_ERR_INTERNAL_ERROR;
+		c->domain = e != NULL ? e->domain : 0;
+		c->int1 = e != NULL ? e->int1 : 0;
+		/* it may come from a remote daemon: printed by audit, logged */
+		str_sanitize(c->message, sizeof(c->message),
+		    e != NULL && e->message != NULL ? e->message :
+		    "unknown libvirt error");
+	}
+	c->done = true;
+	abandoned = c->abandoned;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+	if (abandoned) {
+		if (conn != NULL)
+			virConnectClose(conn);
+		open_call_free(c);
+	}
+	return NULL;
+}
+
+/*
+ * virConnectOpen(uri), waiting until deadline (now_ms's clock) at the
+ * most. The connection, or NULL with the reason in hv->last_error and
+ * *transient telling whether another attempt may do better.
+ */
+static virConnectPtr
+open_bounded(struct hv *hv, const char *uri, long long deadline,
+    bool *transient)
+{
+	struct open_call *c = xcalloc(1, sizeof(*c));
+	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	pthread_t t;
+	struct timespec until;
+	virConnectPtr conn;
+	bool gave_up = false;
+	int started;
+
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	c->uri = xstrdup(uri);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	started = pthread_create(&t, &ta, open_thread, c);
+	pthread_attr_destroy(&ta);
+	if (started != 0) {
+		/* no thread to spare: ask here, without a bound */
+		open_call_free(c);
+		if ((conn = virConnectOpen(uri)) == NULL) {
+			virErrorPtr e = virGetLastError();
+
+			hv_note_error(hv);
+			*transient = e != NULL &&
+			    transient_error(e->code, e->domain, e->int1);
+		}
+		return conn;
+	}
+	until.tv_sec = deadline / 1000;
+	until.tv_nsec = (deadline % 1000) * 1000000L;
+	pthread_mutex_lock(&c->lock);
+	while (!c->done) {
+		if (pthread_cond_timedwait(&c->cond, &c->lock, &until) ==
+		    ETIMEDOUT && !c->done) {
+			c->abandoned = true;	/* the thread frees it */
+			gave_up = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (gave_up) {
+		note_text(hv, "no answer within the retry window");
+		*transient = false;
+		return NULL;
+	}
+	conn = c->conn;
+	if (conn == NULL) {
+		memcpy(hv->last_error, c->message, sizeof(hv->last_error));
+		*transient = transient_error(c->code, c->domain, c->int1);
+	}
+	open_call_free(c);
+	return conn;
 }
 
 static virConnectPtr
@@ -176,11 +296,12 @@ hv_connect(struct hv *hv, const char *uri)
 	}
 	deadline = now_ms() + HV_CONNECT_TIMEOUT_MS;
 	for (;;) {
-		conn = virConnectOpen(uri);
+		bool transient = false;
+
+		conn = open_bounded(hv, uri, deadline, &transient);
 		if (conn != NULL)
 			break;
-		hv_note_error(hv);
-		if (!connect_transient() || now_ms() >= deadline)
+		if (!transient || now_ms() >= deadline)
 			return HV_EUNREACHABLE;
 		while (nanosleep(&pause, &pause) != 0 && errno == EINTR)
 			;

@@ -8,7 +8,10 @@
 #endif
 #include "unit.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <libvirt/libvirt.h>
@@ -497,6 +500,44 @@ test_unreachable_daemon_retried_then_reported(void **state)
 	hv_free(hv);
 }
 
+/*
+ * A host that takes the TCP connection and then never answers (a hung
+ * daemon, a half-open firewall) holds libvirt's open for as long as the
+ * socket lives; vmgate stops waiting at the end of the retry window. The
+ * alarm only turns a hang into a failure.
+ */
+static void
+test_silent_host_costs_the_retry_window(void **state)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	struct hv *hv = hv_new();
+	char uri[64];
+	long long t0, elapsed;
+	int fd;
+
+	(void)state;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);	/* the kernel accepts; we never */
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(uri, sizeof(uri), "qemu+tcp://127.0.0.1:%d/system",
+	    ntohs(sa.sin_port));
+	alarm(HV_CONNECT_TIMEOUT_MS / 1000 + 60);
+	t0 = now_ms();
+	assert_int_equal(hv_connect(hv, uri), HV_EUNREACHABLE);
+	elapsed = now_ms() - t0;
+	alarm(0);
+	assert_true(elapsed >= HV_CONNECT_TIMEOUT_MS - RETRY_SLACK_MS);
+	assert_true(elapsed < HV_CONNECT_TIMEOUT_MS + RETRY_SLACK_MS);
+	assert_string_equal(hv_last_error(hv),
+	    "no answer within the retry window");
+	close(fd);
+	hv_free(hv);
+}
+
 /* Interfaces and their filters, as a domain XML states them. */
 static void
 test_nics_parse(void **state)
@@ -631,6 +672,7 @@ main(void)
 		cmocka_unit_test(test_start_cdrom),
 		cmocka_unit_test(test_connect_needs_an_explicit_uri),
 		cmocka_unit_test(test_unreachable_daemon_retried_then_reported),
+		cmocka_unit_test(test_silent_host_costs_the_retry_window),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
