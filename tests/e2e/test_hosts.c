@@ -6,7 +6,8 @@
  * a machine on each logs in through a real sshd on 127.0.0.1:2270 (per-user
  * account, the snippet `vmgate sshd-config` prints, authorized-keys as
  * AuthorizedKeysCommand) with OpenSSH's own client, and spicy-screenshot
- * logs in to the node's display through the tenant's `ssh -L` tunnel.
+ * logs in to the node's display through the tenant's `ssh -L` tunnel, by
+ * hand and through contrib/vmgate-viewer.
  * Last, the node's daemon stops: its machine is listed unknown, exit 69,
  * and the first host still answers.
  */
@@ -475,6 +476,48 @@ test_no_tunnel_to_the_node_daemon(void **state)
 	    "16510, but the request was denied' %s", sshd.log), 0);
 }
 
+/*
+ * contrib/vmgate-viewer, the tenant's one-step helper, with a stand-in for
+ * remote-viewer that hands the virt-viewer file's host, port and password
+ * to spicy-screenshot: it finds the node's endpoint in status, opens the
+ * tunnel to it and the viewer gets in.
+ */
+static void
+test_viewer_script_reaches_the_node(void **state)
+{
+	char viewer[300], shot[300], env_viewer[400], text[1024];
+	const char *const argv[] = { "/bin/sh",
+	    E2E_DIR "/../../contrib/vmgate-viewer", "-p", "15972",
+	    "-F", "/dev/null", "-i", key, "-o", "Port=" SSHD_PORT_S,
+	    "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
+	    "-o", "StrictHostKeyChecking=no",
+	    "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+	    TENANT "@127.0.0.1", GUEST_N1, NULL };
+	const char *const envp[] = { "PATH=/usr/bin:/bin", "HOME=/nonexistent",
+	    env_viewer, NULL };
+	struct e2e_result r;
+	struct stat st;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	snprintf(shot, sizeof(shot), "%s/viewer.ppm", work);
+	snprintf(text, sizeof(text), "#!/bin/sh\n"
+	    "h=$(sed -n 's/^host=//p' \"$1\")\n"
+	    "p=$(sed -n 's/^port=//p' \"$1\")\n"
+	    "w=$(sed -n 's/^password=//p' \"$1\")\n"
+	    "exec " SPICY " -h \"$h\" -p \"$p\" -w \"$w\" -o %s\n", shot);
+	free(e2e_write_file(work, "viewer.sh", text, 0755));
+	snprintf(viewer, sizeof(viewer), "%s/viewer.sh", work);
+	snprintf(env_viewer, sizeof(env_viewer), "VMGATE_REMOTE_VIEWER=%s",
+	    viewer);
+	assert_int_equal(e2e_run(argv, envp, NULL, RUN_MS, &r), 0);
+	if (r.timed_out || r.status != 0)
+		fail_msg("vmgate-viewer: exit %d: %s", r.status, r.err);
+	e2e_result_free(&r);
+	assert_int_equal(stat(shot, &st), 0);
+	assert_true(st.st_size > 0);
+}
+
 static void
 test_audit_checks_the_node(void **state)
 {
@@ -547,6 +590,7 @@ main(void)
 		cmocka_unit_test(test_console_and_reset_on_the_node),
 		cmocka_unit_test(test_spice_through_the_tunnel_to_the_node),
 		cmocka_unit_test(test_no_tunnel_to_the_node_daemon),
+		cmocka_unit_test(test_viewer_script_reaches_the_node),
 		cmocka_unit_test(test_audit_checks_the_node),
 		cmocka_unit_test(test_node_down),
 	};
