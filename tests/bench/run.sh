@@ -5,7 +5,10 @@
 # prints a table of medians, ratios and peak memory and which goals hold.
 #
 # Needs root and the real libvirtd (tests/e2e/stack.sh); defines the guest
-# bench-web1 (SPICE 127.0.0.1:5950) and removes it at the end.
+# bench-web1 (SPICE 127.0.0.1:5950) and removes it at the end. The
+# many-hosts rows also start a second libvirtd (tests/e2e/node.sh, on
+# 127.0.0.2:16510) with the guest bench-n1 and a second guest bench-h2 on
+# the first host, and stop them at the end.
 #
 #   BENCH_ROUNDS=30 BENCH_WARMUP=3 VMGATE=build/vmgate sh tests/bench/run.sh
 set -u
@@ -24,6 +27,15 @@ URI=qemu:///system
 # change could miss a change in the same clock tick: vmgate does not write
 # one then, so the data is left to age before the first run
 SETTLE=2
+# many hosts: a second host's guest, a second guest on the first host, and
+# node URIs that a status request must never contact
+NODE_ADDR=127.0.0.2
+NODE_URI=qemu+tcp://$NODE_ADDR:16510/system
+NODE_GUEST=bench-n1
+HOST2_GUEST=bench-h2
+NODE_GUEST_PORT=5978
+HOST2_GUEST_PORT=5979
+NODES_FAR=19
 
 say() { echo "bench: $*"; }
 die() { echo "bench: $*" >&2; exit 1; }
@@ -38,9 +50,14 @@ command -v python3 >/dev/null || die "python3 missing (make deps)"
 WORK=$(mktemp -d /tmp/vmgate-bench.XXXXXX) || die "mktemp failed"
 chmod 0755 "$WORK"
 GUEST_UP=0
+HOSTS_UP=0
 cleanup()
 {
 	[ "$GUEST_UP" = 1 ] && sh "$TOP/tests/e2e/stack.sh" rmguest "$GUEST" >/dev/null
+	if [ "$HOSTS_UP" = 1 ]; then
+		sh "$TOP/tests/e2e/stack.sh" rmguest "$HOST2_GUEST" >/dev/null
+		sh "$TOP/tests/e2e/node.sh" down "$WORK/node" >/dev/null
+	fi
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -50,6 +67,13 @@ sh "$TOP/tests/e2e/stack.sh" up >/dev/null || die "libvirtd is not available"
 sh "$TOP/tests/e2e/stack.sh" guest "$GUEST" "$GUEST_PORT" >/dev/null ||
     die "guest $GUEST did not start"
 GUEST_UP=1
+HOSTS_UP=1
+sh "$TOP/tests/e2e/stack.sh" guest "$HOST2_GUEST" "$HOST2_GUEST_PORT" >/dev/null ||
+    die "guest $HOST2_GUEST did not start"
+sh "$TOP/tests/e2e/node.sh" up "$WORK/node" "$NODE_ADDR" 16510 >/dev/null ||
+    die "the second libvirtd did not start"
+sh "$TOP/tests/e2e/node.sh" guest "$WORK/node" "$NODE_GUEST" "$NODE_GUEST_PORT" >/dev/null ||
+    die "guest $NODE_GUEST did not start on the second host"
 
 CFLAGS_B="-O2 -Wall -Wextra -Werror"
 cc $CFLAGS_B -o "$WORK/runner" "$BENCH_DIR/runner.c" || die "runner build failed"
@@ -64,6 +88,39 @@ for n in $SIZES; do
 	chown -R 0:0 "$WORK/$n"
 	chmod 0644 "$WORK/$n/vmgate.ini"
 done
+# status with 1 and with 1+NODES_FAR node URIs among the tenant's
+# machines (only its own is asked); list over two machines on one host
+# and over two machines on two hosts
+hosts_ini()	# NAME BODY
+{
+	mkdir -p "$WORK/$1"
+	printf '[vmgate]\nuri = %s\nkeys = %s/%s/keys\n%s' "$URI" "$WORK" "$1" "$2" \
+	    >"$WORK/$1/vmgate.ini"
+	mkdir -p "$WORK/$1/keys"
+	chmod 0644 "$WORK/$1/vmgate.ini"
+}
+far=
+i=1
+while [ "$i" -le "$NODES_FAR" ]; do
+	far="$far[domain far$i]
+uri = qemu+tcp://node$i.invalid/system
+"
+	i=$((i + 1))
+done
+hosts_ini status-1 "[tenant bt]
+domains = $GUEST
+"
+hosts_ini status-20 "[tenant bt]
+domains = $GUEST $(seq -f 'far%g' -s ' ' 1 "$NODES_FAR")
+$far"
+hosts_ini list-1 "[tenant bt]
+domains = $GUEST $HOST2_GUEST
+"
+hosts_ini list-2 "[tenant bt]
+domains = $GUEST $NODE_GUEST
+[domain $NODE_GUEST]
+uri = $NODE_URI
+"
 sleep "$SETTLE"
 
 # the offered key: near the end of the tenant list
@@ -103,6 +160,20 @@ SSH_ORIGINAL_COMMAND="status $GUEST" "$VMGATE" -f "$INI100K" --tenant "$LAST" >"
 grep -q '^state: running$' "$WORK/st.out" || { cat "$WORK/st.out"; die "vmgate status: wrong answer"; }
 "$WORK/mini" "$URI" "$GUEST" | grep -q '^state: 1$' || die "mini: wrong answer"
 
+for c in status-1 status-20; do
+	SSH_ORIGINAL_COMMAND="status $GUEST" "$VMGATE" -f "$WORK/$c/vmgate.ini" --tenant bt >"$WORK/st.out" ||
+	    die "vmgate status ($c) failed"
+	grep -q '^state: running$' "$WORK/st.out" || { cat "$WORK/st.out"; die "vmgate status ($c): wrong answer"; }
+done
+SSH_ORIGINAL_COMMAND=list "$VMGATE" -f "$WORK/list-1/vmgate.ini" --tenant bt >"$WORK/ls.out" ||
+    die "vmgate list (one host) failed"
+[ "$(cat "$WORK/ls.out")" = "$GUEST running
+$HOST2_GUEST running" ] || { cat "$WORK/ls.out"; die "vmgate list (one host): wrong answer"; }
+SSH_ORIGINAL_COMMAND=list "$VMGATE" -f "$WORK/list-2/vmgate.ini" --tenant bt >"$WORK/ls.out" ||
+    die "vmgate list (two hosts) failed"
+[ "$(cat "$WORK/ls.out")" = "$GUEST running
+$NODE_GUEST running" ] || { cat "$WORK/ls.out"; die "vmgate list (two hosts): wrong answer"; }
+
 VIRSH=$(command -v virsh)
 say "status: $ROUNDS rounds after $WARMUP warm-up rounds"
 "$WORK/runner" "$ROUNDS" "$WARMUP" \
@@ -123,17 +194,26 @@ for n in $SIZES; do
 done
 "$WORK/runner" "$ROUNDS" "$WARMUP" "$@" >"$WORK/keys.res" || die "authorized-keys runs failed"
 
+say "many hosts: $ROUNDS rounds after $WARMUP warm-up rounds"
+"$WORK/runner" "$ROUNDS" "$WARMUP" \
+	hosts-status-1 "SSH_ORIGINAL_COMMAND=status $GUEST" "$VMGATE" -f "$WORK/status-1/vmgate.ini" --tenant bt ';;' \
+	hosts-status-20 "SSH_ORIGINAL_COMMAND=status $GUEST" "$VMGATE" -f "$WORK/status-20/vmgate.ini" --tenant bt ';;' \
+	hosts-list-1host SSH_ORIGINAL_COMMAND=list "$VMGATE" -f "$WORK/list-1/vmgate.ini" --tenant bt ';;' \
+	hosts-list-2hosts SSH_ORIGINAL_COMMAND=list "$VMGATE" -f "$WORK/list-2/vmgate.ini" --tenant bt \
+	>"$WORK/hosts.res" || die "many-hosts runs failed"
+
 # LABEL MEDIAN MIN RSS lines -> the table and the verdict
 {
 	sed 's/^/S /' "$WORK/status.res"
 	sed 's/^/K /' "$WORK/keys.res"
+	sed 's/^/H /' "$WORK/hosts.res"
 	echo "C check-100 ${CHECK_MS_100}"
 	echo "C check-10000 ${CHECK_MS_10000}"
 	echo "C check-100000 ${CHECK_MS_100000}"
 } | awk -v date="$(date -u +%Y-%m-%dT%H:%MZ)" \
     -v machine="$(uname -srm), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
     -v rounds="$ROUNDS" '
-$1 == "S" || $1 == "K" { med[$2] = $3; rss[$2] = $5; order[n++] = $2; kind[$2] = $1 }
+$1 == "S" || $1 == "K" || $1 == "H" { med[$2] = $3; rss[$2] = $5; order[n++] = $2; kind[$2] = $1 }
 $1 == "C" { check[$2] = $3 }
 END {
 	printf "vmgate bench, %s, %s; medians of %d runs\n\n", date, machine, rounds
@@ -146,6 +226,10 @@ END {
 			base = c; sub(/-[0-9]+$/, "-100", base)
 			r = sprintf("%.2fx %s", med[c] / med[base], "100")
 		}
+		if (c == "hosts-status-20")
+			r = sprintf("%.2fx 1 URI", med[c] / med["hosts-status-1"])
+		if (c == "hosts-list-2hosts")
+			r = sprintf("%.2fx 1 host", med[c] / med["hosts-list-1host"])
 		printf "%-22s %10.2f %16s %7d KiB\n", c, med[c], r, rss[c]
 	}
 	printf "\n(check, one run each: 100: %d ms, 10k: %d ms, 100k: %d ms)\n\n",
@@ -158,5 +242,11 @@ END {
 	    g1 ? "HOLDS" : "FAILS", s,
 	    g2 ? "HOLDS" : "FAILS", med["shared-100000"], med["shared-100000"] / med["shared-100"],
 	    g3 ? "HOLDS" : "FAILS", med["peruser-100000"], med["peruser-100000"] / med["peruser-100"]
-	printf "all goals %s\n", (g1 && g2 && g3) ? "hold" : "do not hold yet"
+	h1 = med["hosts-status-20"] / med["hosts-status-1"]
+	h2 = med["hosts-list-2hosts"] / med["hosts-list-1host"]
+	g4 = h1 <= 1.05
+	g5 = h2 <= 1.3
+	printf "goals: status with 20 node URIs <=1.05x 1 URI %s (%.2fx); list over 2 hosts <=1.3x 1 host %s (%.2fx)\n",
+	    g4 ? "HOLDS" : "FAILS", h1, g5 ? "HOLDS" : "FAILS", h2
+	printf "all goals %s\n", (g1 && g2 && g3 && g4 && g5) ? "hold" : "do not hold yet"
 }'
