@@ -44,6 +44,12 @@ quiet_error(void *arg, virErrorPtr err)
 int
 hv_libvirt_ready(struct hv *hv)
 {
+	/* set once by the first caller, always before hv_query_states or
+	 * hv_connect start a thread; the threads only read it */
+	static bool ready;
+
+	if (ready)
+		return 0;
 	if (hv_dl_load() != 0) {
 		if (hv != NULL)
 			snprintf(hv->last_error, sizeof(hv->last_error),
@@ -57,6 +63,7 @@ hv_libvirt_ready(struct hv *hv)
 			hv_note_error(hv);
 		return -1;
 	}
+	ready = true;
 	return 0;
 }
 
