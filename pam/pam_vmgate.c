@@ -1,5 +1,5 @@
 /*
- * pam_vmgate: the PAM account module of SPEC §9. It owns one decision: may
+ * pam_vmgate: the PAM account module (pam_vmgate(8)). It owns one decision: may
  * this login name open an SSH session on the VM host at all? Yes for an
  * enabled tenant and for the service_user, no for everyone else and no
  * whenever the config cannot be trusted. It runs in sshd's account phase, so

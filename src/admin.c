@@ -1,5 +1,5 @@
 /*
- * admin: the admin commands of SPEC §7 and §8. check validates the config
+ * admin: the admin commands of vmgate(8). check validates the config
  * and the key directory; check --tenant answers permit/deny; authorized-keys
  * writes the authorized_keys lines sshd's AuthorizedKeysCommand asks for,
  * with the restrictions that keep a tenant to its own SPICE endpoints; audit

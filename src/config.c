@@ -1,5 +1,5 @@
 /*
- * config: reads and checks the INI file of SPEC §2 into struct config.
+ * config: reads and checks the INI file (vmgate.ini(5)) into struct config.
  *
  * inih (Debian r55) does the key/value splitting, but it is fed through our
  * own line reader, because on its own r55 cuts lines at 200 bytes and
@@ -1144,7 +1144,7 @@ report_twice(struct parser *p, const char *kind, const char *name,
 
 /*
  * A group member without a [tenant] section is a tenant all the same
- * (enabled, no machines of its own): the SPEC example grants bob only
+ * (enabled, no machines of its own): the example config grants bob only
  * through [group ops]. Add those tenants, then sort again.
  */
 static void

@@ -1,6 +1,6 @@
 /*
  * console: relays the tenant's terminal (fds 0 and 1) and a machine's
- * serial console stream on libvirt's event loop (SPEC §5).
+ * serial console stream on libvirt's event loop (vmgate(8), console).
  *
  * One console object holds both directions, each a bounded buffer of
  * CONSOLE_BUF bytes: a side is read only while the buffer it feeds has

@@ -1,5 +1,5 @@
 /*
- * keys: the key directory of SPEC §3. Owns the file-name rules
+ * keys: the key directory (vmgate.ini(5), keys). Owns the file-name rules
  * (TENANT.pub, TENANT@ANYTHING.pub), the safe opening of each file
  * (O_NOFOLLOW, regular, not group/other-writable, size cap), the line rules
  * (authorized_keys lines without options, canonical key blobs), fingerprints

@@ -1,5 +1,5 @@
 /*
- * result: the exit codes of SPEC §4 (sysexits.h values).
+ * result: the exit codes of vmgate(8) (sysexits.h values).
  */
 #include <sysexits.h>
 

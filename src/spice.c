@@ -1,5 +1,5 @@
 /*
- * spice: one-time SPICE passwords (SPEC §6). Checks that the machine runs
+ * spice: one-time SPICE passwords (vmgate(8), spice). Checks that the machine runs
  * and has a locked display with ticketing on, makes a 24-character password
  * from libsodium's generator, sets it live with an expiry, prints the
  * tenant's instructions or a virt-viewer file, and holds the session open
@@ -45,7 +45,7 @@ spice_make_password(char *out, size_t len)
 }
 
 /*
- * SPEC §6: the machine must run ("idle" is a running guest that waits).
+ * The machine must run ("idle" is a running guest that waits).
  * A paused machine is refused too, though QEMU still serves its frozen
  * screen: tenants cannot resume it, so a ticket would only invite questions.
  */

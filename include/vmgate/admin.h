@@ -1,5 +1,5 @@
 /*
- * admin: the admin commands of SPEC §7 and §8: check, check --tenant,
+ * admin: the admin commands of vmgate(8): check, check --tenant,
  * authorized-keys, audit and sshd-config. They read the config and key directory and the
  * live system, and change nothing.
  */

@@ -1,12 +1,12 @@
 /*
- * config: the INI file of SPEC §2 -> struct config. Strict: any problem is
+ * config: the INI file of vmgate.ini(5) -> struct config. Strict: any problem is
  * reported as "FILE:LINE: message" and the whole config is refused.
  * Uses the system inih; does no I/O beyond reading the file it is given.
  *
  * Problems of the file as a whole (cannot open, unsafe owner or mode, too
  * big) are reported with LINE 0, so every message has the same shape.
  *
- * The rules beyond SPEC §2, all of them "refuse rather than guess":
+ * The rules beyond those vmgate.ini(5) spells out, all of them "refuse rather than guess":
  * - Every key may appear once per section, list keys (domains, members,
  *   allow) included: a second "domains =" is an error, not an append.
  * - Lines are at most CONFIG_MAX_LINE - 1 bytes, not counting the "\n" or

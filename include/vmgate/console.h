@@ -1,5 +1,5 @@
 /*
- * console: the serial console of SPEC §5 relayed between the tenant's
+ * console: the serial console (vmgate(8), console) relayed between the tenant's
  * terminal (fds 0 and 1) and a libvirt stream, in raw mode, until the escape
  * byte 0x1d appears anywhere in the input, the machine stops or the session
  * hangs up. The terminal mode is restored on every path.

@@ -1,5 +1,5 @@
 /*
- * keys: the key directory of SPEC §3 (TENANT.pub, TENANT@ANYTHING.pub, one
+ * keys: the key directory (TENANT.pub, TENANT@ANYTHING.pub, one
  * authorized_keys line per key, no options), parsed and fingerprinted with
  * libssh. A leaf: tenant names are checked by the caller-supplied callback.
  */

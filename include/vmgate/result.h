@@ -1,6 +1,6 @@
 /*
  * result: what a request came to. Modules return these; only main turns
- * them into exit codes (SPEC §4).
+ * them into exit codes (vmgate(8), EXIT STATUS).
  */
 #ifndef VMGATE_RESULT_H
 #define VMGATE_RESULT_H

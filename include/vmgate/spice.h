@@ -1,5 +1,5 @@
 /*
- * spice: one-time SPICE passwords (SPEC §6). Makes a 24-character password
+ * spice: one-time SPICE passwords (vmgate(8), spice). Makes a 24-character password
  * from libsodium's generator, sets it live with an expiry, and formats the
  * tenant's instructions or a virt-viewer file.
  */
@@ -64,7 +64,8 @@ int spice_issue(struct hv_domain *dom, const struct domain_conf *dc,
     const char *machine, unsigned ttl, int local_port,
     struct spice_ticket *t, const char **why);
 
-/* The five "key:  value" lines of SPEC §6; vmhost is the ssh host word. */
+/* The five "key:  value" lines (machine, password, expires, tunnel,
+ * viewer); vmhost is the ssh destination the tunnel line names. */
 void spice_print_human(FILE *out, const struct spice_ticket *t,
     const char *vmhost);
 /* The [virt-viewer] file. */

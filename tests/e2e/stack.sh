@@ -1,5 +1,5 @@
 #!/bin/sh
-# stack.sh: the real stack the end-to-end tests run on (TESTING.md):
+# stack.sh: the real stack the end-to-end tests run on:
 # virtlogd + libvirtd without systemd, and diskless SeaBIOS guests.
 #
 #   sh tests/e2e/stack.sh up                     start daemons unless one answers

@@ -1,5 +1,5 @@
 /*
- * test_console: `console VM` (SPEC §5) end to end. The real build/vmgate
+ * test_console: `console VM` end to end. The real build/vmgate
  * runs as root with --tenant on a pseudo-terminal, attached to diskless
  * SeaBIOS guests on the shared libvirtd (tests/e2e/stack.sh). Everything is
  * judged as the tenant would see it: what appears on the terminal, the

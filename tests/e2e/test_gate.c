@@ -829,7 +829,7 @@ test_console_through_sshd_pty(void **state)
 	free(r);
 }
 
-/* without a pty (ssh without -t) the console refuses, as §5 says */
+/* without a pty (ssh without -t) the console refuses */
 static void
 test_console_without_pty_refused(void **state)
 {

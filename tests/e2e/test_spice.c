@@ -1,5 +1,5 @@
 /*
- * test_spice: one-time SPICE passwords on the real stack (SPEC §6).
+ * test_spice: one-time SPICE passwords on the real stack.
  * build/vmgate runs as root with --tenant and a private config; guests
  * spi-* on libvirtd + QEMU serve real SPICE displays on 5920-5929, and
  * spicy-screenshot (a real SPICE client) shows which password gets in.

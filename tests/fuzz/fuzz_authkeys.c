@@ -1,5 +1,5 @@
 /*
- * fuzz_authkeys: the authorized-keys renderer of SPEC §8
+ * fuzz_authkeys: the authorized-keys renderer (vmgate(8))
  * (admin_authorized_keys), with a fixed valid config whose machines all
  * have a SPICE endpoint in the config, so libvirt is never asked, and a
  * fuzzed key directory, USER and KEYTYPE/KEY pair.
@@ -14,7 +14,7 @@
  *   NUL, CR or other control byte, and its only '"' are the renderer's
  *   own (two per permitopen, two around command=);
  * - what goes to stderr (sshd's log) is lines of printable ASCII;
- * - the output is exactly what SPEC §8 says for that USER: the lines of
+ * - the output is exactly what vmgate(8) says for that USER: the lines of
  *   the keys vmgate check (keys_load over the whole directory) finds
  *   usable, for that tenant (or every enabled tenant for the
  *   service_user), narrowed to KEYTYPE KEY when given, with the tenant's
@@ -220,7 +220,7 @@ options_of(const char *tenant, int *quotes)
 	abort();
 }
 
-/* The lines SPEC §8 asks for, from the keys vmgate check would accept. */
+/* The lines vmgate(8) asks for, from the keys vmgate check would accept. */
 static char *
 expected(const char *user, const char *self, const char *type,
     const char *key)

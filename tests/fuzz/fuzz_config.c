@@ -1,5 +1,5 @@
 /*
- * fuzz_config: config_parse (SPEC §2) on the raw bytes of a would-be
+ * fuzz_config: config_parse on the raw bytes of a would-be
  * vmgate.ini: long lines, NUL and control bytes, odd encodings, CRLF, all
  * reach the parser as they would from the file. Beyond memory errors it
  * checks the parser's promises and abort()s when one is broken:

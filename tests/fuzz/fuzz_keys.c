@@ -1,5 +1,5 @@
 /*
- * fuzz_keys: the key-file parser of SPEC §3. keys.c reads key files only
+ * fuzz_keys: the key-file parser. keys.c reads key files only
  * from a directory, so the input becomes the files of a private key
  * directory on tmpfs (under $VMGATE_FUZZ_TMP, else /dev/shm):
  *   everything before the first "\n--\n" is alice.pub, the rest (if any)

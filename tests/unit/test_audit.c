@@ -1,8 +1,8 @@
 /*
- * test_audit: the audit file line of SPEC §4 as an admin reads it: field
- * order, "-" for unknown fields, sanitizing, the 200-byte request cut, the
- * UTC timestamp, append-only mode 0600 and refusal of a symlinked log;
- * and the syslog line itself, read from a private /dev/log.
+ * test_audit: the audit file line (vmgate(8), DIAGNOSTICS) as an admin
+ * reads it: field order, "-" for unknown fields, sanitizing, the 200-byte
+ * request cut, the UTC timestamp, append-only mode 0600 and refusal of a
+ * symlinked log; and the syslog line itself, read from a private /dev/log.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* strptime, timegm */

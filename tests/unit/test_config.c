@@ -1,5 +1,5 @@
 /*
- * test_config: the config file of SPEC §2. Every rule has a failing example
+ * test_config: the config file (vmgate.ini(5)). Every rule has a failing example
  * whose exact "FILE:LINE: message" is asserted; good files are checked
  * field by field; config_load's file checks run on files in a temp dir.
  */
@@ -561,7 +561,7 @@ test_full_file(void **state)
 }
 
 /*
- * SPEC §2's example names bob only as a member of [group ops]: he is a
+ * The README's example config names bob only as a member of [group ops]: he is a
  * tenant all the same, with the group's rights and nothing of his own.
  */
 static void
@@ -578,7 +578,7 @@ test_spec_example(void **state)
 	diag_init(&d);
 	if (config_parse(NAME, text, len, &cfg, &d) != 0) {
 		dump(&d);
-		fail_msg("SPEC example refused");
+		fail_msg("the README's example refused");
 	}
 	bob = config_tenant(cfg, "bob");
 	assert_non_null(bob);

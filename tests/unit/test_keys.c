@@ -1,5 +1,5 @@
 /*
- * test_keys: the key directory rules of SPEC §3 as an admin meets them:
+ * test_keys: the key directory rules (vmgate.ini(5)) as an admin meets them:
  * which keys are offered, under which tenant, with the fingerprint
  * ssh-keygen -l shows, and which "PATH:LINE: message" each mistake gets.
  * The expected fingerprints come from ssh-keygen -lf.

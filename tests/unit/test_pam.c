@@ -1,5 +1,5 @@
 /*
- * test_pam: the PAM module of SPEC §9 run through a real PAM stack.
+ * test_pam: the PAM module (pam_vmgate(8)) run through a real PAM stack.
  * libpam_wrapper lets libpam read service files from a temp dir; the
  * program re-executes itself with it preloaded, because the wrapper copies
  * the service dir once, when it is loaded: every service file is therefore
