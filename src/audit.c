@@ -77,6 +77,8 @@ audit_result_name(enum audit_result r)
 		return "failed";
 	case AUDIT_USAGE:
 		return "usage";
+	case AUDIT_LIMITED:
+		return "limited";
 	case AUDIT_ERROR:
 		return "error";
 	}

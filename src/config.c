@@ -400,6 +400,29 @@ vmgate_spice_ttl(struct parser *p, const char *value)
 	p->cfg->spice_ttl = (unsigned)v;
 }
 
+/* max_sessions: 0 (no limit) or 1..CONFIG_MAX_SESSIONS */
+static void
+set_max_sessions(struct parser *p, const char *value, unsigned *out)
+{
+	unsigned long v = 0;
+	char buf[SHOW_MAX];
+
+	if (strcmp(value, "0") != 0 &&
+	    parse_number(value, CONFIG_MAX_SESSIONS, &v) != 0) {
+		perr(p, p->line, "max_sessions: '%s' is not a number from 0 "
+		    "(no limit) to %d", show(buf, sizeof(buf), value),
+		    CONFIG_MAX_SESSIONS);
+		return;
+	}
+	*out = (unsigned)v;
+}
+
+static void
+vmgate_max_sessions(struct parser *p, const char *value)
+{
+	set_max_sessions(p, value, &p->cfg->max_sessions);
+}
+
 static void
 vmgate_service_user(struct parser *p, const char *value)
 {
@@ -487,6 +510,15 @@ static void
 tenant_media(struct parser *p, const char *value)
 {
 	grant_media(p, &cur_tenant(p)->grant, value);
+}
+
+static void
+tenant_max_sessions(struct parser *p, const char *value)
+{
+	struct tenant *t = cur_tenant(p);
+
+	set_max_sessions(p, value, &t->max_sessions);
+	t->has_max_sessions = true;
 }
 
 static void
@@ -695,6 +727,7 @@ static const struct key_rule vmgate_keys_rules[] = {
 	{ "uri", vmgate_uri },
 	{ "keys", vmgate_keys },
 	{ "spice_ttl", vmgate_spice_ttl },
+	{ "max_sessions", vmgate_max_sessions },
 	{ "service_user", vmgate_service_user },
 	{ "tenant_group", vmgate_tenant_group },
 	{ "audit_log", vmgate_audit_log },
@@ -705,6 +738,7 @@ static const struct key_rule tenant_rules[] = {
 	{ "domains", tenant_domains },
 	{ "allow", tenant_allow },
 	{ "disabled", tenant_disabled },
+	{ "max_sessions", tenant_max_sessions },
 	{ "media", tenant_media },
 	{ NULL, NULL }
 };
@@ -1280,6 +1314,7 @@ config_parse(const char *name, const char *buf, size_t len,
 	p.cfg = xcalloc(1, sizeof(*p.cfg));
 	p.cfg->path = xstrdup(name);
 	p.cfg->spice_ttl = CONFIG_DEFAULT_SPICE_TTL;
+	p.cfg->max_sessions = CONFIG_DEFAULT_MAX_SESSIONS;
 
 	r = ini_parse_stream(read_line, &p, on_pair, &p);
 	if (r != 0 && p.errors == 0) {
@@ -1465,6 +1500,16 @@ config_tenant(const struct config *cfg, const char *name)
 		return NULL;
 	return find(name, cfg->tenants, cfg->ntenants,
 	    sizeof(*cfg->tenants), find_tenant);
+}
+
+unsigned
+config_max_sessions(const struct config *cfg, const char *tenant)
+{
+	const struct tenant *t = config_tenant(cfg, tenant);
+
+	if (t != NULL && t->has_max_sessions)
+		return t->max_sessions;
+	return cfg->max_sessions;
 }
 
 const struct group *

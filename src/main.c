@@ -24,7 +24,9 @@
 #include "vmgate/policy.h"
 #include "vmgate/request.h"
 #include "vmgate/result.h"
+#include "vmgate/session.h"
 #include "vmgate/shell.h"
+#include "vmgate/spice.h"
 #include "vmgate/util.h"
 
 #define MAX_ARGS 16	/* no command of ours takes more */
@@ -238,6 +240,7 @@ run_tenant_shell(const struct options *o)
 	ctx.vmhost = host;
 	ctx.out = stdout;
 	ctx.err = stderr;
+	ctx.session_dir = SESSION_DIR;
 	r = shell_run(&ctx);
 out:
 	request_clear(&req);
@@ -408,6 +411,9 @@ main(int argc, char **argv)
 		r = run_audit(&o, stdout, stderr);
 	} else if (strcmp(cmd, "sshd-config") == 0) {
 		r = run_sshd_config(&o, stdout, stderr);
+	} else if (strcmp(cmd, SPICE_HOLD_COMMAND) == 0 && o.nrest == 2) {
+		/* a held spice session, re-executed by itself (spice.h) */
+		r = spice_hold_run(o.rest[1]) == 0 ? RESULT_OK : RESULT_USAGE;
 	} else {
 		usage(stderr);
 		r = RESULT_USAGE;

@@ -17,6 +17,8 @@ result_exit_code(enum result r)
 		return EX_USAGE;
 	case RESULT_UNAVAILABLE:
 		return EX_UNAVAILABLE;
+	case RESULT_LIMITED:
+		return EX_TEMPFAIL;
 	case RESULT_DENIED:
 		return EX_NOPERM;
 	case RESULT_CONFIG:

@@ -23,6 +23,7 @@
 #include "vmgate/keytable.h"
 #include "vmgate/policy.h"
 #include "vmgate/request.h"
+#include "vmgate/session.h"
 #include "vmgate/shell.h"
 #include "vmgate/spice.h"
 #include "vmgate/util.h"
@@ -39,6 +40,9 @@
 #define SHELL_WHY	(4096 + 128)	/* path_file_safe's reason */
 #define CDROM_EMPTY	"empty"
 #define CDROM_OTHER	"other"	/* a file that is not among the tenant's media */
+#ifndef VMGATE_HOLD_IN_PLACE
+#define VMGATE_HOLD_IN_PLACE 0	/* 1: the old hold, built by make bench */
+#endif
 
 /* One request on its way through the shell. */
 struct run {
@@ -48,6 +52,7 @@ struct run {
 	struct hv_domain *dom;		/* the machine acted on */
 	char detail[SHELL_DETAIL];	/* for the audit line only */
 	bool hold_spice;		/* wait after the audit line */
+	int slot;			/* session slot held, or -1 */
 	struct spice_ticket ticket;
 	const char *media;		/* install media named, for the audit */
 };
@@ -929,6 +934,8 @@ audit_result_of(enum result res)
 		return AUDIT_USAGE;
 	case RESULT_DENIED:
 		return AUDIT_DENIED;
+	case RESULT_LIMITED:
+		return AUDIT_LIMITED;
 	case RESULT_UNAVAILABLE:
 	case RESULT_CONFIG:
 		break;
@@ -956,6 +963,62 @@ record(const struct run *r, enum result res)
 	audit_record(c->cfg->audit_log, &ev);
 }
 
+/*
+ * One of the tenant's session slots, before anything touches libvirt; it
+ * is held until the process ends (a held spice session included).
+ */
+static enum result
+take_slot(struct run *r)
+{
+	const struct shell_ctx *c = r->ctx;
+	unsigned limit;
+	char why[SHELL_DETAIL];
+	int e;
+
+	if (c->session_dir == NULL)
+		return RESULT_OK;
+	limit = config_max_sessions(c->cfg, c->tenant);
+	e = session_take(c->session_dir, c->tenant, limit, &r->slot, why,
+	    sizeof(why));
+	if (e == SESSION_TAKEN)
+		return RESULT_OK;
+	if (e == SESSION_FULL) {
+		fprintf(c->err, "vmgate: too many sessions at once for %s "
+		    "(%u): close one and retry\n", c->tenant, limit);
+		set_detail(r, "all %u session slots held", limit);
+		return RESULT_LIMITED;
+	}
+	fprintf(c->err, "vmgate: cannot count sessions: ask the admin\n");
+	set_detail(r, "session slots: %s", why);
+	return RESULT_CONFIG;
+}
+
+/*
+ * The ticket is set: a held session keeps only its slot and stdin. The
+ * libvirt connection closes here; spice_hold sheds the rest by starting
+ * this program afresh, and waiting here is the fallback.
+ */
+static void
+hold_session(struct run *r)
+{
+#if VMGATE_HOLD_IN_PLACE
+	/* as before the re-execution, for make bench to compare */
+	if (r->req.vv)
+		spice_release_output(r->ctx->out, r->ctx->err);
+	spice_wait();
+	return;
+#endif
+	hv_domain_free(r->dom);
+	r->dom = NULL;
+	hv_free(r->hv);
+	r->hv = NULL;
+	spice_ticket_clear(&r->ticket);
+	if (r->req.vv)
+		spice_release_output(r->ctx->out, r->ctx->err);
+	spice_hold(r->slot);
+	spice_wait();
+}
+
 enum result
 shell_run(const struct shell_ctx *ctx)
 {
@@ -965,6 +1028,7 @@ shell_run(const struct shell_ctx *ctx)
 	memset(&r, 0, sizeof(r));
 	r.ctx = ctx;
 	r.req = *ctx->req;	/* a shallow copy: the strings stay the caller's */
+	r.slot = -1;
 	if (handler_of(r.req.verb) == NULL) {
 		fprintf(ctx->err, "vmgate: unknown command\n");
 		set_detail(&r, "no handler");
@@ -982,7 +1046,7 @@ shell_run(const struct shell_ctx *ctx)
 		    verb_name(r.req.verb));
 		set_detail(&r, "verb not allowed");
 		res = RESULT_DENIED;
-	} else
+	} else if ((res = take_slot(&r)) == RESULT_OK)
 		res = handlers[r.req.verb].run(&r);
 	fflush(ctx->out);
 	fflush(ctx->err);
@@ -991,11 +1055,10 @@ shell_run(const struct shell_ctx *ctx)
 	env_signals_release();
 
 	/* after the audit line: the session may be held open for long */
-	if (r.hold_spice) {
-		if (r.req.vv)
-			spice_release_output(ctx->out, ctx->err);
-		spice_wait();
-	}
+	if (r.hold_spice)
+		hold_session(&r);
+	if (r.slot >= 0)
+		close(r.slot);
 	spice_ticket_clear(&r.ticket);
 	hv_domain_free(r.dom);
 	hv_free(r.hv);

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #define SPICE_TIME_BUF	32	/* "YYYY-MM-DDTHH:MM:SSZ" */
 #define SPICE_PORT_MAX	65535
 #define SPICE_LOCAL_HOST "127.0.0.1"	/* the tenant's end of the tunnel */
+#define SPICE_FD_BUF	16
 
 static const char spice_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -215,6 +218,51 @@ spice_release_output(FILE *out, FILE *err)
 		rc = -1;
 	close(fd);
 	return rc;
+}
+
+/*
+ * The held session needs nothing of what the request loaded (libvirt and
+ * its sixty libraries, the config): a fresh image of this program that
+ * only waits is a fraction of the size. The slot's lock travels as fd.
+ */
+int
+spice_hold(int slot_fd)
+{
+	char fdarg[SPICE_FD_BUF];
+	char *const argv[] = { "vmgate", SPICE_HOLD_COMMAND, fdarg, NULL };
+	int flags = -1;
+
+	fflush(NULL);
+	if (slot_fd >= 0) {
+		snprintf(fdarg, sizeof(fdarg), "%d", slot_fd);
+		if ((flags = fcntl(slot_fd, F_GETFD)) < 0 ||
+		    fcntl(slot_fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+			return -1;
+	} else
+		snprintf(fdarg, sizeof(fdarg), "-");
+	execv("/proc/self/exe", argv);
+	if (slot_fd >= 0)
+		(void)fcntl(slot_fd, F_SETFD, flags);
+	return -1;
+}
+
+int
+spice_hold_run(const char *fdarg)
+{
+	char *end = NULL;
+	long fd;
+
+	if (strcmp(fdarg, "-") != 0) {
+		errno = 0;
+		fd = strtol(fdarg, &end, 10);
+		/* a slot is never one of the session's own fds 0-2 */
+		if (errno != 0 || end == fdarg || *end != '\0' ||
+		    fd <= STDERR_FILENO || fd > INT_MAX ||
+		    fcntl((int)fd, F_GETFD) < 0)
+			return -1;
+	}
+	spice_wait();
+	return 0;
 }
 
 static volatile sig_atomic_t spice_hangup;

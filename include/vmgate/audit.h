@@ -17,6 +17,7 @@ enum audit_result {
 	AUDIT_DENIED,
 	AUDIT_FAILED,
 	AUDIT_USAGE,
+	AUDIT_LIMITED,		/* over the tenant's session limit */
 	AUDIT_ERROR
 };
 

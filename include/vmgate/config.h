@@ -22,6 +22,8 @@
  *   "a,", ",a"), an empty value and an item listed twice are errors.
  * - Booleans: yes/no, true/false, on/off, 1/0, lower case only.
  * - Numbers: decimal digits only, no sign, no leading zero.
+ * - max_sessions ([vmgate], and [tenant] to override it): 0 (no limit)
+ *   or 1..CONFIG_MAX_SESSIONS.
  * - uri: printable ASCII without blanks. keys, audit_log: absolute paths,
  *   printable ASCII without blanks.
  * - service_user: a name that is also a safe login name (at most
@@ -60,6 +62,8 @@
 #define CONFIG_MAX_BYTES	(64u << 20)	/* whole file */
 #define CONFIG_MAX_LIST		4096		/* items in one list value */
 #define CONFIG_MAX_SPICE_TTL	86400
+#define CONFIG_DEFAULT_MAX_SESSIONS 8	/* per tenant at once */
+#define CONFIG_MAX_SESSIONS	10000	/* a larger limit is no limit */
 #define CONFIG_MAX_LOGIN	32		/* service_user: useradd's limit */
 #define CONFIG_MAX_DESCRIPTION	80		/* [media] description, bytes */
 #define CONFIG_ALL_MEDIA	"*"		/* media = *: every catalog entry */
@@ -79,6 +83,8 @@ struct tenant {
 	char *name;
 	bool disabled;
 	bool implicit;		/* only named as a group member: no section */
+	unsigned max_sessions;	/* when has_max_sessions */
+	bool has_max_sessions;
 	struct grant grant;
 	size_t *groups;		/* indexes into config.groups it is a member of */
 	size_t ngroups;
@@ -121,6 +127,7 @@ struct config {
 	char *uri;		/* [vmgate] uri */
 	char *keys_dir;
 	unsigned spice_ttl;
+	unsigned max_sessions;	/* per tenant at once; 0: no limit */
 	char *service_user;	/* NULL when unset */
 	char *tenant_group;	/* NULL when unset: CONFIG_DEFAULT_TENANT_GROUP */
 	char *audit_log;	/* NULL when unset */
@@ -169,6 +176,9 @@ int config_parse(const char *name, const char *buf, size_t len,
 void config_free(struct config *cfg);
 
 const struct tenant *config_tenant(const struct config *cfg, const char *name);
+/* the tenant's session limit: its own max_sessions, else the global one;
+ * 0 means no limit */
+unsigned config_max_sessions(const struct config *cfg, const char *tenant);
 const struct group *config_group(const struct config *cfg, const char *name);
 const struct domain_conf *config_domain(const struct config *cfg,
     const char *name);

@@ -10,6 +10,7 @@ enum result {
 	RESULT_FAILED,		/* exit 1: the action failed */
 	RESULT_USAGE,		/* exit 64 */
 	RESULT_UNAVAILABLE,	/* exit 69: libvirt unreachable */
+	RESULT_LIMITED,		/* exit 75: too many sessions, try later */
 	RESULT_DENIED,		/* exit 77: denied or unknown */
 	RESULT_CONFIG		/* exit 78 */
 };

@@ -25,6 +25,9 @@ struct shell_ctx {
 	const char *vmhost;	/* ssh destination (ACCOUNT@HOST) in hints */
 	FILE *out;
 	FILE *err;
+	/* session slots (session.h) live here; NULL: not counted (for
+	 * tests of the verbs alone) */
+	const char *session_dir;
 };
 
 enum result shell_run(const struct shell_ctx *ctx);

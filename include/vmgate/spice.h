@@ -77,6 +77,18 @@ int spice_release_output(FILE *out, FILE *err);
 /* Hold the session until stdin reaches EOF, the session hangs up, or
  * SIGINT, SIGQUIT or SIGTERM arrives (ignored or held before or not). */
 void spice_wait(void);
+
+/* main's command for the held session: "vmgate spice-hold FD|-" */
+#define SPICE_HOLD_COMMAND "spice-hold"
+/*
+ * Re-execute this program as "vmgate spice-hold FD": it only waits as
+ * spice_wait does, keeping slot_fd (the session slot, -1 for none) open.
+ * Returns -1 only when that failed; the caller then waits itself.
+ */
+int spice_hold(int slot_fd);
+/* The held session's program: check FD ("-": none) and wait. 0, or -1
+ * for a bad FD. */
+int spice_hold_run(const char *fdarg);
 /* wipe the password */
 void spice_ticket_clear(struct spice_ticket *t);
 

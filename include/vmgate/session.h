@@ -1,0 +1,39 @@
+/*
+ * session: how many requests, consoles and held SPICE sessions a tenant
+ * has at once, without a daemon. Slot N of a tenant is the file
+ * DIR/UID/TENANT/N (UID: the account vmgate runs as); holding a slot is
+ * holding an exclusive flock on it, which the kernel drops when the
+ * process ends in any way (kill -9 included). A leaf: plain system calls.
+ *
+ * DIR is root's: owned by root (or the effective user, for tests), not
+ * writable by group or others unless sticky (per-user accounts create
+ * their own UID directory in it). UID and TENANT directories belong to
+ * the effective user alone (mode 0700), so another account can neither
+ * take nor free them; under one shared account, vmgate itself picks the
+ * tenant's directory. Nothing is followed through a symbolic link.
+ */
+#ifndef VMGATE_SESSION_H
+#define VMGATE_SESSION_H
+
+#include <stddef.h>
+
+#define SESSION_DIR	"/run/vmgate/sessions"
+#define SESSION_DIR_MODE 01733	/* root's, sticky: each account adds its own */
+
+enum session_take_result {
+	SESSION_TAKEN = 0,	/* *fd holds the slot (-1: no limit) */
+	SESSION_FULL = -1,	/* every one of the limit's slots is held */
+	SESSION_BROKEN = -2	/* the directory is missing or unsafe: why */
+};
+
+/*
+ * Take one of tenant's limit slots under dir (limit 0: no limit, nothing
+ * is touched). Root creates dir when it is missing. On SESSION_TAKEN *fd
+ * is the slot's descriptor (close-on-exec), kept open as long as the
+ * slot is held; otherwise *fd is -1 and, for SESSION_BROKEN, why says
+ * what is wrong (for the log, not for tenants).
+ */
+int session_take(const char *dir, const char *tenant, unsigned limit,
+    int *fd, char *why, size_t whylen);
+
+#endif

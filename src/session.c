@@ -1,0 +1,193 @@
+/*
+ * session: per-tenant session slots as flock'ed files (see session.h).
+ * Every step opens relative to the directory it has already checked, with
+ * O_NOFOLLOW, so nothing can be swapped in between a check and its use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vmgate/session.h"
+#include "vmgate/util.h"
+
+#define SESSION_OWN_MODE	0700	/* UID and TENANT directories */
+#define SESSION_PARENT_MODE	0755	/* /run/vmgate, made by root */
+#define SESSION_SLOT_MODE	0600
+#define SESSION_NAME_BUF	24	/* a uid or a slot number */
+
+/* O_PATH: the base is not readable by the accounts that use it */
+#define DIR_FLAGS	(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/* root only: the directory dir is in, root's and 0755, when missing */
+static void
+make_parent(const char *dir)
+{
+	char parent[4096], *slash;
+
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash == NULL || slash == parent)
+		return;
+	*slash = '\0';
+	if (mkdir(parent, SESSION_PARENT_MODE) == 0)
+		(void)chmod(parent, SESSION_PARENT_MODE);
+	errno = ENOENT;
+}
+
+/* dir: root's (or the effective user's), never writable by others
+ * unless sticky, and so is every directory above it */
+static int
+open_base(const char *dir, char *why, size_t whylen)
+{
+	char probe[4096];
+	struct stat st;
+	int fd;
+
+	fd = open(dir, DIR_FLAGS);
+	if (fd < 0 && errno == ENOENT && geteuid() == 0)
+		make_parent(dir);
+	if (fd < 0 && errno == ENOENT && geteuid() == 0 &&
+	    mkdir(dir, SESSION_DIR_MODE) == 0) {
+		/* umask took bits away: set the mode the rule wants */
+		if (chmod(dir, SESSION_DIR_MODE) == 0)
+			fd = open(dir, DIR_FLAGS);
+	}
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || (st.st_uid != 0 && st.st_uid != geteuid())) {
+		snprintf(why, whylen, "%s: not owned by root", dir);
+		goto fail;
+	}
+	if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+	    (st.st_mode & S_ISVTX) == 0) {
+		snprintf(why, whylen, "%s: writable by group or others and "
+		    "not sticky", dir);
+		goto fail;
+	}
+	/* the directories above it, as path_dirs_safe sees a file in it */
+	snprintf(probe, sizeof(probe), "%s/.", dir);
+	if (path_dirs_safe(probe, geteuid(), why, whylen) != 0)
+		goto fail;
+	return fd;
+ fail:
+	close(fd);
+	return -1;
+}
+
+/* name in parent: a directory of the effective user's alone, made if
+ * missing */
+static int
+open_own_dir(int parent, const char *name, char *why, size_t whylen)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(parent, name, DIR_FLAGS);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(parent, name, SESSION_OWN_MODE) != 0 &&
+		    errno != EEXIST) {
+			snprintf(why, whylen, "%s: %s", name, strerror(errno));
+			return -1;
+		}
+		fd = openat(parent, name, DIR_FLAGS);
+	}
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) != 0) {
+		snprintf(why, whylen, "%s: not the account's own directory "
+		    "(owner uid %lu, mode %03o)", name,
+		    (unsigned long)st.st_uid, (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* slot n in dir, locked: its fd; -1 with errno EWOULDBLOCK when another
+ * process holds it, or -1 with why */
+static int
+lock_slot(int dir, unsigned n, char *why, size_t whylen)
+{
+	char name[SESSION_NAME_BUF];
+	struct stat st;
+	int fd;
+
+	snprintf(name, sizeof(name), "%u", n);
+	fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY | O_NONBLOCK, SESSION_SLOT_MODE);
+	if (fd < 0) {
+		snprintf(why, whylen, "slot %s: %s", name, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid() || st.st_nlink != 1) {
+		snprintf(why, whylen, "slot %s: not a plain file of the "
+		    "account's own", name);
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		if (e != EWOULDBLOCK)
+			snprintf(why, whylen, "slot %s: %s", name, strerror(e));
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+int
+session_take(const char *dir, const char *tenant, unsigned limit,
+    int *fd, char *why, size_t whylen)
+{
+	char uid[SESSION_NAME_BUF];
+	int base = -1, mine = -1, tdir = -1, r = SESSION_BROKEN;
+	unsigned n;
+
+	*fd = -1;
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	if (limit == 0)
+		return SESSION_TAKEN;
+	if (!name_valid(tenant)) {
+		snprintf(why, whylen, "not a tenant name");
+		return SESSION_BROKEN;
+	}
+	snprintf(uid, sizeof(uid), "%lu", (unsigned long)geteuid());
+	if ((base = open_base(dir, why, whylen)) < 0 ||
+	    (mine = open_own_dir(base, uid, why, whylen)) < 0 ||
+	    (tdir = open_own_dir(mine, tenant, why, whylen)) < 0)
+		goto out;
+	r = SESSION_FULL;
+	for (n = 0; n < limit; n++) {
+		*fd = lock_slot(tdir, n, why, whylen);
+		if (*fd >= 0) {
+			r = SESSION_TAKEN;
+			break;
+		}
+		if (errno != EWOULDBLOCK) {
+			r = SESSION_BROKEN;
+			break;
+		}
+	}
+ out:
+	if (tdir >= 0)
+		close(tdir);
+	if (mine >= 0)
+		close(mine);
+	if (base >= 0)
+		close(base);
+	return r;
+}
