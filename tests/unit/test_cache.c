@@ -42,6 +42,7 @@ static const char config_fmt[] =
     "service_user = svc\n"
     "tenant_group = gate-tenants\n"
     "spice_ttl = 30\n"
+    "max_sessions = 5\n"
     "\n"
     "[tenant alice]\n"
     "domains = web1, db1\n"
@@ -73,6 +74,7 @@ static const char config_fmt[] =
     "uri = qemu+tls://node2/system\n"
     "\n"
     "[tenant dave]\n"
+    "max_sessions = 2\n"
     "domains = web2\n"
     "allow = status reset\n"
     "media = *\n"
@@ -313,6 +315,8 @@ assert_same_answers(const struct config *full, const struct config *part,
 	assert_string_equal(full->service_user, part->service_user);
 	assert_string_equal(full->tenant_group, part->tenant_group);
 	assert_int_equal(full->spice_ttl, part->spice_ttl);
+	assert_int_equal(config_max_sessions(full, tenant),
+	    config_max_sessions(part, tenant));
 	assert_int_equal(policy_tenant_enabled(full, tenant),
 	    policy_tenant_enabled(part, tenant));
 	for (m = 0; machines[m] != NULL; m++) {

@@ -310,6 +310,20 @@ static const struct bad_case bad_cases[] = {
 	{ "[tenant a]\ndisabled = yes no\n",
 	  NAME ":2: disabled: bad boolean 'yes no' (use yes or no)" },
 	/* numbers */
+	{ "[vmgate]\nmax_sessions = 10001\n",
+	  NAME ":2: max_sessions: '10001' is not a number from 0 (no limit) to 10000" },
+	{ "[vmgate]\nmax_sessions = -1\n",
+	  NAME ":2: max_sessions: '-1' is not a number from 0 (no limit) to 10000" },
+	{ "[vmgate]\nmax_sessions = 00\n",
+	  NAME ":2: max_sessions: '00' is not a number from 0 (no limit) to 10000" },
+	{ "[vmgate]\nmax_sessions = 08\n",
+	  NAME ":2: max_sessions: '08' is not a number from 0 (no limit) to 10000" },
+	{ "[tenant a]\nmax_sessions = eight\n",
+	  NAME ":2: max_sessions: 'eight' is not a number from 0 (no limit) to 10000" },
+	{ "[tenant a]\nmax_sessions = 2\nmax_sessions = 3\n",
+	  NAME ":3: 'max_sessions' repeated (first at line 2)" },
+	{ "[group g]\nmax_sessions = 2\n",
+	  NAME ":2: unknown key 'max_sessions' in [group]" },
 	{ "[vmgate]\nspice_ttl = 0\n",
 	  NAME ":2: spice_ttl: '0' is not a number of seconds from 1 to 86400" },
 	{ "[vmgate]\nspice_ttl = 86401\n",
@@ -673,6 +687,31 @@ test_shipped_example(void **state)
 	free(text);
 }
 
+/* the global limit, a tenant's own, 0 for none, and who has which */
+static void
+test_max_sessions(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = good("[vmgate]\nmax_sessions = 3\n"
+	    "[tenant a]\nmax_sessions = 0\n"
+	    "[tenant b]\nmax_sessions = 10000\n"
+	    "[tenant c]\ndomains = x\n"
+	    "[group g]\nmembers = d\n");
+	assert_int_equal(cfg->max_sessions, 3);
+	assert_int_equal(config_max_sessions(cfg, "a"), 0);
+	assert_int_equal(config_max_sessions(cfg, "b"), 10000);
+	assert_int_equal(config_max_sessions(cfg, "c"), 3);
+	assert_int_equal(config_max_sessions(cfg, "d"), 3);
+	config_free(cfg);
+	cfg = good("[vmgate]\nmax_sessions = 0\n[tenant a]\n"
+	    "max_sessions = 1\n");
+	assert_int_equal(config_max_sessions(cfg, "a"), 1);
+	assert_int_equal(config_max_sessions(cfg, "z"), 0);
+	config_free(cfg);
+}
+
 static void
 test_defaults(void **state)
 {
@@ -689,6 +728,10 @@ test_defaults(void **state)
 		assert_string_equal(cfg->uri, CONFIG_DEFAULT_URI);
 		assert_string_equal(cfg->keys_dir, CONFIG_DEFAULT_KEYS);
 		assert_int_equal(cfg->spice_ttl, CONFIG_DEFAULT_SPICE_TTL);
+		assert_int_equal(cfg->max_sessions,
+		    CONFIG_DEFAULT_MAX_SESSIONS);
+		assert_int_equal(config_max_sessions(cfg, "anyone"),
+		    CONFIG_DEFAULT_MAX_SESSIONS);
 		assert_null(cfg->service_user);
 		assert_null(cfg->audit_log);
 		assert_int_equal(cfg->ntenants, 0);
@@ -1389,6 +1432,7 @@ main(void)
 		cmocka_unit_test(test_shipped_example),
 		cmocka_unit_test(test_media_catalog),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_max_sessions),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_good_scalars),

@@ -1,0 +1,233 @@
+/*
+ * test_session: session slots (session.h). A tenant gets exactly its
+ * limit of slots at once; a slot comes back when its holder closes it or
+ * dies (kill -9 included); tenants and accounts do not share slots; a
+ * directory or slot file that is not what the rules say is refused.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "vmgate/session.h"
+
+#define WHY	256
+#define OTHER_UID 65534
+#define OTHER_GID 65534
+
+/* a fresh sessions directory as the admin makes it (root's, 1733) */
+static char *
+fresh_base(void)
+{
+	char tmpl[] = "/tmp/vmgate-unit-XXXXXX";
+	char *base;
+
+	unit_mkdtemp(tmpl);
+	if (chmod(tmpl, 0755) != 0 || asprintf(&base, "%s/sessions",
+	    tmpl) < 0 || mkdir(base, 0700) != 0 ||
+	    chmod(base, SESSION_DIR_MODE) != 0)
+		abort();
+	return base;
+}
+
+static int
+take(const char *base, const char *tenant, unsigned limit, int *fd)
+{
+	char why[WHY];
+
+	return session_take(base, tenant, limit, fd, why, sizeof(why));
+}
+
+/* exactly limit slots; a closed one is free again at once */
+static void
+test_limit_exact(void **state)
+{
+	char *base = fresh_base();
+	int fds[3], fd, i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(take(base, "alice", 3, &fds[i]), SESSION_TAKEN);
+		assert_true(fds[i] > STDERR_FILENO);
+	}
+	assert_int_equal(take(base, "alice", 3, &fd), SESSION_FULL);
+	assert_int_equal(fd, -1);
+	/* another tenant has slots of its own */
+	assert_int_equal(take(base, "bob", 1, &fd), SESSION_TAKEN);
+	close(fd);
+	close(fds[1]);
+	assert_int_equal(take(base, "alice", 3, &fd), SESSION_TAKEN);
+	assert_int_equal(take(base, "alice", 3, &fds[1]), SESSION_FULL);
+	close(fd);
+	close(fds[0]);
+	close(fds[2]);
+	free(base);
+}
+
+/* limit 0: no limit, and nothing is made or even looked at */
+static void
+test_no_limit(void **state)
+{
+	int fd = 7;
+
+	(void)state;
+	assert_int_equal(take("/nonexistent/sessions", "alice", 0, &fd),
+	    SESSION_TAKEN);
+	assert_int_equal(fd, -1);
+}
+
+/* a holder killed with SIGKILL gives its slot back */
+static void
+test_kill_frees(void **state)
+{
+	char *base = fresh_base();
+	int ready[2], fd, st;
+	pid_t pid;
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(ready[0]);
+		if (take(base, "alice", 1, &fd) != SESSION_TAKEN)
+			_exit(1);
+		(void)!write(ready[1], "x", 1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(take(base, "alice", 1, &fd), SESSION_FULL);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	assert_int_equal(take(base, "alice", 1, &fd), SESSION_TAKEN);
+	close(fd);
+	close(ready[0]);
+	free(base);
+}
+
+/* the account's directories are its own, the slot fd close-on-exec */
+static void
+test_directories_made_private(void **state)
+{
+	char *base = fresh_base(), path[512];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	assert_int_equal(take(base, "alice", 2, &fd), SESSION_TAKEN);
+	snprintf(path, sizeof(path), "%s/%lu/alice/0", base,
+	    (unsigned long)geteuid());
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	*strrchr(path, '/') = '\0';
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(st.st_uid, geteuid());
+	/* the fd does not survive an exec unless asked for */
+	assert_true((fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
+	close(fd);
+	free(base);
+}
+
+/* what is refused: each is SESSION_BROKEN, and no slot is given */
+static void
+test_unsafe_refused(void **state)
+{
+	char *base = fresh_base(), path[512], link[600], why[WHY];
+	int fd;
+
+	(void)state;
+	/* the base writable by others and not sticky */
+	assert_int_equal(chmod(base, 0777), 0);
+	assert_int_equal(session_take(base, "alice", 1, &fd, why,
+	    sizeof(why)), SESSION_BROKEN);
+	assert_non_null(strstr(why, "writable"));
+	assert_int_equal(chmod(base, SESSION_DIR_MODE), 0);
+	/* the base a symbolic link */
+	snprintf(link, sizeof(link), "%s-link", base);
+	assert_int_equal(symlink(base, link), 0);
+	assert_int_equal(take(link, "alice", 1, &fd), SESSION_BROKEN);
+	unlink(link);
+	/* a missing base, when not root to make it; a bad tenant name */
+	if (geteuid() != 0)
+		assert_int_equal(take("/nonexistent/s", "alice", 1, &fd),
+		    SESSION_BROKEN);
+	assert_int_equal(take(base, "../alice", 1, &fd), SESSION_BROKEN);
+	/* the tenant's directory open to others */
+	assert_int_equal(take(base, "alice", 1, &fd), SESSION_TAKEN);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/%lu/alice", base,
+	    (unsigned long)geteuid());
+	assert_int_equal(chmod(path, 0755), 0);
+	assert_int_equal(take(base, "alice", 1, &fd), SESSION_BROKEN);
+	assert_int_equal(chmod(path, 0700), 0);
+	/* a slot that is a symbolic link (to another tenant's slot) */
+	snprintf(link, sizeof(link), "%s/0", path);
+	assert_int_equal(unlink(link), 0);
+	snprintf(path, sizeof(path), "%s/%lu/bob/0", base,
+	    (unsigned long)geteuid());
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(take(base, "alice", 1, &fd), SESSION_BROKEN);
+	assert_int_equal(fd, -1);
+	free(base);
+}
+
+/*
+ * Per-user accounts: another uid takes its own slots in the same base and
+ * can neither take nor free ours (it cannot even open our directory).
+ */
+static void
+test_other_account(void **state)
+{
+	char *base = fresh_base(), path[512];
+	int mine, st;
+	pid_t pid;
+
+	(void)state;
+	skip_unless_root("another account's slots (setuid)");
+	assert_int_equal(take(base, "alice", 1, &mine), SESSION_TAKEN);
+	snprintf(path, sizeof(path), "%s/0/alice/0", base);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(OTHER_GID) != 0 || setuid(OTHER_UID) != 0)
+			_exit(10);
+		/* our slot file is out of its reach */
+		if (open(path, O_RDWR) >= 0 || errno != EACCES)
+			_exit(11);
+		/* its own pool, in a directory of its own */
+		if (take(base, "alice", 1, &fd) != SESSION_TAKEN)
+			_exit(12);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	/* ours is still held */
+	assert_int_equal(take(base, "alice", 1, &st), SESSION_FULL);
+	close(mine);
+	free(base);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_limit_exact),
+		cmocka_unit_test(test_no_limit),
+		cmocka_unit_test(test_kill_frees),
+		cmocka_unit_test(test_directories_made_private),
+		cmocka_unit_test(test_unsafe_refused),
+		cmocka_unit_test(test_other_account),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
