@@ -34,6 +34,10 @@
 #define ADMIN_MAX_WORD		64	/* untrusted words echoed back */
 #define TICK_NS			5000000L	/* a clock tick, at most */
 #define SSHD_PATH		"/usr/sbin/sshd"
+#define LIBVIRTD_PIDFILE	"/run/libvirtd.pid"
+#define LIBVIRTD_CONF		"/etc/libvirt/libvirtd.conf"
+#define LIBVIRTD_MAX_CLIENTS	5000	/* libvirtd.conf's default */
+#define LIBVIRTD_MAX_CMDLINE	4096
 #define SSHD_MAX_OUTPUT		(1u << 20)	/* sshd -T prints ~10 KiB */
 #define SSHD_MAX_SPEC		512	/* "user=...,host=...,addr=...,..." */
 #define SSHD_MAX_PROBLEM	512	/* one finding's text */
@@ -1316,6 +1320,96 @@ audit_trail(struct audit_run *a, const char *syslog_socket)
 		    syslog_socket, strerror(errno));
 }
 
+/*
+ * The config file the running libvirtd reads: its -f/--config argument
+ * (from /proc, found through its pid file), else the default path.
+ */
+static void
+libvirtd_conf_path(char *buf, size_t len)
+{
+	char path[64], cmd[LIBVIRTD_MAX_CMDLINE];
+	FILE *f;
+	size_t n = 0, i;
+	long pid = 0;
+
+	snprintf(buf, len, "%s", LIBVIRTD_CONF);
+	if ((f = fopen(LIBVIRTD_PIDFILE, "re")) == NULL)
+		return;
+	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0)
+		pid = 0;
+	fclose(f);
+	snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+	if (pid == 0 || (f = fopen(path, "re")) == NULL)
+		return;
+	n = fread(cmd, 1, sizeof(cmd) - 1, f);
+	fclose(f);
+	cmd[n] = '\0';
+	/* NUL-separated words: the one after -f or --config */
+	for (i = 0; i < n; i += strlen(cmd + i) + 1) {
+		if ((strcmp(cmd + i, "-f") == 0 ||
+		    strcmp(cmd + i, "--config") == 0) &&
+		    i + strlen(cmd + i) + 1 < n) {
+			snprintf(buf, len, "%s", cmd + i + strlen(cmd + i) + 1);
+			return;
+		}
+	}
+}
+
+/* "max_clients = N" in libvirtd.conf (its default when not set), or 0
+ * when the file cannot be read */
+static unsigned long
+libvirtd_max_clients(const char *conf)
+{
+	char line[512];
+	unsigned long v = LIBVIRTD_MAX_CLIENTS, n;
+	FILE *f = fopen(conf, "re");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, " max_clients = %lu", &n) == 1)
+			v = n;
+	}
+	fclose(f);
+	return v;
+}
+
+/*
+ * Consoles and running requests each hold a libvirtd client; when the
+ * tenants' limits together exceed max_clients, some tenants can make
+ * everyone's requests wait.
+ */
+static void
+audit_session_limits(struct audit_run *a)
+{
+	const struct config *cfg = a->cfg;
+	char conf[PATH_MAX];
+	unsigned long max_clients, total = 0;
+	size_t i;
+
+	libvirtd_conf_path(conf, sizeof(conf));
+	if ((max_clients = libvirtd_max_clients(conf)) == 0)
+		return;	/* no local libvirtd to compare with */
+	for (i = 0; i < cfg->ntenants; i++) {
+		unsigned limit = config_max_sessions(cfg, cfg->tenants[i].name);
+
+		if (cfg->tenants[i].disabled)
+			continue;
+		if (limit == 0) {
+			finding(a, "tenant %s: no session limit "
+			    "(max_sessions = 0): it alone can take every one "
+			    "of libvirtd's %lu clients (%s)",
+			    cfg->tenants[i].name, max_clients, conf);
+			return;
+		}
+		total += limit;
+	}
+	if (total > max_clients)
+		finding(a, "sessions: the tenants' max_sessions add up to %lu, "
+		    "more than libvirtd's max_clients %lu (%s)", total,
+		    max_clients, conf);
+}
+
 enum result
 admin_audit(const struct config *cfg, const char *sshd_config,
     const char *syslog_socket, FILE *out, FILE *err)
@@ -1331,6 +1425,7 @@ admin_audit(const struct config *cfg, const char *sshd_config,
 	a.machines = n;
 	audit_media_files(&a);
 	audit_shared_addresses(&a);
+	audit_session_limits(&a);
 	audit_sshd(&a, sshd_config);
 	audit_trail(&a, syslog_socket);
 	if (a.findings > 0)

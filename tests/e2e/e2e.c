@@ -1325,3 +1325,57 @@ e2e_syslog_stand_in_end(int fd)
 	close(fd);
 	unlink(E2E_SYSLOG_SOCKET);
 }
+
+pid_t
+e2e_spawn(const char *const argv[], const char *const envp[], int in_fd,
+    int out_fd, int err_fd)
+{
+	static const char *const empty_env[] = { NULL };
+	pid_t pid;
+
+	if ((pid = fork()) < 0)
+		die("fork");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		reset_child_signals();
+		setsid();
+		dup2(in_fd >= 0 ? in_fd : devnull, 0);
+		dup2(out_fd >= 0 ? out_fd : devnull, 1);
+		dup2(err_fd >= 0 ? err_fd : devnull, 2);
+		execve(argv[0], (char *const *)argv,
+		    (char *const *)(envp != NULL ? envp : empty_env));
+		_exit(127);
+	}
+	return pid;
+}
+
+int
+e2e_wait_exit(pid_t pid, int timeout_ms)
+{
+	long long deadline = e2e_now_ms() + timeout_ms;
+	int wstatus;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &wstatus, WNOHANG);
+
+		if (r == pid)
+			return decode_status(wstatus);
+		if (r < 0 || remaining_ms(deadline) == 0)
+			return -1;
+		usleep(20000);
+	}
+}
+
+void
+e2e_stop(pid_t *pid)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, SIGTERM);
+	if (e2e_wait_exit(*pid, 5000) < 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, NULL, 0);
+	}
+	*pid = -1;
+}

@@ -51,6 +51,18 @@ int e2e_run(const char *const argv[], const char *const envp[],
 void e2e_result_free(struct e2e_result *res);
 
 /*
+ * Start a command that keeps running: like e2e_run, but fds 0-2 are
+ * in_fd, out_fd, err_fd as given (-1: /dev/null) and nothing is waited
+ * for. The pid.
+ */
+pid_t e2e_spawn(const char *const argv[], const char *const envp[],
+    int in_fd, int out_fd, int err_fd);
+/* its exit code as in e2e_result within timeout_ms, or -1 (still runs) */
+int e2e_wait_exit(pid_t pid, int timeout_ms);
+/* SIGTERM, then SIGKILL after 5 s; reaped; *pid set to -1 (<= 0: nothing) */
+void e2e_stop(pid_t *pid);
+
+/*
  * A command on a fresh pty (forkpty): the pty is its controlling terminal
  * and fds 0-2. Everything it prints is kept in buf (NUL-terminated);
  * e2e_pty_expect looks from `seen` on and moves `seen` past a match.

@@ -103,38 +103,6 @@ alive(pid_t pid)
 	return pid > 0 && waitpid(pid, NULL, WNOHANG) == 0;
 }
 
-/* exit status of pid within ms, or -1 (still running) */
-static int
-reap_within(pid_t pid, int ms)
-{
-	long long end = e2e_now_ms() + ms;
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) :
-			    128 + WTERMSIG(st);
-		if (r < 0 || e2e_now_ms() > end)
-			return -1;
-		usleep(50000);
-	}
-}
-
-static void
-stop(pid_t *pid)
-{
-	if (*pid > 0) {
-		kill(*pid, SIGTERM);
-		if (reap_within(*pid, 5000) < 0) {
-			kill(*pid, SIGKILL);
-			waitpid(*pid, NULL, 0);
-		}
-		*pid = -1;
-	}
-}
-
 /*
  * fork + execve argv with the X display and a private HOME; fds 0 and 1
  * from in_fd / out_fd (-1: /dev/null), stderr to work/NAME.log.
@@ -143,25 +111,18 @@ static pid_t
 spawn(const char *const argv[], int in_fd, int out_fd, const char *log)
 {
 	char env_display[32], env_home[512];
-	char *const envp[] = { env_display, env_home,
+	const char *const envp[] = { env_display, env_home,
 	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", NULL };
 	char *logpath = path_of(log);
+	int err = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+	    0600);
 	pid_t pid;
-	int null;
 
 	snprintf(env_display, sizeof(env_display), "DISPLAY=%s", display);
 	snprintf(env_home, sizeof(env_home), "HOME=%s/home", work);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		null = open("/dev/null", O_RDWR);
-		dup2(in_fd >= 0 ? in_fd : null, 0);
-		dup2(out_fd >= 0 ? out_fd : null, 1);
-		dup2(open(logpath, O_WRONLY | O_CREAT | O_APPEND, 0600), 2);
-		setpgid(0, 0);
-		execve(argv[0], (char *const *)argv, envp);
-		_exit(127);
-	}
+	pid = e2e_spawn(argv, envp, in_fd, out_fd, err);
+	if (err >= 0)
+		close(err);
 	free(logpath);
 	return pid;
 }
@@ -290,7 +251,7 @@ start_xvfb(void)
 				return 0;
 			usleep(100000);
 		}
-		stop(&xvfb_pid);
+		e2e_stop(&xvfb_pid);
 	}
 	return -1;
 }
@@ -435,8 +396,8 @@ teardown(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		return 0;
-	stop(&xvfb_pid);
-	stop(&sshd_pid);
+	e2e_stop(&xvfb_pid);
+	e2e_stop(&sshd_pid);
 	run("userdel " SVC_USER " >/dev/null 2>&1");
 	run("sh %s/stack.sh rmguest " GUEST " >&2", E2E_DIR);
 	run("rm -rf " LIBEXEC);
@@ -519,9 +480,9 @@ test_vv_pipe_opens_the_display(void **state)
 	assert_true(alive(ssh_pid));
 
 	/* the tenant closes the viewer, then ends the session (^D) */
-	stop(&viewer_pid);
+	e2e_stop(&viewer_pid);
 	close(hold[1]);
-	assert_int_equal(reap_within(ssh_pid, END_MS), 0);
+	assert_int_equal(e2e_wait_exit(ssh_pid, END_MS), 0);
 	free(cfg);
 	free(png);
 }
@@ -547,7 +508,7 @@ test_vmgate_viewer_opens_the_display(void **state)
 	helper = spawn(argv, -1, -1, "helper.log");
 	if (!wait_window(GUEST, &win)) {
 		kill(helper, SIGTERM);
-		reap_within(helper, 5000);
+		e2e_wait_exit(helper, 5000);
 		show_log("helper.log");
 		fail_msg("no window titled " GUEST " within %d ms", WINDOW_MS);
 	}
@@ -559,7 +520,7 @@ test_vmgate_viewer_opens_the_display(void **state)
 
 	/* the tenant closes the viewer: the helper ends the session */
 	kill(viewer_pid, SIGTERM);
-	assert_true(reap_within(helper, END_MS) >= 0);
+	assert_true(e2e_wait_exit(helper, END_MS) >= 0);
 	end = e2e_now_ms() + END_MS;
 	while (kill(ssh_pid, 0) == 0 && e2e_now_ms() < end)
 		usleep(POLL_US);

@@ -1,0 +1,540 @@
+/*
+ * test_limit: one tenant cannot take the host down. A private sshd on
+ * 127.0.0.1:2300 in the shared-account model (one account, lim-svc, for
+ * both tenants), the real OpenSSH client, guests lim-a (tenant limalice)
+ * and lim-b (tenant limbob) on libvirtd, max_sessions = 4:
+ *
+ * - limalice opens held "spice lim-a" sessions until refused: exactly 4
+ *   succeed, the fifth gets exit 75 with the documented message and is
+ *   audited result=limited; limbob's status is answered meanwhile;
+ * - a held session has no socket at all (so none to libvirtd) and is the
+ *   small "vmgate spice-hold" program;
+ * - kill -9 of one held session gives its slot back at once;
+ * - audit reports a tenant without a limit, and limits that add up to
+ *   more than libvirtd's max_clients.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf */
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "e2e.h"
+
+#define SSHD_PORT	2300
+#define LIMIT		4
+#define LIMIT_S		"4"
+#define GUEST_A		"lim-a"
+#define GUEST_B		"lim-b"
+#define PORT_A		5915
+#define PORT_B		5916
+#define TENANT_A	"limalice"
+#define TENANT_B	"limbob"
+#define SVC_USER	"lim-svc"
+#define LIBEXEC		"/usr/local/libexec/vmgate-lim"
+#define VMGATE		LIBEXEC "/vmgate"
+#define SSH		"/usr/bin/ssh"
+#define START_MS	10000
+#define TICKET_MS	20000	/* a held session prints its ticket */
+#define REQUEST_MS	20000
+#define GONE_MS		5000
+#define LOCK_MS		600000
+#define LIMITED_MSG	"vmgate: too many sessions at once for " TENANT_A \
+			" (" LIMIT_S "): close one and retry\n"
+
+static char *work;
+static pid_t sshd_pid = -1;
+static pid_t clients[LIMIT * 2];	/* held sessions' ssh, ended at the end */
+static size_t nclients;
+static int lock_fd = -1;
+static bool ready;
+
+/* one held session: ssh with its stdin held open */
+struct held {
+	pid_t ssh;
+	int stdin_w;		/* closing it ends the session */
+	int out_r;
+};
+
+static int
+run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* a test-side command line of our own making, never tenant input */
+static int
+run(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *
+path_of(const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", work, name) < 0)
+		abort();
+	return p;
+}
+
+static int
+write_text(const char *name, const char *text, mode_t mode)
+{
+	char *p = e2e_write_file(work, name, text, mode);
+
+	free(p);
+	return p == NULL;
+}
+
+static int
+write_files(void)
+{
+	char *text = NULL;
+	int r = 0;
+
+	if (asprintf(&text,
+	    "[vmgate]\nuri = " E2E_URI "\nkeys = %s/keys\n"
+	    "service_user = " SVC_USER "\naudit_log = %s/audit.log\n"
+	    "max_sessions = " LIMIT_S "\n"
+	    "[tenant " TENANT_A "]\ndomains = " GUEST_A "\n"
+	    "[tenant " TENANT_B "]\ndomains = " GUEST_B "\n"
+	    "[domain " GUEST_A "]\nspice = 127.0.0.1:%d\n"
+	    "[domain " GUEST_B "]\nspice = 127.0.0.1:%d\n",
+	    work, work, PORT_A, PORT_B) < 0)
+		abort();
+	r |= write_text("vmgate.ini", text, 0644);
+	free(text);
+	if (asprintf(&text,
+	    "Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\n"
+	    "PidFile %s/sshd.pid\nAllowUsers " SVC_USER "\nUsePAM no\n"
+	    "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+	    "AuthorizedKeysFile none\n"
+	    "AuthorizedKeysCommand " VMGATE " -f %s/vmgate.ini "
+	    "authorized-keys %%u %%t %%k\n"
+	    "AuthorizedKeysCommandUser nobody\nExposeAuthInfo yes\n"
+	    "AllowTcpForwarding local\nAllowStreamLocalForwarding no\n"
+	    "AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\n"
+	    "MaxSessions 20\nMaxStartups 50\n",
+	    SSHD_PORT, work, work, work) < 0)
+		abort();
+	r |= write_text("sshd_config", text, 0644);
+	free(text);
+	/* the tenants' side: one host name per key */
+	if (asprintf(&text,
+	    "Host vmhost vmhost-bob\n"
+	    "  HostName 127.0.0.1\n  Port %d\n  User " SVC_USER "\n"
+	    "  IdentitiesOnly yes\n  BatchMode yes\n"
+	    "  UserKnownHostsFile %s/known_hosts\n"
+	    "  StrictHostKeyChecking accept-new\n  LogLevel ERROR\n"
+	    "Host vmhost\n  IdentityFile %s/alice\n"
+	    "Host vmhost-bob\n  IdentityFile %s/bob\n",
+	    SSHD_PORT, work, work, work) < 0)
+		abort();
+	r |= write_text("ssh_config", text, 0644);
+	free(text);
+	return r ? -1 : 0;
+}
+
+/* ssh -F CONFIG HOST REQUEST... to the end, stdin at EOF */
+static void
+ssh_request(const char *host, const char *request, struct e2e_result *res)
+{
+	char *cfg = path_of("ssh_config");
+	const char *const argv[] = { SSH, "-F", cfg, host, request, NULL };
+	const char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
+
+	assert_int_equal(e2e_run(argv, envp, NULL, REQUEST_MS, res), 0);
+	free(cfg);
+}
+
+static int
+start_sshd(void)
+{
+	char *conf = path_of("sshd_config"), *log = path_of("sshd.log");
+	const char *const argv[] = { "/usr/sbin/sshd", "-D", "-f", conf,
+	    "-E", log, NULL };
+	long long end;
+	int r = -1;
+
+	if (run("/usr/sbin/sshd -t -f %s", conf) != 0)
+		goto out;
+	sshd_pid = e2e_spawn(argv, NULL, -1, -1, -1);
+	end = e2e_now_ms() + START_MS;
+	while (e2e_now_ms() < end && e2e_wait_exit(sshd_pid, 0) < 0) {
+		if (run("ssh -F %s/ssh_config vmhost-bob version >/dev/null "
+		    "2>&1", work) == 0) {
+			r = 0;
+			break;
+		}
+		usleep(100000);
+	}
+ out:
+	free(conf);
+	free(log);
+	return r;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (!e2e_need_root("test_limit"))
+		return 0;
+	if ((lock_fd = e2e_lock("sshd-2300", LOCK_MS)) < 0)
+		return -1;
+	if ((work = e2e_tmpdir("limit")) == NULL || chmod(work, 0755) != 0)
+		return -1;
+	if (run("mkdir -m 0755 %s/keys", work) != 0)
+		return -1;
+	if (run("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
+	    run("sh %s/stack.sh guest " GUEST_A " %d >&2", E2E_DIR,
+	    PORT_A) != 0 ||
+	    run("sh %s/stack.sh guest " GUEST_B " %d >&2", E2E_DIR,
+	    PORT_B) != 0)
+		return -1;
+	if (run("install -d -m 0755 -o root -g root " LIBEXEC " && "
+	    "install -m 0755 -o root -g root %s/vmgate " VMGATE,
+	    BUILD_DIR) != 0)
+		return -1;
+	if (run("for k in alice bob; do ssh-keygen -q -t ed25519 -N '' "
+	    "-f %s/$k || exit 1; done && "
+	    "install -m 0644 %s/alice.pub %s/keys/" TENANT_A ".pub && "
+	    "install -m 0644 %s/bob.pub %s/keys/" TENANT_B ".pub && "
+	    "ssh-keygen -q -t ed25519 -N '' -f %s/hostkey",
+	    work, work, work, work, work, work) != 0)
+		return -1;
+	if (write_files() != 0)
+		return -1;
+	run("userdel " SVC_USER " >/dev/null 2>&1");
+	if (run("useradd -M -d / -s /bin/sh -G libvirt " SVC_USER " && "
+	    "usermod -p '*' " SVC_USER " && "
+	    "install -m 0600 -o " SVC_USER " /dev/null %s/audit.log",
+	    work) != 0)
+		return -1;
+	mkdir("/run/sshd", 0755);
+	signal(SIGPIPE, SIG_IGN);
+	if (start_sshd() != 0) {
+		fprintf(stderr, "test_limit: sshd did not start\n");
+		return -1;
+	}
+	ready = true;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	size_t i;
+
+	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	e2e_stop(&sshd_pid);
+	/* a failed test's sessions: their ssh, then the server side ends */
+	for (i = 0; i < nclients; i++)
+		e2e_stop(&clients[i]);
+	run("i=0; while pgrep -u " SVC_USER " >/dev/null && [ $i -lt 50 ]; "
+	    "do sleep 0.1; i=$((i + 1)); done");
+	run("userdel " SVC_USER " >/dev/null 2>&1");
+	run("sh %s/stack.sh rmguest " GUEST_A " >&2", E2E_DIR);
+	run("sh %s/stack.sh rmguest " GUEST_B " >&2", E2E_DIR);
+	run("rm -rf " LIBEXEC);
+	e2e_rmtree(work);
+	free(work);
+	e2e_unlock(lock_fd);
+	return 0;
+}
+
+/* ---- held sessions ---- */
+
+/* ssh vmhost spice lim-a, stdin held: true once its ticket is printed */
+static bool
+hold_open(struct held *h)
+{
+	char *cfg = path_of("ssh_config");
+	const char *const argv[] = { SSH, "-F", cfg, "vmhost",
+	    "spice " GUEST_A, NULL };
+	const char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
+	char buf[4096];
+	size_t len = 0;
+	long long end = e2e_now_ms() + TICKET_MS;
+	int in[2], out[2];
+	struct pollfd p;
+	ssize_t n;
+
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	h->ssh = e2e_spawn(argv, envp, in[0], out[1], -1);
+	if (nclients < sizeof(clients) / sizeof(clients[0]))
+		clients[nclients++] = h->ssh;
+	close(in[0]);
+	close(out[1]);
+	h->stdin_w = in[1];
+	h->out_r = out[0];
+	free(cfg);
+	p.fd = h->out_r;
+	p.events = POLLIN;
+	while (len < sizeof(buf) - 1 && e2e_now_ms() < end) {
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		if ((n = read(h->out_r, buf + len, sizeof(buf) - 1 - len)) <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "\nviewer:") != NULL)
+			return true;
+	}
+	return false;
+}
+
+static void
+hold_close(struct held *h)
+{
+	size_t i;
+
+	if (h->stdin_w >= 0)
+		close(h->stdin_w);
+	h->stdin_w = -1;
+	/* reaped: never signalled again (its pid may be reused) */
+	for (i = 0; i < nclients; i++) {
+		if (clients[i] == h->ssh)
+			clients[i] = -1;
+	}
+	if (e2e_wait_exit(h->ssh, GONE_MS) < 0)
+		e2e_stop(&h->ssh);
+	if (h->out_r >= 0)
+		close(h->out_r);
+	h->out_r = -1;
+}
+
+/* the pids of the service account's "vmgate spice-hold" processes */
+static size_t
+held_vmgates(pid_t *pids, size_t max)
+{
+	struct passwd *pw = getpwnam(SVC_USER);
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(pw);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		char path[300], cmd[256];
+		struct stat st;
+		size_t len;
+		FILE *f;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s", e->d_name);
+		if (stat(path, &st) != 0 || st.st_uid != pw->pw_uid)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		len = fread(cmd, 1, sizeof(cmd) - 1, f);
+		fclose(f);
+		cmd[len] = '\0';
+		/* argv is "vmgate\0spice-hold\0FD" */
+		if (strcmp(cmd, "vmgate") == 0 && len > 7 &&
+		    strcmp(cmd + 7, "spice-hold") == 0 && n < max)
+			pids[n++] = (pid_t)atoi(e->d_name);
+	}
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/* how many of pid's fds are sockets (a libvirtd connection is one) */
+static int
+sockets_of(pid_t pid)
+{
+	char path[64], link[340], target[128];
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", path, e->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			n += strncmp(target, "socket:", 7) == 0;
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/* a unix socket of libvirtd's, as /proc/net/unix lists it */
+static bool
+libvirtd_listens(void)
+{
+	FILE *f = fopen("/proc/net/unix", "r");
+	char line[512];
+	bool found = false;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		found = found || strstr(line, "/run/libvirt/libvirt-sock") !=
+		    NULL;
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+
+/* ---- the tests ---- */
+
+/*
+ * Exactly LIMIT held sessions; the next is refused (75, the message,
+ * audited); the other tenant is served meanwhile; the held sessions keep
+ * no socket; kill -9 of one frees its slot at once.
+ */
+static void
+test_limit_through_sshd(void **state)
+{
+	struct held h[LIMIT + 1];
+	struct e2e_result res;
+	pid_t pids[LIMIT * 2];
+	char *log;
+	size_t i, n;
+
+	(void)state;
+	if (!ready)
+		skip();
+	for (i = 0; i < LIMIT; i++) {
+		if (!hold_open(&h[i]))
+			fail_msg("held session %zu did not get its ticket", i + 1);
+	}
+	ssh_request("vmhost", "spice " GUEST_A " --no-wait", &res);
+	assert_int_equal(res.status, 75);
+	assert_string_equal(res.err, LIMITED_MSG);
+	assert_string_equal(res.out, "");
+	e2e_result_free(&res);
+	/* a request that is not a held session counts the same */
+	ssh_request("vmhost", "status " GUEST_A, &res);
+	assert_int_equal(res.status, 75);
+	e2e_result_free(&res);
+	log = path_of("audit.log");
+	assert_int_equal(run("grep -q 'tenant=" TENANT_A " .*verb=spice "
+	    "domain=" GUEST_A " result=limited' %s", log), 0);
+	free(log);
+
+	/* the other tenant is served meanwhile */
+	ssh_request("vmhost-bob", "status " GUEST_B, &res);
+	assert_int_equal(res.status, 0);
+	assert_non_null(strstr(res.out, "state: running\n"));
+	e2e_result_free(&res);
+
+	/* the held ones: the small program, no socket (libvirtd's is up) */
+	n = held_vmgates(pids, LIMIT * 2);
+	assert_int_equal(n, LIMIT);
+	assert_true(libvirtd_listens());
+	for (i = 0; i < n; i++)
+		assert_int_equal(sockets_of(pids[i]), 0);
+
+	/* kill -9 of one: its slot is free for the next request at once */
+	assert_int_equal(kill(pids[0], SIGKILL), 0);
+	for (i = 0; i < 50 && kill(pids[0], 0) == 0; i++)
+		usleep(20000);
+	assert_true(hold_open(&h[LIMIT]));
+	ssh_request("vmhost", "status " GUEST_A, &res);
+	assert_int_equal(res.status, 75);
+	e2e_result_free(&res);
+
+	for (i = 0; i <= LIMIT; i++)
+		hold_close(&h[i]);
+	/* every slot is back once the sessions ended */
+	ssh_request("vmhost", "status " GUEST_A, &res);
+	assert_int_equal(res.status, 0);
+	e2e_result_free(&res);
+}
+
+/* audit: a tenant without a limit, and limits beyond max_clients */
+static void
+test_audit_limits(void **state)
+{
+	static const char *const finding[] = {
+		"tenant limzero: no session limit",
+		"sessions: the tenants' max_sessions add up to 10004, more "
+		    "than libvirtd's max_clients",
+	};
+	static const char *const configs[] = {
+		"[tenant limzero]\nmax_sessions = 0\n",
+		"[tenant limbig]\nmax_sessions = 10000\n",
+	};
+	char *base = NULL, *text = NULL, *sshd = path_of("sshd_config");
+	const char *argv[] = { E2E_VMGATE, "-f", NULL, "audit",
+	    "--sshd-config", sshd, NULL };
+	struct e2e_result res;
+	size_t i;
+
+	(void)state;
+	if (!ready)
+		skip();
+	if (asprintf(&base, "[vmgate]\nkeys = %s/keys\nmax_sessions = "
+	    LIMIT_S "\n[tenant " TENANT_A "]\ndomains = " GUEST_A "\n",
+	    work) < 0)
+		abort();
+	/* the test's own limits add up to 4: no such finding */
+	assert_int_equal(write_text("audit.ini", base, 0644), 0);
+	argv[2] = path_of("audit.ini");
+	assert_int_equal(e2e_run(argv, NULL, NULL, REQUEST_MS, &res), 0);
+	assert_null(strstr(res.out, "session limit"));
+	assert_null(strstr(res.out, "max_clients"));
+	e2e_result_free(&res);
+	for (i = 0; i < 2; i++) {
+		if (asprintf(&text, "%s%s", base, configs[i]) < 0)
+			abort();
+		assert_int_equal(write_text("audit.ini", text, 0644), 0);
+		free(text);
+		assert_int_equal(e2e_run(argv, NULL, NULL, REQUEST_MS, &res),
+		    0);
+		assert_int_equal(res.status, 1);
+		if (strstr(res.out, finding[i]) == NULL)
+			fail_msg("no '%s' in:\n%s", finding[i], res.out);
+		e2e_result_free(&res);
+	}
+	free((char *)argv[2]);
+	free(base);
+	free(sshd);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_limit_through_sshd),
+		cmocka_unit_test(test_audit_limits),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
