@@ -133,7 +133,7 @@ install: all
 	install -m 0644 contrib/sshd_config.vmgate contrib/pam.d-sshd \
 	  $(DESTDIR)$(PREFIX)/share/vmgate/
 	install -m 0755 contrib/vmgate-viewer $(DESTDIR)$(PREFIX)/share/vmgate/vmgate-viewer
-	# session slots (vmgate(8), SESSIONS): now, and at every boot
+	# session slots (vmgate(8), Sessions): now, and at every boot
 	install -d -m 0755 $(DESTDIR)/usr/lib/tmpfiles.d
 	install -m 0644 contrib/tmpfiles.d-vmgate.conf $(DESTDIR)/usr/lib/tmpfiles.d/vmgate.conf
 	install -d -m 0755 $(DESTDIR)/run/vmgate

@@ -2,7 +2,8 @@
 # run.sh: `make bench`. Times vmgate against the least a libvirt client
 # can do, and the authorized-keys lookup at 100, 10k and 100k tenants, side
 # by side in one run (tests/bench/runner.c interleaves the cases), then
-# prints a table of medians, ratios and peak memory and which goals hold.
+# prints a table of medians, ratios and peak memory and which goals hold;
+# then the session limit's rows (tests/bench/sessions.sh).
 #
 # Needs root and the real libvirtd (tests/e2e/stack.sh); defines the guest
 # bench-web1 (SPICE 127.0.0.1:5950) and removes it at the end. The
@@ -252,3 +253,7 @@ END {
 	    g4 ? "HOLDS" : "FAILS", h1, g5 ? "HOLDS" : "FAILS", h2
 	printf "all goals %s\n", (g1 && g2 && g3 && g4 && g5) ? "hold" : "do not hold yet"
 }'
+
+# the session limit's rows: held session memory, a flood by one tenant
+sh "$BENCH_DIR/sessions.sh" "$VMGATE" "$WORK" "$GUEST" ||
+    die "the session rows failed"

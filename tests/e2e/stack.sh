@@ -81,8 +81,7 @@ stack_up()
 	mkdir -p /var/log/libvirt /run/libvirt /var/lib/libvirt/qemu "$STACK_RUN"
 	# vmgate's session slots, as make install and the tmpfiles.d entry
 	# make them: every account that runs vmgate adds its own directory
-	install -d -m 0755 -o root -g root /run/vmgate &&
-	    install -d -m 1733 -o root -g root /run/vmgate/sessions ||
+	install -d -m 0755 /run/vmgate && install -d -m 1733 /run/vmgate/sessions ||
 	    { stack_say "cannot make /run/vmgate/sessions"; return 1; }
 	stack_fix_kvm
 	if stack_answers; then
