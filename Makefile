@@ -134,8 +134,8 @@ install: all
 	  $(DESTDIR)$(PREFIX)/share/vmgate/
 	install -m 0755 contrib/vmgate-viewer $(DESTDIR)$(PREFIX)/share/vmgate/vmgate-viewer
 	# session slots (vmgate(8), Sessions): now, and at every boot
-	install -d -m 0755 $(DESTDIR)/usr/lib/tmpfiles.d
-	install -m 0644 contrib/tmpfiles.d-vmgate.conf $(DESTDIR)/usr/lib/tmpfiles.d/vmgate.conf
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/lib/tmpfiles.d
+	install -m 0644 contrib/tmpfiles.d-vmgate.conf $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/vmgate.conf
 	install -d -m 0755 $(DESTDIR)/run/vmgate
 	install -d -m 1733 $(DESTDIR)/run/vmgate/sessions
 	install -m 0644 contrib/nwfilter/vmgate-clean-traffic.xml \
