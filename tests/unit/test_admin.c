@@ -335,6 +335,8 @@ test_check_media(void **state)
 	long n;
 
 	(void)state;
+	/* a catalog file must be root's: only root can make a good one */
+	skip_unless_root("the media catalog's root-owned files");
 	snprintf(good, sizeof(good), "%s/good.iso", work);
 	snprintf(loose, sizeof(loose), "%s/loose.iso", work);
 	snprintf(link, sizeof(link), "%s/link.iso", work);
