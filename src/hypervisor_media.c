@@ -276,7 +276,8 @@ hv_get_cdrom(struct hv_domain *dom, struct hv_cdrom *out)
 }
 
 int
-hv_cdrom_change(struct hv_domain *dom, const char *path)
+hv_cdrom_change(struct hv_domain *dom, const char *path,
+    struct hv_cdrom *was)
 {
 	struct dom_xml dx = { NULL, NULL };
 	xmlNodePtr disk;
@@ -284,6 +285,7 @@ hv_cdrom_change(struct hv_domain *dom, const char *path)
 	unsigned flags;
 	int active, rc = HV_EFAIL;
 
+	memset(was, 0, sizeof(*was));
 	if ((active = virDomainIsActive(dom->dom)) < 0)
 		return hv_action_failed(dom);
 	/* the live drive when it runs: libvirt finds the same drive in the
@@ -298,6 +300,7 @@ hv_cdrom_change(struct hv_domain *dom, const char *path)
 		rc = HV_ENODRIVE;
 		goto out;
 	}
+	read_cdrom(disk, was);
 	drop_children(disk, "source");
 	drop_children(disk, "backingStore");
 	if (path != NULL && (xmlSetProp(disk, (const xmlChar *)"type",

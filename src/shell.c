@@ -585,6 +585,7 @@ static enum result
 do_insert(struct run *r)
 {
 	const struct media_conf *m;
+	struct hv_cdrom was;
 	char why[SHELL_WHY];
 	enum result res;
 	int err;
@@ -606,8 +607,10 @@ do_insert(struct run *r)
 		set_detail(r, "catalog file not safe: %s", why);
 		return RESULT_FAILED;
 	}
-	if ((err = hv_cdrom_change(r->dom, m->path)) != HV_OK)
+	if ((err = hv_cdrom_change(r->dom, m->path, &was)) != HV_OK)
 		return media_failure(r, err, "insert");
+	if (was.loaded)
+		set_detail(r, "replaced %s", cdrom_name(r, &was));
 	fprintf(r->ctx->out, "%s: %s inserted\n", r->req.domain, m->name);
 	return RESULT_OK;
 }
@@ -615,13 +618,22 @@ do_insert(struct run *r)
 static enum result
 do_eject(struct run *r)
 {
+	struct hv_cdrom was;
 	enum result res;
 	int err;
 
 	if ((res = open_machine(r)) != RESULT_OK)
 		return res;
-	if ((err = hv_cdrom_change(r->dom, NULL)) != HV_OK)
+	if ((err = hv_cdrom_change(r->dom, NULL, &was)) != HV_OK)
 		return media_failure(r, err, "eject");
+	/* the audit line names the entry that came out */
+	if (!was.loaded)
+		set_detail(r, "the drive was empty");
+	else if (strcmp(cdrom_name(r, &was), CDROM_OTHER) == 0)
+		set_detail(r, "took out a file that is not among the tenant's "
+		    "media");
+	else
+		r->media = cdrom_name(r, &was);
 	fprintf(r->ctx->out, "%s: ejected\n", r->req.domain);
 	return RESULT_OK;
 }

@@ -165,9 +165,11 @@ int hv_get_cdrom(struct hv_domain *dom, struct hv_cdrom *out);
  * Put the file at path in the CD drive (path NULL: empty it), in the
  * persistent definition and, when the machine runs, live: an installer's
  * own reboot keeps the disc. The caller has checked path; vmgate never
- * adds a drive (HV_ENODRIVE when there is none).
+ * adds a drive (HV_ENODRIVE when there is none). *was is the drive as it
+ * was before.
  */
-int hv_cdrom_change(struct hv_domain *dom, const char *path);
+int hv_cdrom_change(struct hv_domain *dom, const char *path,
+    struct hv_cdrom *was);
 
 /*
  * The domain XML xml with the CD drive first in the boot order, nothing

@@ -552,7 +552,9 @@ test_audited_with_media(void **state)
 	assert_non_null(strstr(log, "verb=insert domain=" GUEST_C
 	    " media=rescue result=denied"));
 	assert_non_null(strstr(log, "verb=eject domain=" GUEST_A
-	    " result=ok"));
+	    " media=own result=ok"));
+	assert_non_null(strstr(log, "verb=eject domain=" GUEST_A
+	    " media=rescue result=ok"));
 	free(log);
 	free(path);
 }
