@@ -10,6 +10,7 @@
 #include "unit.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <time.h>
 #include <sys/wait.h>
@@ -600,6 +601,40 @@ test_release_output_ends_the_pipe_while_holding(void **state)
 	close(err[0]);
 }
 
+/*
+ * "vmgate spice-hold FD": FD must be an open descriptor above 2 (or "-"
+ * for none); then it waits as spice_wait does, here until stdin's EOF.
+ */
+static void
+test_hold_run_checks_its_fd(void **state)
+{
+	int fd, st;
+	char arg[16];
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(spice_hold_run("1"), -1);
+	assert_int_equal(spice_hold_run("x"), -1);
+	assert_int_equal(spice_hold_run("3x"), -1);
+	assert_int_equal(spice_hold_run(""), -1);
+	assert_int_equal(spice_hold_run("99999"), -1);	/* not open */
+	fd = open("/dev/null", O_RDONLY);
+	assert_true(fd > STDERR_FILENO);
+	snprintf(arg, sizeof(arg), "%d", fd);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, STDIN_FILENO);
+		_exit(spice_hold_run(arg) == 0 && spice_hold_run("-") == 0 ?
+		    42 : 1);
+	}
+	st = reap_within(pid, RETURN_MS);
+	assert_true(st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 42);
+	close(fd);
+}
+
 static void
 test_wait_returns_on_eof(void **state)
 {
@@ -789,6 +824,7 @@ main(void)
 		cmocka_unit_test(test_ticket_clear_wipes_password),
 		cmocka_unit_test(test_wait_returns_on_eof),
 		cmocka_unit_test(test_release_output_ends_the_pipe_while_holding),
+		cmocka_unit_test(test_hold_run_checks_its_fd),
 		cmocka_unit_test(test_wait_ignores_data_until_eof),
 		cmocka_unit_test(test_wait_returns_on_hangup),
 		cmocka_unit_test(test_wait_returns_on_interrupt),
