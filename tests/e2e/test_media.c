@@ -64,7 +64,7 @@ static char work[] = "/tmp/vmgate-media-XXXXXX";
 static char cfg_path[512], key1[512], key2[512], own_iso[512];
 static char loose_iso[512], linked_iso[512], stray_iso[512];
 static struct e2e_sshd sshd = { .pid = -1 };
-static bool ready;
+static bool ready, made_work;
 static int lock_fd = -1;
 
 /* ---- set-up ---- */
@@ -235,18 +235,16 @@ remove_accounts(void)
 }
 
 static int
-setup(void **state)
+make_stack(void)
 {
 	char keys[600], *cd_d = NULL;
 	struct group *grp;
 
-	(void)state;
-	if (!e2e_need_root("test_media"))
-		return 0;
-	if ((lock_fd = e2e_lock("test_media", LOCK_MS)) < 0)
-		return -1;
 	/* QEMU (libvirt-qemu) must reach the images: 0755 */
-	if (mkdtemp(work) == NULL || chmod(work, 0755) != 0)
+	if (mkdtemp(work) == NULL)
+		return -1;
+	made_work = true;
+	if (chmod(work, 0755) != 0)
 		return -1;
 	snprintf(cfg_path, sizeof(cfg_path), "%s/vmgate.ini", work);
 	snprintf(own_iso, sizeof(own_iso), "%s/own.iso", work);
@@ -295,11 +293,27 @@ setup(void **state)
 	return 0;
 }
 
+static int teardown(void **state);
+
+static int
+setup(void **state)
+{
+	if (!e2e_need_root("test_media"))
+		return 0;
+	if ((lock_fd = e2e_lock("test_media", LOCK_MS)) < 0)
+		return -1;
+	if (make_stack() == 0)
+		return 0;
+	/* cmocka skips the group teardown when setup fails */
+	(void)teardown(state);
+	return -1;
+}
+
 static int
 teardown(void **state)
 {
 	(void)state;
-	if (geteuid() != 0)
+	if (geteuid() != 0 || lock_fd < 0)
 		return 0;
 	e2e_sshd_stop(&sshd);
 	remove_accounts();
@@ -307,8 +321,10 @@ teardown(void **state)
 	(void)e2e_rmguest(GUEST_B);
 	(void)e2e_rmguest(GUEST_C);
 	(void)e2e_rmguest(GUEST_D);
-	e2e_rmtree(work);
+	if (made_work)
+		e2e_rmtree(work);
 	e2e_unlock(lock_fd);
+	lock_fd = -1;
 	return 0;
 }
 
