@@ -11,6 +11,11 @@
 # 127.0.0.2:16510) with the guest bench-n1 and a second guest bench-h2 on
 # the first host, and stop them at the end.
 #
+# Then vmgate's console relay against `virsh console` on the same output of
+# a real Linux guest, bench-linux (tests/e2e/linux-guest.sh;
+# tests/bench/console.py): BENCH_CONSOLE_LINES lines of 71 bytes
+# (default 30000, 2.1 MB), BENCH_CONSOLE_ROUNDS rounds (default 5).
+#
 #   BENCH_ROUNDS=30 BENCH_WARMUP=3 VMGATE=build/vmgate sh tests/bench/run.sh
 set -u
 
@@ -19,6 +24,10 @@ TOP=$(cd "$BENCH_DIR/../.." && pwd)
 VMGATE=${VMGATE:-$TOP/build/vmgate}
 ROUNDS=${BENCH_ROUNDS:-30}
 WARMUP=${BENCH_WARMUP:-3}
+CONSOLE_LINES=${BENCH_CONSOLE_LINES:-30000}
+CONSOLE_ROUNDS=${BENCH_CONSOLE_ROUNDS:-5}
+LINUX_GUEST=bench-linux
+CONSOLE_TENANT=vgtconsole
 SIZES="100 10000 100000"
 GUEST=bench-web1
 GUEST_PORT=5950
@@ -52,9 +61,11 @@ WORK=$(mktemp -d /tmp/vmgate-bench.XXXXXX) || die "mktemp failed"
 chmod 0755 "$WORK"
 GUEST_UP=0
 HOSTS_UP=0
+LINUX_UP=0
 cleanup()
 {
 	[ "$GUEST_UP" = 1 ] && sh "$TOP/tests/e2e/stack.sh" rmguest "$GUEST" >/dev/null
+	[ "$LINUX_UP" = 1 ] && "$WORK/guest" down "$LINUX_GUEST" >/dev/null
 	if [ "$HOSTS_UP" = 1 ]; then
 		sh "$TOP/tests/e2e/stack.sh" rmguest "$HOST2_GUEST" >/dev/null
 		sh "$TOP/tests/e2e/node.sh" down "$WORK/node" >/dev/null
@@ -81,6 +92,10 @@ cc $CFLAGS_B -o "$WORK/runner" "$BENCH_DIR/runner.c" || die "runner build failed
 # shellcheck disable=SC2046
 cc $CFLAGS_B -o "$WORK/mini" "$BENCH_DIR/mini.c" $(pkg-config --cflags --libs libvirt) ||
     die "mini build failed"
+# shellcheck disable=SC2046
+cc $CFLAGS_B -I"$TOP/tests/e2e" -DE2E_DIR="\"$TOP/tests/e2e\"" -o "$WORK/guest" \
+    "$BENCH_DIR/guest.c" "$TOP/tests/e2e/e2e.c" \
+    $(pkg-config --cflags --libs libvirt) -lutil || die "guest build failed"
 
 for n in $SIZES; do
 	mkdir -p "$WORK/$n"
@@ -205,6 +220,18 @@ say "many hosts: $ROUNDS rounds after $WARMUP warm-up rounds"
 	hosts-list-2hosts SSH_ORIGINAL_COMMAND=list "$VMGATE" -f "$WORK/list-2/vmgate.ini" --tenant bt \
 	>>"$WORK/hosts.res" || die "many-hosts list runs failed"
 
+say "console: $CONSOLE_ROUNDS rounds of $CONSOLE_LINES lines from $LINUX_GUEST"
+"$WORK/guest" up "$LINUX_GUEST" || die "guest $LINUX_GUEST did not boot"
+LINUX_UP=1
+mkdir -p "$WORK/console/keys"
+printf '[vmgate]\nuri = %s\nkeys = %s\n\n[tenant %s]\ndomains = %s\n' \
+    "$URI" "$WORK/console/keys" "$CONSOLE_TENANT" "$LINUX_GUEST" \
+    >"$WORK/console/vmgate.ini"
+chmod 0644 "$WORK/console/vmgate.ini"
+python3 "$BENCH_DIR/console.py" "$CONSOLE_ROUNDS" "$CONSOLE_LINES" "$VMGATE" \
+    "$WORK/console/vmgate.ini" "$CONSOLE_TENANT" "$LINUX_GUEST" "$URI" \
+    >"$WORK/console.res" || die "console runs failed"
+
 # LABEL MEDIAN MIN RSS lines -> the table and the verdict
 {
 	sed 's/^/S /' "$WORK/status.res"
@@ -213,11 +240,13 @@ say "many hosts: $ROUNDS rounds after $WARMUP warm-up rounds"
 	echo "C check-100 ${CHECK_MS_100}"
 	echo "C check-10000 ${CHECK_MS_10000}"
 	echo "C check-100000 ${CHECK_MS_100000}"
+	sed 's/^/O /' "$WORK/console.res"
 } | awk -v date="$(date -u +%Y-%m-%dT%H:%MZ)" \
     -v machine="$(uname -srm), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
-    -v rounds="$ROUNDS" '
+    -v rounds="$ROUNDS" -v crounds="$CONSOLE_ROUNDS" '
 $1 == "S" || $1 == "K" || $1 == "H" { med[$2] = $3; rss[$2] = $5; order[n++] = $2; kind[$2] = $1 }
 $1 == "C" { check[$2] = $3 }
+$1 == "O" { con[$2] = $3; conmin[$2] = $4; conbytes[$2] = $5 }
 END {
 	printf "vmgate bench, %s, %s; medians of %d runs\n\n", date, machine, rounds
 	printf "%-22s %10s %16s %10s\n", "case", "median ms", "ratio", "peak RSS"
@@ -237,10 +266,20 @@ END {
 	}
 	printf "\n(check, one run each: 100: %d ms, 10k: %d ms, 100k: %d ms)\n\n",
 	    check["check-100"], check["check-10000"], check["check-100000"]
+	printf "console relay, %.1f MB of a Linux guest console, medians of %d rounds\n\n",
+	    conbytes["console-vmgate"] / 1e6, crounds
+	printf "%-22s %10s %16s %10s\n", "case", "median ms", "ratio", "min ms"
+	printf "%-22s %10.0f %16s %10.0f\n", "console-vmgate", con["console-vmgate"],
+	    sprintf("%.2fx virsh", con["console-vmgate"] / con["console-virsh"]),
+	    conmin["console-vmgate"]
+	printf "%-22s %10.0f %16s %10.0f\n\n", "console-virsh", con["console-virsh"], "",
+	    conmin["console-virsh"]
 	s = med["vmgate-100k"] / med["mini"]
 	g1 = s <= 1.10
 	g2 = med["shared-100000"] <= 10 && med["shared-100000"] / med["shared-100"] <= 1.5
 	g3 = med["peruser-100000"] <= 10 && med["peruser-100000"] / med["peruser-100"] <= 1.5
+	c = con["console-vmgate"] / con["console-virsh"]
+	g6 = c <= 1.05
 	printf "goals: status<=1.10x mini %s (%.2fx); shared keys 100k <=10ms & <=1.5x %s (%.2f ms, %.2fx); per-user keys 100k <=10ms & <=1.5x %s (%.2f ms, %.2fx)\n",
 	    g1 ? "HOLDS" : "FAILS", s,
 	    g2 ? "HOLDS" : "FAILS", med["shared-100000"], med["shared-100000"] / med["shared-100"],
@@ -251,7 +290,8 @@ END {
 	g5 = h2 <= 1.3
 	printf "goals: status with 20 node URIs <=1.05x 1 URI %s (%.2fx); list over 2 hosts <=1.3x 1 host %s (%.2fx)\n",
 	    g4 ? "HOLDS" : "FAILS", h1, g5 ? "HOLDS" : "FAILS", h2
-	printf "all goals %s\n", (g1 && g2 && g3 && g4 && g5) ? "hold" : "do not hold yet"
+	printf "goal: console <=1.05x virsh console %s (%.2fx)\n", g6 ? "HOLDS" : "FAILS", c
+	printf "all goals %s\n", (g1 && g2 && g3 && g4 && g5 && g6) ? "hold" : "do not hold yet"
 }'
 
 # the session limit's rows: held session memory, a flood by one tenant
