@@ -205,8 +205,10 @@ stack_rmguest()
 	[ -n "${1:-}" ] || { stack_say "usage: rmguest NAME"; return 64; }
 	virsh -c "$STACK_URI" destroy "$1" >/dev/null 2>&1
 	virsh -c "$STACK_URI" undefine "$1" >/dev/null 2>&1
+	# the serial copy and libvirt's own log of the machine go with it
 	rm -f "$STACK_RUN/guest-$1.xml" "$STACK_RUN/guest-$1.err" \
-	    "/var/log/libvirt/qemu/$1-serial.log"
+	    "/var/log/libvirt/qemu/$1-serial.log" \
+	    "/var/log/libvirt/qemu/$1.log"
 	stack_say "removed guest $1"
 	return 0
 }
