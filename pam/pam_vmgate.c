@@ -95,7 +95,6 @@ decide_user(const char *path, const char *user, struct decision *dec,
     struct config **cfgp, struct diag *d)
 {
 	const struct config *cfg;
-	const struct tenant *t;
 
 	if (!name_valid(user)) {
 		decide(dec, false, LOG_NOTICE, "not a valid tenant name", NULL);
@@ -107,19 +106,22 @@ decide_user(const char *path, const char *user, struct decision *dec,
 		return;
 	}
 	cfg = *cfgp;
-	if (cfg->service_user != NULL && strcmp(user, cfg->service_user) == 0) {
+	/* deny unless one of the answers below permits */
+	decide(dec, false, LOG_NOTICE, "not a tenant", NULL);
+	switch (policy_login(cfg, user)) {
+	case POLICY_LOGIN_SERVICE:
 		decide(dec, true, LOG_INFO, "service user", NULL);
-		return;
-	}
-	if (policy_tenant_enabled(cfg, user)) {
+		break;
+	case POLICY_LOGIN_TENANT:
 		decide(dec, true, LOG_INFO, "enabled tenant", NULL);
-		return;
-	}
-	t = config_tenant(cfg, user);
-	if (t != NULL)
+		break;
+	case POLICY_LOGIN_DISABLED:
 		decide(dec, false, LOG_NOTICE, "tenant disabled", NULL);
-	else
+		break;
+	case POLICY_LOGIN_NONE:
 		decide(dec, false, LOG_NOTICE, "not a tenant", NULL);
+		break;
+	}
 }
 
 static void

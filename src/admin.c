@@ -424,6 +424,7 @@ admin_authorized_keys(const struct config *cfg, const char *self,
 	struct hv *hv = NULL;
 	struct diag d;
 	const char *last = NULL;
+	enum policy_login login;
 	bool shared;
 	size_t i;
 
@@ -435,12 +436,11 @@ admin_authorized_keys(const struct config *cfg, const char *self,
 	}
 	if ((keytype == NULL) != (key == NULL))
 		return RESULT_USAGE;
-	if (!name_valid(user))
+	/* only an account that may log in gets key lines */
+	login = policy_login(cfg, user);
+	if (login != POLICY_LOGIN_SERVICE && login != POLICY_LOGIN_TENANT)
 		return RESULT_OK;
-	shared = cfg->service_user != NULL &&
-	    strcmp(user, cfg->service_user) == 0;
-	if (!shared && !policy_tenant_enabled(cfg, user))
-		return RESULT_OK;
+	shared = login == POLICY_LOGIN_SERVICE;
 
 	diag_init(&d);
 	/* a bad line elsewhere costs only that line: sshd logs our stderr */

@@ -62,6 +62,21 @@ policy_tenant_enabled(const struct config *cfg, const char *tenant)
 	return enabled(cfg, tenant) != NULL;
 }
 
+enum policy_login
+policy_login(const struct config *cfg, const char *user)
+{
+	const struct tenant *t;
+
+	if (user == NULL || !name_valid(user))
+		return POLICY_LOGIN_NONE;
+	/* config checks that no tenant has the service_user's name */
+	if (cfg->service_user != NULL && strcmp(user, cfg->service_user) == 0)
+		return POLICY_LOGIN_SERVICE;
+	if ((t = config_tenant(cfg, user)) == NULL)
+		return POLICY_LOGIN_NONE;
+	return t->disabled ? POLICY_LOGIN_DISABLED : POLICY_LOGIN_TENANT;
+}
+
 bool
 policy_may(const struct config *cfg, const char *tenant, enum verb v,
     const char *domain)

@@ -17,6 +17,19 @@
 bool policy_tenant_enabled(const struct config *cfg, const char *tenant);
 
 /*
+ * Who may log in through sshd at all, by login name: the service_user and
+ * every enabled tenant. The one rule pam_vmgate and authorized-keys both
+ * follow; the other two answers only say why not.
+ */
+enum policy_login {
+	POLICY_LOGIN_NONE,	/* not a tenant (or not a valid name) */
+	POLICY_LOGIN_DISABLED,	/* a disabled tenant */
+	POLICY_LOGIN_TENANT,	/* an enabled tenant: its own account */
+	POLICY_LOGIN_SERVICE,	/* the shared service account */
+};
+enum policy_login policy_login(const struct config *cfg, const char *user);
+
+/*
  * A verb that takes no machine needs an enabled tenant (domain ignored, may
  * be NULL) and, when it is opt-in, an allow list of the tenant or of one of
  * its groups that names it. Every other verb needs a grant naming domain

@@ -330,6 +330,49 @@ test_enabled(void **state)
 	config_free(cfg);
 }
 
+/* who may log in at all: the one answer PAM and authorized-keys share */
+static void
+test_login(void **state)
+{
+	static const struct {
+		const char *user;
+		enum policy_login want;
+	} cases[] = {
+		{ "alice", POLICY_LOGIN_TENANT },
+		{ "dave", POLICY_LOGIN_TENANT },	/* groups only */
+		{ "carol", POLICY_LOGIN_DISABLED },
+		{ "gatesvc", POLICY_LOGIN_SERVICE },
+		{ "mallory", POLICY_LOGIN_NONE },
+		{ "ops", POLICY_LOGIN_NONE },		/* a group */
+		{ "web1", POLICY_LOGIN_NONE },		/* a machine */
+		{ "Alice", POLICY_LOGIN_NONE },
+		{ "../alice", POLICY_LOGIN_NONE },
+		{ "", POLICY_LOGIN_NONE },
+		{ NULL, POLICY_LOGIN_NONE },
+	};
+	struct config *cfg;
+	char *text = NULL;
+	size_t i;
+
+	(void)state;
+	assert_true(asprintf(&text, "[vmgate]\nservice_user = gatesvc\n%s",
+	    hand_ini) > 0);
+	cfg = parse(text);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (policy_login(cfg, cases[i].user) != cases[i].want)
+			fail_msg("%s: want %d, got %d", cases[i].user ?
+			    cases[i].user : "(null)", cases[i].want,
+			    policy_login(cfg, cases[i].user));
+	}
+	config_free(cfg);
+	/* without a service_user, its name is nobody's */
+	cfg = parse(hand_ini);
+	assert_int_equal(policy_login(cfg, "gatesvc"), POLICY_LOGIN_NONE);
+	assert_int_equal(policy_login(cfg, "alice"), POLICY_LOGIN_TENANT);
+	config_free(cfg);
+	free(text);
+}
+
 struct domains_case {
 	const char *tenant;
 	const char *want;	/* space-separated, sorted */
@@ -529,6 +572,7 @@ main(void)
 		cmocka_unit_test(test_media),
 		cmocka_unit_test(test_opt_in),
 		cmocka_unit_test(test_enabled),
+		cmocka_unit_test(test_login),
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_many),
