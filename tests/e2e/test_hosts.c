@@ -2,7 +2,9 @@
  * test_hosts: one gateway, two libvirt hosts. The machine's system libvirtd
  * holds hosts-h1; a second, real libvirtd (tests/e2e/node.sh: its own
  * mount namespace and state, reached only over qemu+tcp on 127.0.0.2:16510)
- * holds hosts-n1, whose SPICE display listens on 127.0.0.2. A tenant with
+ * holds hosts-n1, whose SPICE display listens on 127.0.0.2, which the
+ * config names hosts-node2.internal (a line the suite adds to /etc/hosts
+ * and removes again). A tenant with
  * a machine on each logs in through a real sshd on 127.0.0.1:2270 (per-user
  * account, the snippet `vmgate sshd-config` prints, authorized-keys as
  * AuthorizedKeysCommand) with OpenSSH's own client, and spicy-screenshot
@@ -48,6 +50,7 @@
 #define LOCAL_LIBVIRT	15971		/* a tunnel sshd must refuse */
 #define NODE_ADDR	"127.0.0.2"
 #define NODE_URI	"qemu+tcp://" NODE_ADDR ":16510/system"
+#define NODE_NAME	"hosts-node2.internal"	/* NODE_ADDR, in /etc/hosts */
 #define NODE_SH		E2E_DIR "/node.sh"
 #define LIBEXEC		"/usr/local/libexec/vmgate-e2e-hosts"
 #define VMGATE		LIBEXEC "/vmgate"
@@ -121,7 +124,7 @@ write_config(void)
 	    "spice = 127.0.0.1:%d\n"
 	    "[domain " GUEST_N1 "]\n"
 	    "uri = " NODE_URI "\n"
-	    "spice = " NODE_ADDR ":%d\n",
+	    "spice = " NODE_NAME ":%d\n",
 	    work, SPICE_H1, SPICE_N1);
 	/* readable by nobody, the AuthorizedKeysCommandUser */
 	free(e2e_write_file(work, "vmgate.ini", text, 0644));
@@ -156,6 +159,10 @@ setup(void **state)
 	if (e2e_group_add(GROUP_TENANTS) != 0 ||
 	    e2e_account_add(TENANT, "libvirt," GROUP_TENANTS) != 0)
 		return -1;
+	/* the node's display by name, as the gateway resolves it */
+	if (sh("grep -q ' " NODE_NAME "$' /etc/hosts || "
+	    "echo '" NODE_ADDR " " NODE_NAME "' >> /etc/hosts") != 0)
+		return -1;
 	if (write_config() != 0 ||
 	    e2e_sshd_start(&sshd, work, SSHD_PORT, VMGATE, cfg_path,
 	    GROUP_TENANTS, NULL, TENANT) != 0) {
@@ -179,6 +186,9 @@ teardown(void **state)
 	e2e_rmguest(GUEST_H1);
 	if (node_dir[0] != '\0')
 		sh("sh " NODE_SH " down %s >&2", node_dir);
+	/* in place: /etc/hosts may be a mount point */
+	sh("grep -v ' " NODE_NAME "$' /etc/hosts > %s/hosts.new && "
+	    "cat %s/hosts.new > /etc/hosts", work, work);
 	e2e_rmtree(work);
 	sh("rm -rf " LIBEXEC);
 	e2e_unlock(lock_fd);
@@ -254,14 +264,14 @@ test_status_names_the_node_display(void **state)
 	ssh_run("status " GUEST_N1, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "state: running\n"));
-	assert_non_null(strstr(r.out, "spice: " NODE_ADDR ":5971\n"));
+	assert_non_null(strstr(r.out, "spice: " NODE_NAME ":5971\n"));
 	e2e_result_free(&r);
 
 	/* sshd's view: the tenant may forward to both displays, nowhere else */
 	admin_run("authorized-keys", TENANT, NULL, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, ",permitopen=\"127.0.0.1:5970\","
-	    "permitopen=\"" NODE_ADDR ":5971\","));
+	    "permitopen=\"" NODE_NAME ":5971\","));
 	e2e_result_free(&r);
 }
 
@@ -416,7 +426,7 @@ test_spice_through_the_tunnel_to_the_node(void **state)
 
 	(void)state;
 	SKIP_UNLESS_READY();
-	spice_hold(LOCAL_SPICE_S ":" NODE_ADDR ":5971", "spice " GUEST_N1
+	spice_hold(LOCAL_SPICE_S ":" NODE_NAME ":5971", "spice " GUEST_N1
 	    " --port " LOCAL_SPICE_S, &h);
 	if (!spice_hint(&h)) {
 		spice_release(&h);
@@ -424,7 +434,7 @@ test_spice_through_the_tunnel_to_the_node(void **state)
 	}
 	/* the hint names the node's endpoint, as permitopen has it */
 	assert_non_null(strstr(h.text, "tunnel:   ssh -L " LOCAL_SPICE_S ":"
-	    NODE_ADDR ":5971 "));
+	    NODE_NAME ":5971 "));
 	p = strstr(h.text, "password: ");
 	assert_non_null(p);
 	sscanf(p, "password: %63s", password);

@@ -314,6 +314,42 @@ test_four_paths_agree(void **state)
 	}
 }
 
+/* audit output for a machine of cases[] given another spice = */
+static char *
+audit_with(const char *name, const char *spice)
+{
+	struct endpoint_case c = { .name = name, .spice = spice };
+	char *cfg_path = NULL, *out = NULL, *err = NULL;
+	size_t olen = 0, elen = 0;
+	struct config *cfg = load_case(&c, &cfg_path);
+	FILE *o = open_memstream(&out, &olen), *e = open_memstream(&err, &elen);
+
+	(void)admin_audit(cfg, "/dev/null", NULL, o, e);
+	fclose(o);
+	fclose(e);
+	config_free(cfg);
+	free(cfg_path);
+	free(err);
+	return out;
+}
+
+/* audit resolves a configured name and compares its addresses with the
+ * display's listen address */
+static void
+test_audit_resolves_the_name(void **state)
+{
+	char *out;
+
+	(void)state;
+	out = audit_with("ep-node", "localhost:5962");
+	assert_non_null(strstr(out, "domain ep-node: SPICE listens on "
+	    "192.0.2.20, the config says localhost\n"));
+	free(out);
+	out = audit_with("ep-named", "localhost:5966");
+	assert_null(strstr(out, "domain ep-named: SPICE listens"));
+	free(out);
+}
+
 /* The rule itself, without libvirt: what the config names wins. */
 static void
 test_rule(void **state)
@@ -349,6 +385,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule),
 		cmocka_unit_test(test_four_paths_agree),
+		cmocka_unit_test(test_audit_resolves_the_name),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
