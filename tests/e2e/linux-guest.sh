@@ -155,9 +155,11 @@ build()
 		echo "$out"
 		return 0
 	fi
-	mkdir -p "$CACHE"
-	# QEMU runs as libvirt-qemu: it must reach the files
-	chmod 0755 "$CACHE" "${CACHE%/*}"
+	# QEMU runs as libvirt-qemu: it must reach the files, so the cache
+	# and a parent made here are 0755 whatever the umask (an existing
+	# parent, e.g. /tmp, is left as it is)
+	[ -d "${CACHE%/*}" ] || mkdir -p -m 0755 "${CACHE%/*}"
+	[ -d "$CACHE" ] || mkdir -m 0755 "$CACHE"
 	tmp=$(mktemp -d "$CACHE/.build-XXXXXX")
 	if ! build_into "$tmp" "$kv"; then
 		rm -rf "$tmp"
