@@ -357,11 +357,13 @@ guest_run(struct guest *g, const char *line, int timeout_ms)
 	assert_int_equal(e2e_pty_write(p, text, strlen(text)), 0);
 	free(text);
 	for (;;) {
-		const char *hit = p->buf + from;
+		const char *hit = p->buf + from, *end = p->buf + p->len;
 
-		while ((hit = strstr(hit, mark)) != NULL) {
+		/* memmem: a guest may print NUL bytes */
+		while ((hit = memmem(hit, (size_t)(end - hit), mark,
+		    strlen(mark))) != NULL) {
 			hit += strlen(mark);
-			if (*hit >= '0' && *hit <= '9') {
+			if (hit < end && *hit >= '0' && *hit <= '9') {
 				p->seen = (size_t)(hit - p->buf);
 				return atoi(hit);
 			}
