@@ -49,28 +49,6 @@ tenant_known(const char *tenant, void *arg)
 	return config_tenant(arg, tenant) != NULL;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Sort and drop repeats of an array of borrowed strings; returns the count. */
-static size_t
-sort_unique(const char **v, size_t n)
-{
-	size_t i, o;
-
-	if (n == 0)
-		return 0;
-	qsort(v, n, sizeof(*v), cmp_str);
-	for (i = o = 1; i < n; i++) {
-		if (strcmp(v[i], v[o - 1]) != 0)
-			v[o++] = v[i];
-	}
-	return o;
-}
-
 /*
  * Every machine the config names: in a tenant's or group's domains list or
  * as a [domain] section. Sorted, unique, borrowed from cfg.
@@ -94,20 +72,8 @@ config_machines(const struct config *cfg, size_t *n)
 			v[k++] = cfg->groups[i].grant.domains[j];
 	for (i = 0; i < cfg->ndomains; i++)
 		v[k++] = cfg->domains[i].name;
-	*n = sort_unique(v, k);
+	*n = str_sort_unique(v, k);
 	return v;
-}
-
-static void
-print_diag(const struct diag *d, FILE *err)
-{
-	size_t i;
-
-	for (i = 0; i < d->count; i++)
-		fprintf(err, "%s\n", d->msgs[i]);
-	if (d->dropped > 0)
-		fprintf(err, "vmgate: %zu more problems not shown\n",
-		    d->dropped);
 }
 
 /*
@@ -213,7 +179,7 @@ admin_check(const char *path, uid_t owner_ok, FILE *out, FILE *err)
 	diag_init(&d);
 	settle(path, CACHE_SETTLE_SEC);
 	if (cache_load_full(path, owner_ok, &cfg, &d) != 0) {
-		print_diag(&d, err);
+		diag_print(&d, err);
 		goto out;
 	}
 	/* every problem at once: the keys' and the catalog files' */
@@ -222,7 +188,7 @@ admin_check(const char *path, uid_t owner_ok, FILE *out, FILE *err)
 	if (check_media_files(cfg, &d) > 0)
 		bad = true;
 	if (bad) {
-		print_diag(&d, err);
+		diag_print(&d, err);
 		goto out;
 	}
 	/* the keys that can log in: a disabled tenant's cannot */
@@ -446,7 +412,7 @@ admin_authorized_keys(const struct config *cfg, const char *self,
 	/* a bad line elsewhere costs only that line: sshd logs our stderr */
 	if (keys_load_only(cfg->keys_dir, tenant_known, (void *)cfg,
 	    shared ? NULL : user, keytype, key, &ring, &d) != 0)
-		print_diag(&d, err);
+		diag_print(&d, err);
 	/* the ring is sorted by tenant: endpoints once per tenant */
 	for (i = 0; i < ring.nkeys; i++) {
 		const struct key_entry *k = &ring.keys[i];

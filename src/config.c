@@ -96,12 +96,6 @@ show(char *dst, size_t dstlen, const char *s)
 	return dst;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* qsort and bsearch must not see a NULL base, even for no elements */
 static void
 sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
@@ -257,7 +251,7 @@ parse_names(struct parser *p, const char *key, const char *what,
 	if (split_list(p, key, value, add_name, &l) != 0)
 		l.bad = true;
 	if (!l.bad && l.n > 1) {
-		sort(l.names, l.n, sizeof(*l.names), cmp_str);
+		sort(l.names, l.n, sizeof(*l.names), str_ptr_cmp);
 		for (i = 1; i < l.n; i++) {
 			if (strcmp(l.names[i - 1], l.names[i]) == 0) {
 				perr(p, p->line, "%s: '%s' listed twice", key,
@@ -1184,8 +1178,8 @@ report_twice(struct parser *p, const char *kind, const char *name,
 static void
 add_member_tenants(struct config *c)
 {
-	char **names = NULL;
-	size_t n = 0, cap = 0, i, j, added = 0;
+	const char **names = NULL;
+	size_t n = 0, cap = 0, i, j;
 	struct tenant *t;
 
 	for (i = 0; i < c->ngroups; i++) {
@@ -1204,19 +1198,17 @@ add_member_tenants(struct config *c)
 	}
 	if (n == 0)
 		return;
-	qsort(names, n, sizeof(*names), cmp_str);
+	n = str_sort_unique(names, n);
 	c->tenants = xreallocarray(c->tenants, c->ntenants + n,
 	    sizeof(*c->tenants));
 	for (i = 0; i < n; i++) {
-		if (i > 0 && strcmp(names[i], names[i - 1]) == 0)
-			continue;
-		t = &c->tenants[c->ntenants + added++];
+		t = &c->tenants[c->ntenants + i];
 		memset(t, 0, sizeof(*t));
 		t->name = xstrdup(names[i]);
 		t->grant.allow = verb_default_allow();
 		t->implicit = true;
 	}
-	c->ntenants += added;
+	c->ntenants += n;
 	sort(c->tenants, c->ntenants, sizeof(*c->tenants), cmp_tenant);
 	free(names);
 }

@@ -45,12 +45,6 @@ struct key_file {
 	char *tenant;
 };
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static bool
 is_blank(char c)
 {
@@ -391,7 +385,7 @@ parse_line(char *line, const char *path, int lineno, const char *tenant,
 
 	if ((scope->type != NULL && strcmp(type, scope->type) != 0) ||
 	    (scope->want != NULL && bsearch(&b64, scope->want, scope->nwant,
-	    sizeof(*scope->want), cmp_str) == NULL))
+	    sizeof(*scope->want), str_ptr_cmp) == NULL))
 		return;
 	if (!known_type(type) && strstr(type, KEYS_CERT_MARK) == NULL) {
 		if (*b64 != '\0' && (known_type(b64) ||
@@ -596,7 +590,7 @@ cross_check(int dfd, const char *dir, const struct key_file *files,
 	blobs = xreallocarray(NULL, n, sizeof(*blobs));
 	for (i = 0; i < n; i++)
 		blobs[i] = xstrdup(ring->keys[i].base64);
-	qsort(blobs, n, sizeof(*blobs), cmp_str);
+	qsort(blobs, n, sizeof(*blobs), str_ptr_cmp);
 	/*
 	 * Whether the other tenants are in the config does not matter here,
 	 * and a scoped config cannot tell: a copy is a copy. Reporting their

@@ -82,17 +82,6 @@ parse_options(int argc, char **argv, struct options *o)
 }
 
 static void
-print_diags(FILE *f, const struct diag *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->count; i++)
-		fprintf(f, "%s\n", d->msgs[i]);
-	if (d->dropped > 0)
-		fprintf(f, "vmgate: %zu more problems not shown\n", d->dropped);
-}
-
-static void
 log_diags(const struct diag *d)
 {
 	size_t i;
@@ -122,7 +111,7 @@ load_config(const char *path, const char *scope, struct config **cfg,
 	if (e != 0) {
 		log_diags(&d);
 		if (show)
-			print_diags(err, &d);
+			diag_print(&d, err);
 		else
 			fprintf(err, "vmgate: configuration error: "
 			    "ask the admin to run 'vmgate check'\n");
@@ -309,7 +298,7 @@ run_authorized_keys(const struct options *o, FILE *out, FILE *err)
 	if (cache_load_login(o->config_path, geteuid(), a[0],
 	    n == 3 ? a[2] : NULL, &cfg, &d) != 0) {
 		log_diags(&d);
-		print_diags(err, &d);
+		diag_print(&d, err);
 		diag_clear(&d);
 		return RESULT_CONFIG;
 	}

@@ -13,12 +13,6 @@ cmp_name(const void *key, const void *elem)
 	return strcmp(key, *(char *const *)elem);
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* an enabled tenant, or NULL */
 static const struct tenant *
 enabled(const struct config *cfg, const char *tenant)
@@ -142,13 +136,7 @@ policy_domains(const struct config *cfg, const char *tenant, size_t *n)
 		for (j = 0; j < g->ndomains; j++)
 			out[k++] = g->domains[j];
 	}
-	if (k > 1)
-		qsort(out, k, sizeof(*out), cmp_str);
-	for (i = 0, j = 0; i < k; i++) {
-		if (j == 0 || strcmp(out[j - 1], out[i]) != 0)
-			out[j++] = out[i];
-	}
-	*n = j;
+	*n = str_sort_unique(out, k);
 	return out;
 }
 

@@ -416,3 +416,35 @@ diag_clear(struct diag *d)
 	free(d->msgs);
 	diag_init(d);
 }
+
+void
+diag_print(const struct diag *d, FILE *f)
+{
+	size_t i;
+
+	for (i = 0; i < d->count; i++)
+		fprintf(f, "%s\n", d->msgs[i]);
+	if (d->dropped > 0)
+		fprintf(f, "vmgate: %zu more problems not shown\n", d->dropped);
+}
+
+int
+str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+size_t
+str_sort_unique(const char **v, size_t n)
+{
+	size_t i, o;
+
+	if (n < 2)
+		return n;
+	qsort(v, n, sizeof(*v), str_ptr_cmp);
+	for (i = o = 1; i < n; i++) {
+		if (strcmp(v[i], v[o - 1]) != 0)
+			v[o++] = v[i];
+	}
+	return o;
+}

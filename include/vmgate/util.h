@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define NAME_MAX_LEN 64		/* [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
@@ -23,6 +24,11 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* free(*pp) and set it NULL; accepts NULL */
 void xfree_ptr(void *pp);
+
+/* qsort and bsearch order of an array of strings (each element a char *) */
+int str_ptr_cmp(const void *a, const void *b);
+/* Sort an array of borrowed strings and drop repeats; the new count. */
+size_t str_sort_unique(const char **v, size_t n);
 
 /* true when s matches [A-Za-z0-9][A-Za-z0-9._-]{0,63} */
 bool name_valid(const char *s);
@@ -89,5 +95,7 @@ void diag_add(struct diag *d, const char *fmt, ...)
 void diag_vadd(struct diag *d, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 void diag_clear(struct diag *d);
+/* every message on its own line, then how many were dropped, if any */
+void diag_print(const struct diag *d, FILE *f);
 
 #endif

@@ -87,6 +87,47 @@ test_diag_cap(void **state)
 }
 
 /* the directories above a config: whoever may write one could swap it */
+/* what an admin reads: one problem a line, then how many were left out */
+static void
+test_diag_print(void **state)
+{
+	struct diag d;
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f;
+
+	(void)state;
+	diag_init(&d);
+	for (i = 0; i < MAX_DIAGS + 3; i++)
+		diag_add(&d, "f.ini:%zu: bad", i + 1);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	diag_print(&d, f);
+	fclose(f);
+	assert_memory_equal(text, "f.ini:1: bad\nf.ini:2: bad\n", 26);
+	assert_non_null(strstr(text, "\nf.ini:1000: bad\n"
+	    "vmgate: 3 more problems not shown\n"));
+	assert_null(strstr(text, "f.ini:1001:"));
+	free(text);
+	diag_clear(&d);
+}
+
+static void
+test_sort_unique(void **state)
+{
+	const char *v[] = { "web2", "db1", "web2", "a", "db1", "web10" };
+	const char *one[] = { "x" };
+
+	(void)state;
+	assert_int_equal(str_sort_unique(v, 6), 4);
+	assert_string_equal(v[0], "a");
+	assert_string_equal(v[1], "db1");
+	assert_string_equal(v[2], "web10");
+	assert_string_equal(v[3], "web2");
+	assert_int_equal(str_sort_unique(one, 1), 1);
+	assert_int_equal(str_sort_unique(NULL, 0), 0);
+}
+
 static void
 test_dirs_safe(void **state)
 {
@@ -318,6 +359,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_diag_print),
+		cmocka_unit_test(test_sort_unique),
 		cmocka_unit_test(test_sanitize),
 		cmocka_unit_test(test_diag_escapes),
 		cmocka_unit_test(test_diag_cap),
