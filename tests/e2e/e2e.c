@@ -1030,11 +1030,13 @@ e2e_domain_wait_state(const char *name, int state, int timeout_ms)
 	return 0;
 }
 
-int
-e2e_linux_guest_dir(char *dir, size_t size)
+/* e2e_linux_guest_dir, with LINUX_GUEST_BIN=bins unless NULL */
+static int
+linux_guest_dir(const char *bins, char *dir, size_t size)
 {
-	static const char *const env[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
+	char *bin_env = NULL;
+	const char *env[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL, NULL
 	};
 	const char *const argv[] = {
 		"/bin/sh", E2E_LINUX_GUEST, "build", NULL
@@ -1042,6 +1044,11 @@ e2e_linux_guest_dir(char *dir, size_t size)
 	struct e2e_result r;
 	int rc = -1;
 
+	if (bins != NULL) {
+		if (asprintf(&bin_env, "LINUX_GUEST_BIN=%s", bins) < 0)
+			die("asprintf");
+		env[1] = bin_env;
+	}
 	if (e2e_run(argv, env, NULL, E2E_STACK_MS, &r) == 0 && r.status == 0) {
 		r.out[strcspn(r.out, "\n")] = '\0';
 		if (r.out[0] == '/' && strlen(r.out) < size) {
@@ -1053,7 +1060,14 @@ e2e_linux_guest_dir(char *dir, size_t size)
 		fprintf(stderr, "e2e: %s build failed (%d):\n%s%s",
 		    E2E_LINUX_GUEST, r.status, r.out, r.err);
 	e2e_result_free(&r);
+	free(bin_env);
 	return rc;
+}
+
+int
+e2e_linux_guest_dir(char *dir, size_t size)
+{
+	return linux_guest_dir(NULL, dir, size);
 }
 
 /* the <interface> element for g, or "" when it has none; malloc'd */
@@ -1095,7 +1109,8 @@ e2e_linux_guest_xml(const struct e2e_linux_guest *g)
 	char *iface, *xml = NULL;
 	FILE *f;
 
-	if (g->name == NULL || e2e_linux_guest_dir(dir, sizeof(dir)) != 0)
+	if (g->name == NULL ||
+	    linux_guest_dir(g->bins, dir, sizeof(dir)) != 0)
 		return NULL;
 	snprintf(path, sizeof(path), "%s/cmdline", dir);
 	if ((f = fopen(path, "r")) == NULL)

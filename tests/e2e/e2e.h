@@ -207,6 +207,8 @@ struct e2e_linux_guest {
 	const char *banner;	/* one word for the banner; NULL: "linux" */
 	int memory_mib;		/* 0: 128 */
 	bool transient;		/* created, never defined: gone once stopped */
+	const char *bins;	/* static programs for its /bin, blank-separated
+				   absolute paths; NULL: none */
 	/* optional virtio interface; all NULL: the guest has none */
 	const char *network;	/* libvirt network name */
 	const char *mac;	/* NULL: libvirt picks one */

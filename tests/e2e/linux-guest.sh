@@ -11,8 +11,12 @@
 #
 # The build lands in $LINUX_GUEST_CACHE/HASH (default
 # /var/cache/vmgate-e2e/linux-guest), HASH covering this script, the
-# kernel, its modules, busybox and the extra snippet, so a run reuses it
-# until one of them changes. Two builds at once are fine: each builds in
+# kernel, its modules, busybox, the extra snippet and the extra programs,
+# so a run reuses it until one of them changes.
+#
+# LINUX_GUEST_EXTRA=FILE: a shell snippet /init sources (see below).
+# LINUX_GUEST_BIN="PROG...": static programs copied to the guest's /bin
+# under their own names (e.g. a test's packet generator). Two builds at once are fine: each builds in
 # its own temp dir and the first rename wins.
 #
 # What the guest does (its /init):
@@ -31,6 +35,7 @@ set -eu
 
 CACHE=${LINUX_GUEST_CACHE:-/var/cache/vmgate-e2e/linux-guest}
 EXTRA=${LINUX_GUEST_EXTRA:-}
+BINS=${LINUX_GUEST_BIN:-}
 BUSYBOX=/bin/busybox
 # virtio_net and what it needs, dependencies first (modules.dep order)
 MODULES="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
@@ -120,6 +125,10 @@ build_into()
 	if [ -n "$EXTRA" ]; then
 		cp "$EXTRA" "$root/etc/init.extra"
 	fi
+	for b in $BINS; do
+		cp "$b" "$root/bin/${b##*/}" && chmod 0755 "$root/bin/${b##*/}" ||
+		    return 1
+	done
 	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -9n \
 	    >"$d/initrd.gz"
 	cp "/boot/vmlinuz-$kv" "$d/vmlinuz"
@@ -138,6 +147,10 @@ inputs_hash()
 		sha256sum "/boot/vmlinuz-$kv" "$BUSYBOX" \
 		    "/lib/modules/$kv/modules.dep"
 		[ -z "$EXTRA" ] || cat "$EXTRA"
+		for b in $BINS; do
+			echo "${b##*/}"
+			sha256sum <"$b"
+		done
 	} | sha256sum | cut -c 1-16
 }
 
@@ -149,6 +162,9 @@ build()
 		say "LINUX_GUEST_EXTRA=$EXTRA: not readable"
 		return 1
 	fi
+	for b in $BINS; do
+		[ -r "$b" ] || { say "LINUX_GUEST_BIN: $b: not readable"; return 1; }
+	done
 	h=$(inputs_hash "$kv")
 	out=$CACHE/$h
 	if [ -s "$out/initrd.gz" ] && [ -s "$out/vmlinuz" ]; then

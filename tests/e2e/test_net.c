@@ -9,10 +9,12 @@
  * as a tenant would, and judged by what the guest prints back.
  *
  * With the filter a guest reaches the host from its assigned IPv4 and
- * IPv6 addresses and not from a spoofed IPv4, IPv6 or MAC, and its DHCP
- * server's offers never reach the other guest. Then the same guests
- * without the filter: the same spoofing reaches the host and the DHCP
- * offer arrives, so the checks above can fail.
+ * IPv6 addresses and not from a spoofed IPv4, IPv6 or MAC; its DHCP
+ * server's offers and its router advertisements (tests/e2e/ra_send.c)
+ * never reach the other guest. Then the same guests without the filter:
+ * the same spoofing reaches the host, the DHCP offer arrives and the
+ * other guest takes an address from the advertised prefix, so the checks
+ * above can fail.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* asprintf */
@@ -52,6 +54,7 @@
 #define SPOOF6		"2001:db8:e2f3:e12d::99"
 #define SPOOF_MAC	"52:54:00:e2:f3:99"
 #define POOL_FIRST	"198.51.100.100"
+#define RA_PREFIX	"2001:db8:e2f3:bad::"	/* a rogue router's */
 
 #define LOCK_MS		600000	/* another run of this suite may be going */
 #define ATTACH_MS	20000	/* ssh login to the console's banner */
@@ -78,6 +81,7 @@ static struct guest g2 = {
 };
 
 static char *work;
+static char *ra_send;		/* tests/e2e/ra_send.c, built static */
 static int lock_fd = -1;
 static pid_t sshd_pid = -1;
 static bool filtered;		/* the guests as booted now */
@@ -295,6 +299,7 @@ boot_guests(bool with_filter)
 			.filter = with_filter ? FILTER : NULL,
 			.filter_ip = with_filter ? gs[i]->ipv4 : NULL,
 			.filter_ipv6 = with_filter ? gs[i]->ipv6 : NULL,
+			.bins = ra_send,
 		};
 
 		if (gs[i]->attached) {
@@ -450,6 +455,15 @@ group_setup(void **state)
 	keygen[7] = hostkey;
 	if (cmd(keygen) != 0)
 		return -1;
+	if (asprintf(&ra_send, "%s/ra_send", work) < 0)
+		return -1;
+	{
+		const char *const cc[] = { "/usr/bin/cc", "-static", "-O2",
+		    "-o", ra_send, E2E_DIR "/ra_send.c", NULL };
+
+		if (cmd(cc) != 0)
+			return -1;
+	}
 	/* as the README defines it; every guest sees every other, so the
 	 * drops are the filter's */
 	if (cmd(define_filter) != 0 ||
@@ -485,6 +499,7 @@ group_teardown(void **state)
 	cmd(rm);
 	e2e_rmtree(work);
 	free(work);
+	free(ra_send);
 	e2e_unlock(lock_fd);
 	return 0;
 }
@@ -643,6 +658,28 @@ dhcp_round(void)
 	return rc;
 }
 
+/*
+ * g1 plays router: it advertises RA_PREFIX to every node. g2 listens for
+ * router advertisements; 0 when it made itself an address in that prefix.
+ */
+static int
+ra_round(void)
+{
+	int rc;
+
+	assert_int_equal(guest_run(&g2, "echo 1 > "
+	    "/proc/sys/net/ipv6/conf/eth0/accept_ra && echo 1 > "
+	    "/proc/sys/net/ipv6/conf/eth0/autoconf", CMD_MS), 0);
+	assert_int_equal(guest_run(&g1, "ra_send eth0 " RA_PREFIX, CMD_MS), 0);
+	/* autoconfiguration follows the advertisement within a moment */
+	rc = guest_run(&g2, "sleep 2; ip addr show dev eth0 | "
+	    "grep -q 'inet6 2001:db8:e2f3:bad:'", CMD_MS);
+	assert_int_equal(guest_run(&g2, "echo 0 > "
+	    "/proc/sys/net/ipv6/conf/eth0/accept_ra && echo 0 > "
+	    "/proc/sys/net/ipv6/conf/eth0/autoconf", CMD_MS), 0);
+	return rc;
+}
+
 static void
 test_dhcp_server_offers_dropped(void **state)
 {
@@ -650,6 +687,15 @@ test_dhcp_server_offers_dropped(void **state)
 	skip_unless_root();
 	assert_true(filtered);
 	assert_int_not_equal(dhcp_round(), 0);
+}
+
+static void
+test_router_advertisements_dropped(void **state)
+{
+	(void)state;
+	skip_unless_root();
+	assert_true(filtered);
+	assert_int_not_equal(ra_round(), 0);
 }
 
 /*
@@ -672,6 +718,7 @@ test_without_filter_spoofing_works(void **state)
 	assert_int_equal(guest_ping(&g1, HOST4), 0);
 	assert_int_equal(guest_ping(&g1, HOST6), 0);
 	assert_int_equal(dhcp_round(), 0);
+	assert_int_equal(ra_round(), 0);
 
 	audit_out(&r);
 	assert_int_equal(r.status, 1);
@@ -695,6 +742,7 @@ main(void)
 		cmocka_unit_test(test_spoofed_ipv6_dropped),
 		cmocka_unit_test(test_spoofed_mac_dropped),
 		cmocka_unit_test(test_dhcp_server_offers_dropped),
+		cmocka_unit_test(test_router_advertisements_dropped),
 		cmocka_unit_test(test_without_filter_spoofing_works),
 	};
 
