@@ -41,6 +41,7 @@ SETTLE=2
 # node URIs that a status request must never contact
 NODE_ADDR=127.0.0.2
 NODE_URI=qemu+tcp://$NODE_ADDR:16510/system
+NODE_DIR=/run/vmgate-e2e/hosts-node
 NODE_GUEST=bench-n1
 HOST2_GUEST=bench-h2
 NODE_GUEST_PORT=5978
@@ -61,15 +62,15 @@ WORK=$(mktemp -d /tmp/vmgate-bench.XXXXXX) || die "mktemp failed"
 chmod 0755 "$WORK"
 GUEST_UP=0
 HOSTS_UP=0
+NODE_UP=0
 LINUX_UP=0
 cleanup()
 {
 	[ "$GUEST_UP" = 1 ] && sh "$TOP/tests/e2e/stack.sh" rmguest "$GUEST" >/dev/null
 	[ "$LINUX_UP" = 1 ] && "$WORK/guest" down "$LINUX_GUEST" >/dev/null
-	if [ "$HOSTS_UP" = 1 ]; then
-		sh "$TOP/tests/e2e/stack.sh" rmguest "$HOST2_GUEST" >/dev/null
-		sh "$TOP/tests/e2e/node.sh" down "$WORK/node" >/dev/null
-	fi
+	[ "$HOSTS_UP" = 1 ] && sh "$TOP/tests/e2e/stack.sh" rmguest "$HOST2_GUEST" >/dev/null
+	[ "$NODE_UP" = 1 ] && sh "$TOP/tests/e2e/node.sh" down "$NODE_DIR" >/dev/null &&
+	    rm -rf "$NODE_DIR"
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -82,9 +83,15 @@ GUEST_UP=1
 HOSTS_UP=1
 sh "$TOP/tests/e2e/stack.sh" guest "$HOST2_GUEST" "$HOST2_GUEST_PORT" >/dev/null ||
     die "guest $HOST2_GUEST did not start"
-sh "$TOP/tests/e2e/node.sh" up "$WORK/node" "$NODE_ADDR" 16510 >/dev/null ||
+# the second libvirtd is test_hosts' (same address, port and state
+# directory): wait for that suite's lock, held until this script exits
+mkdir -p /run/vmgate-e2e
+exec 9>/run/vmgate-e2e/test_hosts.lock
+flock 9 || die "cannot lock /run/vmgate-e2e/test_hosts.lock"
+NODE_UP=1
+sh "$TOP/tests/e2e/node.sh" up "$NODE_DIR" "$NODE_ADDR" 16510 >/dev/null ||
     die "the second libvirtd did not start"
-sh "$TOP/tests/e2e/node.sh" guest "$WORK/node" "$NODE_GUEST" "$NODE_GUEST_PORT" >/dev/null ||
+sh "$TOP/tests/e2e/node.sh" guest "$NODE_DIR" "$NODE_GUEST" "$NODE_GUEST_PORT" >/dev/null ||
     die "guest $NODE_GUEST did not start on the second host"
 
 CFLAGS_B="-O2 -Wall -Wextra -Werror"

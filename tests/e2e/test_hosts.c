@@ -52,6 +52,10 @@
 #define NODE_URI	"qemu+tcp://" NODE_ADDR ":16510/system"
 #define NODE_NAME	"hosts-node2.internal"	/* NODE_ADDR, in /etc/hosts */
 #define NODE_SH		E2E_DIR "/node.sh"
+/* the node's state and pids, at a fixed place: a run that died before its
+ * teardown leaves a daemon the next run finds there (and reuses, then
+ * stops); `make bench` takes this suite's lock before it uses it too */
+#define NODE_DIR	"/run/vmgate-e2e/hosts-node"
 #define LIBEXEC		"/usr/local/libexec/vmgate-e2e-hosts"
 #define VMGATE		LIBEXEC "/vmgate"
 #define TENANT		"hosts-t"
@@ -143,7 +147,7 @@ setup(void **state)
 	if (mkdtemp(work) == NULL || chmod(work, 0755) != 0)
 		return -1;
 	snprintf(cfg_path, sizeof(cfg_path), "%s/vmgate.ini", work);
-	snprintf(node_dir, sizeof(node_dir), "%s/node", work);
+	snprintf(node_dir, sizeof(node_dir), "%s", NODE_DIR);
 	snprintf(key, sizeof(key), "%s/key", work);
 	if (e2e_stack_up() != 0 || e2e_guest(GUEST_H1, SPICE_H1) != 0)
 		return -1;
@@ -185,7 +189,8 @@ teardown(void **state)
 	e2e_group_del(GROUP_TENANTS);
 	e2e_rmguest(GUEST_H1);
 	if (node_dir[0] != '\0')
-		sh("sh " NODE_SH " down %s >&2", node_dir);
+		sh("sh " NODE_SH " down %s >&2 && rm -rf %s", node_dir,
+		    node_dir);
 	/* in place: /etc/hosts may be a mount point */
 	sh("grep -v ' " NODE_NAME "$' /etc/hosts > %s/hosts.new && "
 	    "cat %s/hosts.new > /etc/hosts", work, work);
