@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vmgate/cache.h"
@@ -27,13 +26,9 @@
 #include "vmgate/util.h"
 
 #define SNAP_MAGIC	"VMGSNAP3"
-#define SNAP_MAGIC_LEN	8
-#define SNAP_VERSION_LEN 16
 
 struct snap_header {
-	char magic[SNAP_MAGIC_LEN];
-	char version[SNAP_VERSION_LEN];	/* the vmgate that validated it */
-	struct mapfile_ident ident;	/* of the config file */
+	struct mapfile_head head;	/* of the config file */
 	uint32_t vmgate_off, vmgate_len;
 	uint32_t nentries, nranges, pool_len, total_len;
 };
@@ -64,12 +59,10 @@ cache_write(const char *path, const struct stat *st,
 	struct cache_range *rv = NULL;
 	char *pool = NULL;
 	size_t i, j, nranges = 0, pool_len = 0, k = 0, p = 0, total;
-	time_t now = time(NULL);
 	int r;
 
-	/* a change within the same clock tick would go unseen: wait */
-	if (now - st->st_mtim.tv_sec < CACHE_SETTLE_SEC ||
-	    now - st->st_ctim.tv_sec < CACHE_SETTLE_SEC)
+	memset(&h, 0, sizeof(h));
+	if (mapfile_head_init(&h.head, SNAP_MAGIC, st) != 0)
 		return -1;
 	for (i = 0; i < nentries; i++) {
 		nranges += entries[i].nranges;
@@ -79,10 +72,6 @@ cache_write(const char *path, const struct stat *st,
 	    pool_len;
 	if (total > CACHE_MAX_BYTES)
 		return -1;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, SNAP_MAGIC, SNAP_MAGIC_LEN);
-	snprintf(h.version, sizeof(h.version), "%s", VMGATE_VERSION);
-	mapfile_ident_of(&h.ident, st);
 	h.vmgate_off = vmgate.off;
 	h.vmgate_len = vmgate.len;
 	h.nentries = (uint32_t)nentries;
@@ -127,16 +116,14 @@ check_header(const struct snap_header *h, size_t len, const struct stat *st)
 {
 	uint64_t need;
 
-	if (memcmp(h->magic, SNAP_MAGIC, SNAP_MAGIC_LEN) != 0 ||
-	    strncmp(h->version, VMGATE_VERSION, sizeof(h->version)) != 0 ||
-	    !mapfile_ident_same(&h->ident, st))
+	if (!mapfile_head_ok(&h->head, SNAP_MAGIC, st))
 		return -1;
 	need = (uint64_t)sizeof(*h) +
 	    (uint64_t)h->nentries * sizeof(struct snap_entry) +
 	    (uint64_t)h->nranges * sizeof(struct cache_range) + h->pool_len;
 	if (need != len || h->total_len != len)
 		return -1;
-	if ((uint64_t)h->vmgate_off + h->vmgate_len > h->ident.size)
+	if ((uint64_t)h->vmgate_off + h->vmgate_len > h->head.ident.size)
 		return -1;
 	return 0;
 }
@@ -466,7 +453,7 @@ scoped_parse(int fd, const char *path, const struct stat *st,
 			goto out;
 	}
 	/* the file must not have changed while the ranges were read */
-	if (fstat(fd, &now) != 0 || !mapfile_ident_same(&c->h->ident, &now))
+	if (fstat(fd, &now) != 0 || !mapfile_ident_same(&c->h->head.ident, &now))
 		goto out;
 	if (config_parse(path, buf, len, &cfg, &quiet) != 0)
 		goto out;

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vmgate/keyindex.h"
@@ -28,13 +27,9 @@
 #include "vmgate/util.h"
 
 #define IX_MAGIC	"VMGKIDX2"
-#define IX_MAGIC_LEN	8
-#define IX_VERSION_LEN	16
 
 struct ix_header {
-	char magic[IX_MAGIC_LEN];
-	char version[IX_VERSION_LEN];
-	struct mapfile_ident ident;	/* of the key directory */
+	struct mapfile_head head;	/* of the key directory */
 	uint32_t nblobs, nlinks, ntenants, nfiles, pool_len, total_len;
 };
 
@@ -142,11 +137,10 @@ keyindex_write(const char *path, const struct stat *dir_st,
 	struct pool pool = { NULL, 0, 0 };
 	struct ix_header h;
 	size_t i, nb = 0, nl = 0, nt = 0, nn = 0, total;
-	time_t now = time(NULL);
 	int r = -1;
 
-	if (now - dir_st->st_mtim.tv_sec < KEYINDEX_SETTLE_SEC ||
-	    now - dir_st->st_ctim.tv_sec < KEYINDEX_SETTLE_SEC)
+	memset(&h, 0, sizeof(h));
+	if (mapfile_head_init(&h.head, IX_MAGIC, dir_st) != 0)
 		return -1;
 	kv = xcalloc(nkeys + 1, sizeof(*kv));
 	memcpy(kv, keys, nkeys * sizeof(*kv));
@@ -200,10 +194,6 @@ keyindex_write(const char *path, const struct stat *dir_st,
 	    nt * sizeof(*tv) + nfiles * sizeof(*flv) + pool.len;
 	if (total > KEYINDEX_MAX_BYTES)
 		goto out;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, IX_MAGIC, IX_MAGIC_LEN);
-	snprintf(h.version, sizeof(h.version), "%s", VMGATE_VERSION);
-	mapfile_ident_of(&h.ident, dir_st);
 	h.nblobs = (uint32_t)nb;
 	h.nlinks = (uint32_t)nl;
 	h.ntenants = (uint32_t)nt;
@@ -242,9 +232,7 @@ check_header(const struct ix_header *h, size_t len, const struct stat *st)
 {
 	uint64_t need;
 
-	if (memcmp(h->magic, IX_MAGIC, IX_MAGIC_LEN) != 0 ||
-	    strncmp(h->version, VMGATE_VERSION, sizeof(h->version)) != 0 ||
-	    !mapfile_ident_same(&h->ident, st))
+	if (!mapfile_head_ok(&h->head, IX_MAGIC, st))
 		return -1;
 	need = (uint64_t)sizeof(*h) +
 	    (uint64_t)h->nblobs * sizeof(struct ix_blob) +

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmgate/mapfile.h"
@@ -38,6 +39,31 @@ mapfile_ident_same(const struct mapfile_ident *id, const struct stat *st)
 	    id->mtime_nsec == now.mtime_nsec &&
 	    id->ctime_sec == now.ctime_sec &&
 	    id->ctime_nsec == now.ctime_nsec;
+}
+
+int
+mapfile_head_init(struct mapfile_head *h, const char *magic,
+    const struct stat *st)
+{
+	time_t now = time(NULL);
+
+	if (now - st->st_mtim.tv_sec < MAPFILE_SETTLE_SEC ||
+	    now - st->st_ctim.tv_sec < MAPFILE_SETTLE_SEC)
+		return -1;
+	memset(h, 0, sizeof(*h));
+	memcpy(h->magic, magic, MAPFILE_MAGIC_LEN);
+	snprintf(h->version, sizeof(h->version), "%s", VMGATE_VERSION);
+	mapfile_ident_of(&h->ident, st);
+	return 0;
+}
+
+bool
+mapfile_head_ok(const struct mapfile_head *h, const char *magic,
+    const struct stat *st)
+{
+	return memcmp(h->magic, magic, MAPFILE_MAGIC_LEN) == 0 &&
+	    strncmp(h->version, VMGATE_VERSION, sizeof(h->version)) == 0 &&
+	    mapfile_ident_same(&h->ident, st);
 }
 
 static int

@@ -26,10 +26,11 @@
 #include <sys/types.h>
 
 #include "vmgate/config.h"
+#include "vmgate/mapfile.h"
 #include "vmgate/util.h"
 
 #define CACHE_SUFFIX	".snap"		/* snapshot of FILE: FILE.snap */
-#define CACHE_SETTLE_SEC 2		/* see cache_write */
+#define CACHE_SETTLE_SEC MAPFILE_SETTLE_SEC	/* see cache_write */
 #define CACHE_MAX_BYTES	(256u << 20)
 
 struct cache_range {

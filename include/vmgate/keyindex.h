@@ -17,8 +17,10 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include "vmgate/mapfile.h"
+
 #define KEYINDEX_SUFFIX		".index"	/* DIR -> DIR.index */
-#define KEYINDEX_SETTLE_SEC	2	/* see keyindex_write */
+#define KEYINDEX_SETTLE_SEC	MAPFILE_SETTLE_SEC	/* see keyindex_write */
 #define KEYINDEX_MAX_BYTES	(512u << 20)
 
 struct keyindex;

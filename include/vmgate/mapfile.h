@@ -26,6 +26,34 @@ void mapfile_ident_of(struct mapfile_ident *id, const struct stat *st);
 bool mapfile_ident_same(const struct mapfile_ident *id,
     const struct stat *st);
 
+#define MAPFILE_MAGIC_LEN	8
+#define MAPFILE_VERSION_LEN	16
+/*
+ * A file changed this recently is not described: a change within the same
+ * clock tick could leave its times as recorded, and go unseen.
+ */
+#define MAPFILE_SETTLE_SEC	2
+
+/*
+ * The head of every derived file: its kind (an 8-byte magic), the vmgate
+ * that wrote it, and what it describes. One protocol for all of them.
+ */
+struct mapfile_head {
+	char magic[MAPFILE_MAGIC_LEN];
+	char version[MAPFILE_VERSION_LEN];
+	struct mapfile_ident ident;
+};
+
+/*
+ * Fill h for a derived file of kind magic that describes st; -1 when st
+ * changed less than MAPFILE_SETTLE_SEC ago (then write nothing).
+ */
+int mapfile_head_init(struct mapfile_head *h, const char *magic,
+    const struct stat *st);
+/* h is of kind magic, written by this vmgate, and st is what it describes */
+bool mapfile_head_ok(const struct mapfile_head *h, const char *magic,
+    const struct stat *st);
+
 struct mapfile_part {
 	const void *buf;
 	size_t len;
