@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "vmgate/keyindex.h"
 #include "vmgate/keys.h"
 #include "vmgate/policy.h"
+#include "vmgate/session.h"
 #include "vmgate/spice.h"
 #include "vmgate/util.h"
 #include "vmgate/verb.h"
@@ -1376,9 +1378,40 @@ audit_session_limits(struct audit_run *a)
 		    max_clients, conf);
 }
 
+/*
+ * Without the session directory no limit is counted (tenants are served
+ * unlimited rather than locked out); an unsafe one refuses every limited
+ * request. Either way the admin must hear of it.
+ */
+static void
+audit_session_dir(struct audit_run *a, const char *dir)
+{
+	const struct config *cfg = a->cfg;
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < cfg->ntenants; i++) {
+		if (config_max_sessions(cfg, cfg->tenants[i].name) > 0)
+			break;
+	}
+	if (dir == NULL || i == cfg->ntenants)
+		return;	/* no tenant has a limit to count */
+	if (lstat(dir, &st) != 0) {
+		finding(a, "sessions: %s: %s: session limits are not counted "
+		    "(install -d -m 0755 /run/vmgate && install -d -m 1733 "
+		    "%s)", dir, strerror(errno), dir);
+		return;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 07777) != SESSION_DIR_MODE)
+		finding(a, "sessions: %s is not root's directory of mode %04o: "
+		    "tenants with a limit are refused (exit 78)", dir,
+		    (unsigned)SESSION_DIR_MODE);
+}
+
 enum result
 admin_audit(const struct config *cfg, const char *sshd_config,
-    const char *syslog_socket, FILE *out, FILE *err)
+    const struct admin_host *host, FILE *out, FILE *err)
 {
 	struct audit_run a = { .cfg = cfg, .out = out };
 	struct hv *hv = hv_new();
@@ -1392,8 +1425,9 @@ admin_audit(const struct config *cfg, const char *sshd_config,
 	audit_media_files(&a);
 	audit_shared_addresses(&a);
 	audit_session_limits(&a);
+	audit_session_dir(&a, host != NULL ? host->session_dir : NULL);
 	audit_sshd(&a, sshd_config);
-	audit_trail(&a, syslog_socket);
+	audit_trail(&a, host != NULL ? host->syslog_socket : NULL);
 	if (a.findings > 0)
 		fprintf(err, "vmgate: audit: %zu finding%s\n", a.findings,
 		    a.findings == 1 ? "" : "s");

@@ -314,6 +314,7 @@ run_audit(const struct options *o, FILE *out, FILE *err)
 {
 	struct config *cfg = NULL;
 	const char *sshd_config = "/etc/ssh/sshd_config";
+	const struct admin_host host = { _PATH_LOG, SESSION_DIR };
 	enum result r;
 	char **a = o->rest + 1;
 	int n = o->nrest - 1;
@@ -327,7 +328,7 @@ run_audit(const struct options *o, FILE *out, FILE *err)
 	if ((r = load_config(o->config_path, NULL, &cfg, true, err)) !=
 	    RESULT_OK)
 		return r;
-	r = admin_audit(cfg, sshd_config, _PATH_LOG, out, err);
+	r = admin_audit(cfg, sshd_config, &host, out, err);
 	config_free(cfg);
 	return r;
 }

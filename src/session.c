@@ -39,7 +39,8 @@ make_parent(const char *dir)
 }
 
 /* dir: root's (or the effective user's), never writable by others
- * unless sticky, and so is every directory above it */
+ * unless sticky, and so is every directory above it; -2 when it does not
+ * exist (and root could not make it), -1 when it is not safe */
 static int
 open_base(const char *dir, char *why, size_t whylen)
 {
@@ -57,8 +58,10 @@ open_base(const char *dir, char *why, size_t whylen)
 			fd = open(dir, DIR_FLAGS);
 	}
 	if (fd < 0) {
+		int missing = errno == ENOENT;
+
 		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
-		return -1;
+		return missing ? -2 : -1;
 	}
 	if (fstat(fd, &st) != 0 || (st.st_uid != 0 && st.st_uid != geteuid())) {
 		snprintf(why, whylen, "%s: not owned by root", dir);
@@ -166,8 +169,13 @@ session_take(const char *dir, const char *tenant, unsigned limit,
 		return SESSION_BROKEN;
 	}
 	snprintf(uid, sizeof(uid), "%lu", (unsigned long)geteuid());
-	if ((base = open_base(dir, why, whylen)) < 0 ||
-	    (mine = open_own_dir(base, uid, why, whylen)) < 0 ||
+	if ((base = open_base(dir, why, whylen)) < 0) {
+		if (base == -2)
+			r = SESSION_MISSING;
+		base = -1;
+		goto out;
+	}
+	if ((mine = open_own_dir(base, uid, why, whylen)) < 0 ||
 	    (tdir = open_own_dir(mine, tenant, why, whylen)) < 0)
 		goto out;
 	r = SESSION_FULL;

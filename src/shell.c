@@ -53,6 +53,7 @@ struct run {
 	char detail[SHELL_DETAIL];	/* for the audit line only */
 	bool hold_spice;		/* wait after the audit line */
 	int slot;			/* session slot held, or -1 */
+	char slot_note[SHELL_DETAIL + 32];	/* why no limit was counted, or "" */
 	struct spice_ticket ticket;
 	const char *media;		/* install media named, for the audit */
 };
@@ -960,6 +961,7 @@ record(const struct run *r, enum result res)
 {
 	const struct shell_ctx *c = r->ctx;
 	struct audit_event ev;
+	char detail[SHELL_DETAIL * 2 + 64];
 
 	memset(&ev, 0, sizeof(ev));
 	ev.tenant = c->tenant;
@@ -971,7 +973,10 @@ record(const struct run *r, enum result res)
 	ev.media = r->media;
 	ev.result = audit_result_of(res);
 	ev.request = c->request;
-	ev.detail = r->detail[0] != '\0' ? r->detail : NULL;
+	snprintf(detail, sizeof(detail), "%s%s%s", r->detail,
+	    r->detail[0] != '\0' && r->slot_note[0] != '\0' ? "; " : "",
+	    r->slot_note);
+	ev.detail = detail[0] != '\0' ? detail : NULL;
 	audit_record(c->cfg->audit_log, &ev);
 }
 
@@ -999,6 +1004,19 @@ take_slot(struct run *r)
 		    "(%u): close one and retry\n", c->tenant, limit);
 		set_detail(r, "all %u session slots held", limit);
 		return RESULT_LIMITED;
+	}
+	if (e == SESSION_MISSING) {
+		/*
+		 * The directory is made by make install, at boot by
+		 * tmpfiles.d, or by any vmgate run as root. Without it the
+		 * limit cannot be counted; locking every tenant out for a
+		 * missing run-time directory would be worse than serving
+		 * them unlimited, so the request goes on, its audit line
+		 * says so, and `vmgate audit` reports the directory.
+		 */
+		snprintf(r->slot_note, sizeof(r->slot_note), "session limit "
+		    "not counted: %s", why);
+		return RESULT_OK;
 	}
 	fprintf(c->err, "vmgate: cannot count sessions: ask the admin\n");
 	set_detail(r, "session slots: %s", why);

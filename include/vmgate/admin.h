@@ -28,12 +28,18 @@ enum result admin_authorized_keys(const struct config *cfg, const char *self,
     const char *cfg_path, const char *user, const char *keytype,
     const char *key, FILE *out, FILE *err);
 
+/* the host's own paths audit looks at; a NULL field skips that check */
+struct admin_host {
+	const char *syslog_socket;	/* where syslog(3) writes: _PATH_LOG */
+	const char *session_dir;	/* session slots: SESSION_DIR */
+};
+
 /*
  * vmgate audit [--sshd-config PATH]: findings, one per line.
- * syslog_socket: where syslog(3) writes (_PATH_LOG); NULL skips that check.
+ * host NULL skips every check of the host's paths.
  */
 enum result admin_audit(const struct config *cfg, const char *sshd_config,
-    const char *syslog_socket, FILE *out, FILE *err);
+    const struct admin_host *host, FILE *out, FILE *err);
 
 /* which Match blocks sshd-config prints */
 enum sshd_blocks {

@@ -23,12 +23,16 @@
 enum session_take_result {
 	SESSION_TAKEN = 0,	/* *fd holds the slot (-1: no limit) */
 	SESSION_FULL = -1,	/* every one of the limit's slots is held */
-	SESSION_BROKEN = -2	/* the directory is missing or unsafe: why */
+	SESSION_BROKEN = -2,	/* the directory is unsafe: why */
+	SESSION_MISSING = -3	/* the directory does not exist and this
+				   account may not make it: why */
 };
 
 /*
  * Take one of tenant's limit slots under dir (limit 0: no limit, nothing
- * is touched). Root creates dir when it is missing. On SESSION_TAKEN *fd
+ * is touched). Root creates dir when it is missing; for any other account
+ * a missing dir is SESSION_MISSING, which callers treat as "no limit
+ * can be counted here" rather than as a refusal. On SESSION_TAKEN *fd
  * is the slot's descriptor (close-on-exec), kept open as long as the
  * slot is held; otherwise *fd is -1 and, for SESSION_BROKEN, why says
  * what is wrong (for the log, not for tenants).

@@ -1156,10 +1156,14 @@ test_sshd_config_passes_audit(void **state)
 }
 
 /* audit of one config (accounts_ini(extra)) with a clean sshd; output */
+/* the session directory audit_trail_of hands audit; NULL: not checked */
+static const char *trail_session_dir;
+
 static char *
 audit_trail_of(const char *extra, const char *syslog_socket, enum result want)
 {
 	char path[512], *text, *sshd, *out;
+	struct admin_host host = { NULL, NULL };
 	struct config *cfg;
 	struct capture c;
 
@@ -1169,8 +1173,9 @@ audit_trail_of(const char *extra, const char *syslog_socket, enum result want)
 	free(text);
 	cfg = load(path);
 	cap_open(&c);
-	assert_int_equal(admin_audit(cfg, sshd, syslog_socket, c.out, c.err),
-	    want);
+	host.syslog_socket = syslog_socket;
+	host.session_dir = trail_session_dir;
+	assert_int_equal(admin_audit(cfg, sshd, &host, c.out, c.err), want);
 	cap_close(&c);
 	out = strdup(c.outbuf);
 	cap_free(&c);
@@ -1275,6 +1280,41 @@ test_audit_trail(void **state)
 }
 
 /*
+ * The session directory: missing, limits are not counted; not root's
+ * 1733, limited requests are refused. Both are findings.
+ */
+static void
+test_audit_session_dir(void **state)
+{
+	char dir[600], want[2048], *out;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* the directory must be root's */
+	snprintf(dir, sizeof(dir), "%s/sessions", work);
+	trail_session_dir = dir;
+	out = audit_trail_of("", NULL, RESULT_FAILED);
+	snprintf(want, sizeof(want), "sessions: %s: No such file or "
+	    "directory: session limits are not counted (install -d -m 0755 "
+	    "/run/vmgate && install -d -m 1733 %s)\n", dir, dir);
+	assert_string_equal(out, want);
+	free(out);
+
+	assert_int_equal(mkdir(dir, 0755), 0);
+	out = audit_trail_of("", NULL, RESULT_FAILED);
+	snprintf(want, sizeof(want), "sessions: %s is not root's directory "
+	    "of mode 1733: tenants with a limit are refused (exit 78)\n", dir);
+	assert_string_equal(out, want);
+	free(out);
+	assert_int_equal(chmod(dir, 01733), 0);
+	out = audit_trail_of("", NULL, RESULT_OK);
+	assert_non_null(strstr(out, "audit: ok ("));
+	free(out);
+	assert_int_equal(rmdir(dir), 0);
+	trail_session_dir = NULL;
+}
+
+/*
  * The network audit: every interface of a configured machine must carry a
  * filter that pins what the config assigns; no address twice.
  */
@@ -1355,6 +1395,7 @@ main(void)
 		cmocka_unit_test(test_sshd_config_blocks),
 		cmocka_unit_test(test_sshd_config_passes_audit),
 		cmocka_unit_test(test_audit_trail),
+		cmocka_unit_test(test_audit_session_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -74,6 +74,8 @@ struct fixture {
 };
 
 static struct fixture fx;
+/* the session directory run() hands the shell; NULL: no slots counted */
+static const char *session_dir;
 
 static struct config *
 load(const char *uri, const char *audit_log)
@@ -215,6 +217,7 @@ run(const struct config *cfg, const char *tenant, const char *key,
 	ctx.from = FROM;
 	ctx.request = request;
 	ctx.vmhost = VMHOST;
+	ctx.session_dir = session_dir;
 	ctx.out = open_memstream(&o->out, &outlen);
 	ctx.err = open_memstream(&o->err, &errlen);
 	assert_non_null(ctx.out);
@@ -790,6 +793,44 @@ test_list_many_hosts(void **state)
 	free(text);
 }
 
+/*
+ * A session directory that is not there (a host rebooted without
+ * tmpfiles.d, before anything ran as root) does not lock tenants out:
+ * the request is served and its audit line says the limit was not
+ * counted. One that is there counts.
+ */
+static void
+test_missing_session_dir_serves(void **state)
+{
+	struct outcome o;
+	char dir[] = "/tmp/vmgate-unit-XXXXXX";
+	char *missing, *present;
+
+	(void)state;
+	unit_mkdtemp(dir);
+	/* two levels missing: not even root makes it here */
+	assert_true(asprintf(&missing, "%s/run/vmgate/sessions", dir) > 0);
+	session_dir = missing;
+	run(fx.cfg, "alice", ALICE_KEY, "status web1", &o);
+	assert_int_equal(o.result, RESULT_OK);
+	assert_string_equal(o.err, "");
+	assert_non_null(strstr(o.audit, "result=ok"));
+	assert_non_null(strstr(o.audit, "session limit not counted: "));
+	outcome_clear(&o);
+
+	assert_true(asprintf(&present, "%s/sessions", dir) > 0);
+	assert_int_equal(mkdir(present, 01733), 0);
+	assert_int_equal(chmod(present, 01733), 0);
+	session_dir = present;
+	run(fx.cfg, "alice", ALICE_KEY, "status web1", &o);
+	assert_int_equal(o.result, RESULT_OK);
+	assert_null(strstr(o.audit, "session limit"));
+	outcome_clear(&o);
+	session_dir = NULL;
+	free(missing);
+	free(present);
+}
+
 int
 main(void)
 {
@@ -800,6 +841,7 @@ main(void)
 		cmocka_unit_test(test_help_lists_only_what_the_tenant_may_use),
 		cmocka_unit_test(test_unreachable_hypervisor),
 		cmocka_unit_test(test_list_many_hosts),
+		cmocka_unit_test(test_missing_session_dir_serves),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
