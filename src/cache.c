@@ -222,62 +222,13 @@ struct header_line {
 	size_t off;
 };
 
-/* Byte offset of every line start; lines are 1-based, [nlines + 1] = len. */
-static size_t *
-line_offsets(const char *buf, size_t len, int *nlines)
-{
-	size_t *off = NULL, cap = 64, n = 0, i = 0;
-	const char *nl;
-
-	off = xreallocarray(NULL, cap, sizeof(*off));
-	off[n++] = 0;		/* line 0 does not exist */
-	while (i < len) {
-		if (n + 2 >= cap) {
-			cap *= 2;
-			off = xreallocarray(off, cap, sizeof(*off));
-		}
-		off[n++] = i;
-		nl = memchr(buf + i, '\n', len - i);
-		i = nl != NULL ? (size_t)(nl - buf) + 1 : len;
-	}
-	off[n] = len;
-	*nlines = (int)n - 1;
-	return off;
-}
-
-struct snap_build {
-	const char *buf;
-	size_t len;
-	size_t *off;		/* line_offsets */
-	int nlines;
-	int *headers;		/* header line numbers, ascending */
-	size_t nheaders;
-};
-
-/* the range of the section whose header is on line */
+/* a section's range as the snapshot stores it (the config is < 4 GiB) */
 static struct cache_range
-section_range(const struct snap_build *b, int line)
+range_of(struct text_range r)
 {
-	struct cache_range r = { 0, 0 };
-	size_t lo = 0, hi = b->nheaders, mid, start, end;
+	struct cache_range c = { (uint32_t)r.off, (uint32_t)r.len };
 
-	if (line <= 0 || line > b->nlines)
-		return r;
-	start = b->off[line];
-	/* a byte order mark belongs to no section */
-	if (line == 1 && b->len >= 3 && memcmp(b->buf, "\xef\xbb\xbf", 3) == 0)
-		start = 3;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (b->headers[mid] <= line)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	end = lo < b->nheaders ? b->off[b->headers[lo]] : b->len;
-	r.off = (uint32_t)start;
-	r.len = (uint32_t)(end - start);
-	return r;
+	return c;
 }
 
 static int
@@ -298,87 +249,60 @@ add_range(struct cache_range **v, size_t *n, struct cache_range r)
 }
 
 static void
-add_domains(const struct snap_build *b, const struct config *cfg,
-    const struct grant *g, struct cache_range **v, size_t *n)
+add_domains(const struct config *cfg, const struct grant *g,
+    struct cache_range **v, size_t *n)
 {
 	const struct domain_conf *dc;
 	size_t i;
 
 	for (i = 0; i < g->ndomains; i++) {
 		if ((dc = config_domain(cfg, g->domains[i])) != NULL)
-			add_range(v, n, section_range(b, dc->line));
+			add_range(v, n, range_of(dc->range));
 	}
 }
 
 /* the [media] sections a grant names: its list, or all of them for "*" */
 static void
-add_media(const struct snap_build *b, const struct config *cfg,
-    const struct grant *g, struct cache_range **v, size_t *n)
+add_media(const struct config *cfg, const struct grant *g,
+    struct cache_range **v, size_t *n)
 {
 	const struct media_conf *m;
 	size_t i;
 
 	for (i = 0; g->all_media && i < cfg->nmedia; i++)
-		add_range(v, n, section_range(b, cfg->media[i].line));
+		add_range(v, n, range_of(cfg->media[i].range));
 	for (i = 0; i < g->nmedia; i++) {
 		if ((m = config_media(cfg, g->media[i])) != NULL)
-			add_range(v, n, section_range(b, m->line));
+			add_range(v, n, range_of(m->range));
 	}
 }
 
-/* Snapshot of cfg, just parsed whole from buf (the file st describes). */
+/* Snapshot of cfg, just parsed whole from the file st describes. */
 static void
-snapshot_write(const char *snap, const char *buf, size_t len,
-    const struct stat *st, const struct config *cfg)
+snapshot_write(const char *snap, const struct stat *st,
+    const struct config *cfg)
 {
-	struct snap_build b = { buf, len, NULL, 0, NULL, 0 };
 	struct cache_entry *entries = NULL;
-	struct cache_range **ranges = NULL, vmgate = { 0, 0 };
+	struct cache_range **ranges = NULL;
 	const struct tenant *t;
-	const char *s;
+	const struct grant *g;
 	size_t i, j, o, *nranges = NULL;
-	int line;
 
-	b.off = line_offsets(buf, len, &b.nlines);
-	b.headers = xreallocarray(NULL, (size_t)b.nlines + 1,
-	    sizeof(*b.headers));
-	/* the file parsed: a line whose first non-blank is '[' is a header */
-	for (line = 1; line <= b.nlines; line++) {
-		s = buf + b.off[line];
-		if (line == 1 && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
-			s += 3;
-		while (s < buf + len && (*s == ' ' || *s == '\t'))
-			s++;
-		if (s < buf + len && *s == '[')
-			b.headers[b.nheaders++] = line;
-	}
-	/* section_range needs every header: find [vmgate] after */
-	for (i = 0; i < b.nheaders; i++) {
-		s = buf + b.off[b.headers[i]];
-		if (b.headers[i] == 1 && len >= 3 &&
-		    memcmp(s, "\xef\xbb\xbf", 3) == 0)
-			s += 3;
-		s += strspn(s, " \t");
-		if (strncmp(s, "[vmgate]", 8) == 0)
-			vmgate = section_range(&b, b.headers[i]);
-	}
 	entries = xcalloc(cfg->ntenants + 1, sizeof(*entries));
 	ranges = xcalloc(cfg->ntenants + 1, sizeof(*ranges));
 	nranges = xcalloc(cfg->ntenants + 1, sizeof(*nranges));
 	for (i = 0; i < cfg->ntenants; i++) {
 		t = &cfg->tenants[i];
-		if (!t->implicit)
-			add_range(&ranges[i], &nranges[i],
-			    section_range(&b, t->line));
-		add_domains(&b, cfg, &t->grant, &ranges[i], &nranges[i]);
-		add_media(&b, cfg, &t->grant, &ranges[i], &nranges[i]);
+		/* an implicit tenant's range is empty: add_range skips it */
+		add_range(&ranges[i], &nranges[i], range_of(t->range));
+		add_domains(cfg, &t->grant, &ranges[i], &nranges[i]);
+		add_media(cfg, &t->grant, &ranges[i], &nranges[i]);
 		for (j = 0; j < t->ngroups; j++) {
-			add_range(&ranges[i], &nranges[i], section_range(&b,
-			    cfg->groups[t->groups[j]].line));
-			add_domains(&b, cfg, &cfg->groups[t->groups[j]].grant,
-			    &ranges[i], &nranges[i]);
-			add_media(&b, cfg, &cfg->groups[t->groups[j]].grant,
-			    &ranges[i], &nranges[i]);
+			g = &cfg->groups[t->groups[j]].grant;
+			add_range(&ranges[i], &nranges[i],
+			    range_of(cfg->groups[t->groups[j]].range));
+			add_domains(cfg, g, &ranges[i], &nranges[i]);
+			add_media(cfg, g, &ranges[i], &nranges[i]);
 		}
 		/* file order, each section once */
 		if (nranges[i] > 1)
@@ -393,14 +317,13 @@ snapshot_write(const char *snap, const char *buf, size_t len,
 		entries[i].ranges = ranges[i];
 		entries[i].nranges = nranges[i];
 	}
-	(void)cache_write(snap, st, vmgate, entries, cfg->ntenants);
+	(void)cache_write(snap, st, range_of(cfg->vmgate_range), entries,
+	    cfg->ntenants);
 	for (i = 0; i < cfg->ntenants; i++)
 		free(ranges[i]);
 	free(ranges);
 	free(nranges);
 	free(entries);
-	free(b.headers);
-	free(b.off);
 }
 
 /* append range r of fd to *buf, ending it with a newline */
@@ -509,7 +432,7 @@ load(const char *path, uid_t owner_ok, bool full, const char *tenant,
 	 * it read; a fresh one stays */
 	if (geteuid() == st.st_uid && unchanged_since(fd, &st) &&
 	    (c != NULL || (c = cache_open(snap, &st)) == NULL))
-		snapshot_write(snap, buf, len, &st, *out);
+		snapshot_write(snap, &st, *out);
  out:
 	cache_close(c);
 	close(fd);

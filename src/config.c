@@ -65,6 +65,8 @@ struct parser {
 	int seen[MAX_SECTION_KEYS];	/* line of each key in this section */
 	int vmgate_line;
 	int service_user_line;
+	size_t line_off;	/* where the line last read starts */
+	struct text_range *open; /* the range of the section being read */
 };
 
 struct key_rule {
@@ -792,8 +794,10 @@ new_section(struct parser *p, enum section_kind k, const char *name)
 		if (p->vmgate_line != 0)
 			perr(p, p->line, "section [vmgate] defined twice "
 			    "(first at line %d)", p->vmgate_line);
-		else
+		else {
 			p->vmgate_line = p->line;
+			p->open = &c->vmgate_range;
+		}
 		break;
 	case SEC_TENANT:
 		if (c->ntenants == p->tenants_cap) {
@@ -805,6 +809,7 @@ new_section(struct parser *p, enum section_kind k, const char *name)
 		c->tenants[c->ntenants].name = xstrdup(name);
 		c->tenants[c->ntenants].grant.allow = verb_default_allow();
 		c->tenants[c->ntenants].line = p->line;
+		p->open = &c->tenants[c->ntenants].range;
 		c->ntenants++;
 		break;
 	case SEC_GROUP:
@@ -817,6 +822,7 @@ new_section(struct parser *p, enum section_kind k, const char *name)
 		c->groups[c->ngroups].name = xstrdup(name);
 		c->groups[c->ngroups].grant.allow = verb_default_allow();
 		c->groups[c->ngroups].line = p->line;
+		p->open = &c->groups[c->ngroups].range;
 		c->ngroups++;
 		break;
 	case SEC_DOMAIN:
@@ -828,6 +834,7 @@ new_section(struct parser *p, enum section_kind k, const char *name)
 		memset(&c->domains[c->ndomains], 0, sizeof(*c->domains));
 		c->domains[c->ndomains].name = xstrdup(name);
 		c->domains[c->ndomains].line = p->line;
+		p->open = &c->domains[c->ndomains].range;
 		c->ndomains++;
 		break;
 	case SEC_MEDIA:
@@ -839,11 +846,26 @@ new_section(struct parser *p, enum section_kind k, const char *name)
 		memset(&c->media[c->nmedia], 0, sizeof(*c->media));
 		c->media[c->nmedia].name = xstrdup(name);
 		c->media[c->nmedia].line = p->line;
+		p->open = &c->media[c->nmedia].range;
 		c->nmedia++;
 		break;
 	default:
 		break;
 	}
+	if (p->open != NULL)
+		p->open->off = p->line_off;
+}
+
+/*
+ * The section being read ends where the line last read starts (a header
+ * line) or, at the end of the file, at its end.
+ */
+static void
+close_section(struct parser *p, size_t end)
+{
+	if (p->open != NULL)
+		p->open->len = end - p->open->off;
+	p->open = NULL;
 }
 
 /*
@@ -980,8 +1002,10 @@ classify(struct parser *p, const char *s, size_t n)
 
 	if (n == 0 || s[0] == ';' || s[0] == '#')
 		return true;
-	if (s[0] == '[')
+	if (s[0] == '[') {
+		close_section(p, p->line_off);
 		return section_header(p, s, n) == 0;
+	}
 	/* key: what inih will take as the name, so it splits as we do */
 	k = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789_.-");
@@ -1023,6 +1047,7 @@ read_line(char *str, int num, void *stream)
 	if (p->off >= p->len || num < 2)
 		return NULL;
 	line = p->buf + p->off;
+	p->line_off = p->off;
 	nl = memchr(line, '\n', p->len - p->off);
 	raw = nl != NULL ? (size_t)(nl - line) : p->len - p->off;
 	p->off += raw + (nl != NULL);
@@ -1034,8 +1059,10 @@ read_line(char *str, int num, void *stream)
 	s = line;
 	n = raw;
 	if (p->line == 1 && n >= 3 && memcmp(s, UTF8_BOM, 3) == 0) {
+		/* a byte order mark belongs to no section */
 		s += 3;
 		n -= 3;
+		p->line_off += 3;
 	}
 	while (n > 0 && is_blank(*s)) {
 		s++;
@@ -1220,6 +1247,7 @@ finish(struct parser *p)
 	struct tenant *t;
 	size_t i, j, first;
 
+	close_section(p, p->len);
 	sort(c->tenants, c->ntenants, sizeof(*c->tenants), cmp_tenant);
 	sort(c->groups, c->ngroups, sizeof(*c->groups), cmp_group);
 	sort(c->domains, c->ndomains, sizeof(*c->domains), cmp_domain);

@@ -68,6 +68,17 @@
 #define CONFIG_MAX_DESCRIPTION	80		/* [media] description, bytes */
 #define CONFIG_ALL_MEDIA	"*"		/* media = *: every catalog entry */
 
+/*
+ * Where a section sits in the file: from the first byte of its header line
+ * to the next header line or the end. The config snapshot hands these
+ * ranges back to config_parse, so a tenant's config is parsed from them
+ * alone. {0, 0} for what has no section (a group member without one).
+ */
+struct text_range {
+	size_t off;
+	size_t len;
+};
+
 /* One grant: machines plus the verbs allowed on them (bit set of VERB_BIT). */
 struct grant {
 	char **domains;		/* sorted, unique */
@@ -89,6 +100,7 @@ struct tenant {
 	size_t *groups;		/* indexes into config.groups it is a member of */
 	size_t ngroups;
 	int line;
+	struct text_range range;	/* its section's bytes in the file */
 };
 
 struct group {
@@ -97,6 +109,7 @@ struct group {
 	size_t nmembers;
 	struct grant grant;
 	int line;
+	struct text_range range;	/* its section's bytes in the file */
 	int members_line;	/* line of its members key, 0 when none */
 };
 
@@ -109,6 +122,7 @@ struct domain_conf {
 	char *ipv4;		/* assigned address, canonical; NULL: none */
 	char *ipv6;		/* likewise */
 	int line;
+	struct text_range range;	/* its section's bytes in the file */
 	int ipv4_line;		/* line of its ipv4 key, 0 when none */
 	int ipv6_line;		/* line of its ipv6 key, 0 when none */
 };
@@ -119,6 +133,7 @@ struct media_conf {
 	char *path;		/* absolute; the file is checked by path_file_safe */
 	char *description;	/* NULL when unset */
 	int line;
+	struct text_range range;	/* its section's bytes in the file */
 	int path_line;		/* line of its path key */
 };
 
@@ -131,6 +146,7 @@ struct config {
 	char *service_user;	/* NULL when unset */
 	char *tenant_group;	/* NULL when unset: CONFIG_DEFAULT_TENANT_GROUP */
 	char *audit_log;	/* NULL when unset */
+	struct text_range vmgate_range;	/* [vmgate]; {0, 0} when none */
 	struct tenant *tenants;	/* sorted by name */
 	size_t ntenants;
 	struct group *groups;	/* sorted by name */

@@ -166,6 +166,41 @@ check_config(const struct config *c)
 	}
 }
 
+/* a section's range lies in the input and starts at its header line */
+static void
+check_range(struct text_range r, const char *buf, size_t len, bool present)
+{
+	size_t i = r.off;
+
+	if (!present) {
+		CHECK(r.off == 0 && r.len == 0);
+		return;
+	}
+	CHECK(r.off <= len && r.len <= len - r.off && r.len > 0);
+	CHECK(r.off == 0 || r.off == 3 || buf[r.off - 1] == '\n');
+	while (i < r.off + r.len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	CHECK(i < r.off + r.len && buf[i] == '[');
+}
+
+static void
+check_ranges(const struct config *c, const char *buf, size_t len)
+{
+	size_t i;
+
+	if (c->vmgate_range.len > 0)
+		check_range(c->vmgate_range, buf, len, true);
+	for (i = 0; i < c->ntenants; i++)
+		check_range(c->tenants[i].range, buf, len,
+		    !c->tenants[i].implicit);
+	for (i = 0; i < c->ngroups; i++)
+		check_range(c->groups[i].range, buf, len, true);
+	for (i = 0; i < c->ndomains; i++)
+		check_range(c->domains[i].range, buf, len, true);
+	for (i = 0; i < c->nmedia; i++)
+		check_range(c->media[i].range, buf, len, true);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -183,6 +218,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(d.count == 0 && d.dropped == 0);
 		CHECK(!refused);
 		check_config(cfg);
+		check_ranges(cfg, (const char *)data, size);
 	} else {
 		CHECK(r == -1);
 		CHECK(cfg == NULL);

@@ -770,6 +770,61 @@ test_booleans(void **state)
 	}
 }
 
+/*
+ * Each section's bytes: from its header line to the next header or the
+ * end, comments and blank lines included, the byte order mark excluded.
+ * What the snapshot parses a tenant's config from.
+ */
+static void
+test_section_ranges(void **state)
+{
+	static const char text[] =
+	    "\xef\xbb\xbf[vmgate]\n"		/* 0: BOM, then [vmgate] at 3 */
+	    "uri = test:///default\n"
+	    "\n"
+	    "  [tenant alice] ; hers\n"
+	    "domains = web1\n"
+	    "; a comment\n"
+	    "[group ops]\n"
+	    "members = alice bob\n"
+	    "[domain web1]\r\n"
+	    "spice = 127.0.0.1:5901\r\n"
+	    "[media rescue]\n"
+	    "path = /srv/rescue.iso";		/* no newline at the end */
+	struct config *cfg = NULL;
+	struct diag d;
+	const char *sec;
+
+	(void)state;
+	diag_init(&d);
+	assert_int_equal(config_parse(NAME, text, sizeof(text) - 1, &cfg, &d),
+	    0);
+	diag_clear(&d);
+#define SECTION(r)	(text + (r).off), (int)(r).len
+#define ASSERT_SECTION(r, want)	do {					\
+	sec = want;							\
+	if ((r).len != strlen(sec) ||					\
+	    memcmp(text + (r).off, sec, strlen(sec)) != 0)		\
+		fail_msg("got '%.*s', want '%s'", SECTION(r), sec);	\
+} while (0)
+	ASSERT_SECTION(cfg->vmgate_range,
+	    "[vmgate]\nuri = test:///default\n\n");
+	ASSERT_SECTION(config_tenant(cfg, "alice")->range,
+	    "  [tenant alice] ; hers\ndomains = web1\n; a comment\n");
+	ASSERT_SECTION(config_group(cfg, "ops")->range,
+	    "[group ops]\nmembers = alice bob\n");
+	ASSERT_SECTION(config_domain(cfg, "web1")->range,
+	    "[domain web1]\r\nspice = 127.0.0.1:5901\r\n");
+	ASSERT_SECTION(config_media(cfg, "rescue")->range,
+	    "[media rescue]\npath = /srv/rescue.iso");
+#undef ASSERT_SECTION
+#undef SECTION
+	/* bob has no section of his own */
+	assert_true(config_tenant(cfg, "bob")->implicit);
+	assert_int_equal(config_tenant(cfg, "bob")->range.len, 0);
+	config_free(cfg);
+}
+
 struct value_case {
 	const char *text;
 	const char *domains;	/* tenant a's domains, space-joined */
@@ -1435,6 +1490,7 @@ main(void)
 		cmocka_unit_test(test_max_sessions),
 		cmocka_unit_test(test_booleans),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_section_ranges),
 		cmocka_unit_test(test_good_scalars),
 		cmocka_unit_test(test_long_names),
 		cmocka_unit_test(test_line_199),
