@@ -78,6 +78,24 @@ read_parameter(const xmlNode *p, struct hv_nic *nic)
 	return 0;
 }
 
+/* "52:54:00:12:34:56": what libvirt writes; a node that sends anything
+ * else (a terminal escape in status's mac: line) is not believed */
+static bool
+mac_valid(const char *s)
+{
+	size_t i;
+
+	if (strlen(s) != 17)
+		return false;
+	for (i = 0; i < 17; i++) {
+		if (i % 3 == 2 ? s[i] != ':' :
+		    strchr("0123456789abcdefABCDEF", s[i]) == NULL ||
+		    s[i] == '\0')
+			return false;
+	}
+	return true;
+}
+
 static int
 read_interface(const xmlNode *iface, struct hv_nic *nic)
 {
@@ -87,7 +105,8 @@ read_interface(const xmlNode *iface, struct hv_nic *nic)
 	for (c = iface->children; c != NULL; c = c->next) {
 		if (is_element(c, "mac")) {
 			if (attr_copy(c, "address", nic->mac,
-			    sizeof(nic->mac)) != 0)
+			    sizeof(nic->mac)) != 0 || (nic->mac[0] != '\0' &&
+			    !mac_valid(nic->mac)))
 				return -1;
 		} else if (is_element(c, "filterref") && nic->filter[0] == '\0') {
 			if (attr_copy(c, "filter", nic->filter,

@@ -563,6 +563,10 @@ test_nics_parse(void **state)
 		"<domain><devices><interface><mac address='52:54:00:aa:bb:"
 		    "01:52:54:00:aa:bb:01:52:54:00'/></interface></devices>"
 		    "</domain>",			/* too long */
+		"<domain><devices><interface><mac address='52:54:00:aa:"
+		    "&#x9b;2J'/></interface></devices></domain>", /* C1 CSI */
+		"<domain><devices><interface><mac address='52:54:00:aa:bb:"
+		    "0g'/></interface></devices></domain>",	/* not hex */
 		"<!DOCTYPE d [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
 		    "<domain><devices><interface><mac address='&e;'/>"
 		    "</interface></devices></domain>",	/* entity: not text */
