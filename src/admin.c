@@ -36,8 +36,6 @@
 #define ADMIN_MAX_WORD		64	/* untrusted words echoed back */
 #define TICK_NS			5000000L	/* a clock tick, at most */
 #define SSHD_PATH		"/usr/sbin/sshd"
-#define LIBVIRTD_PIDFILE	"/run/libvirtd.pid"
-#define LIBVIRTD_CONF		"/etc/libvirt/libvirtd.conf"
 #define LIBVIRTD_MAX_CLIENTS	5000	/* libvirtd.conf's default */
 #define LIBVIRTD_MAX_CMDLINE	4096
 #define SSHD_MAX_OUTPUT		(1u << 20)	/* sshd -T prints ~10 KiB */
@@ -1293,15 +1291,16 @@ audit_trail(struct audit_run *a, const char *syslog_socket)
  * (from /proc, found through its pid file), else the default path.
  */
 static void
-libvirtd_conf_path(char *buf, size_t len)
+libvirtd_conf_path(const struct admin_host *host, char *buf, size_t len)
 {
 	char path[64], cmd[LIBVIRTD_MAX_CMDLINE];
 	FILE *f;
 	size_t n = 0, i;
 	long pid = 0;
 
-	snprintf(buf, len, "%s", LIBVIRTD_CONF);
-	if ((f = fopen(LIBVIRTD_PIDFILE, "re")) == NULL)
+	snprintf(buf, len, "%s", host->libvirtd_conf);
+	if (host->libvirtd_pidfile == NULL ||
+	    (f = fopen(host->libvirtd_pidfile, "re")) == NULL)
 		return;
 	if (fscanf(f, "%ld", &pid) != 1 || pid <= 0)
 		pid = 0;
@@ -1348,14 +1347,16 @@ libvirtd_max_clients(const char *conf)
  * everyone's requests wait.
  */
 static void
-audit_session_limits(struct audit_run *a)
+audit_session_limits(struct audit_run *a, const struct admin_host *host)
 {
 	const struct config *cfg = a->cfg;
 	char conf[PATH_MAX];
 	unsigned long max_clients, total = 0;
 	size_t i;
 
-	libvirtd_conf_path(conf, sizeof(conf));
+	if (host == NULL || host->libvirtd_conf == NULL)
+		return;
+	libvirtd_conf_path(host, conf, sizeof(conf));
 	if ((max_clients = libvirtd_max_clients(conf)) == 0)
 		return;	/* no local libvirtd to compare with */
 	for (i = 0; i < cfg->ntenants; i++) {
@@ -1424,7 +1425,7 @@ admin_audit(const struct config *cfg, const char *sshd_config,
 	a.machines = n;
 	audit_media_files(&a);
 	audit_shared_addresses(&a);
-	audit_session_limits(&a);
+	audit_session_limits(&a, host);
 	audit_session_dir(&a, host != NULL ? host->session_dir : NULL);
 	audit_sshd(&a, sshd_config);
 	audit_trail(&a, host != NULL ? host->syslog_socket : NULL);

@@ -314,7 +314,8 @@ run_audit(const struct options *o, FILE *out, FILE *err)
 {
 	struct config *cfg = NULL;
 	const char *sshd_config = "/etc/ssh/sshd_config";
-	const struct admin_host host = { _PATH_LOG, SESSION_DIR };
+	const struct admin_host host = { _PATH_LOG, SESSION_DIR,
+	    LIBVIRTD_PIDFILE, LIBVIRTD_CONF };
 	enum result r;
 	char **a = o->rest + 1;
 	int n = o->nrest - 1;

@@ -32,7 +32,13 @@ enum result admin_authorized_keys(const struct config *cfg, const char *self,
 struct admin_host {
 	const char *syslog_socket;	/* where syslog(3) writes: _PATH_LOG */
 	const char *session_dir;	/* session slots: SESSION_DIR */
+	/* the running libvirtd (its -f argument, else libvirtd_conf) for
+	 * max_clients: LIBVIRTD_PIDFILE, LIBVIRTD_CONF */
+	const char *libvirtd_pidfile;
+	const char *libvirtd_conf;
 };
+#define LIBVIRTD_PIDFILE	"/run/libvirtd.pid"
+#define LIBVIRTD_CONF		"/etc/libvirt/libvirtd.conf"
 
 /*
  * vmgate audit [--sshd-config PATH]: findings, one per line.

@@ -1158,15 +1158,18 @@ test_sshd_config_passes_audit(void **state)
 /* audit of one config (accounts_ini(extra)) with a clean sshd; output */
 /* the session directory audit_trail_of hands audit; NULL: not checked */
 static const char *trail_session_dir;
+/* the libvirtd.conf audit_trail_of hands audit; NULL: not checked */
+static const char *trail_libvirtd_conf;
 
 static char *
 audit_trail_of(const char *extra, const char *syslog_socket, enum result want)
 {
 	char path[512], *text, *sshd, *out;
-	struct admin_host host = { NULL, NULL };
+	struct admin_host host;
 	struct config *cfg;
 	struct capture c;
 
+	memset(&host, 0, sizeof(host));
 	text = accounts_ini(extra);
 	snprintf(path, sizeof(path), "%s/trail.ini", work);
 	sshd = stock_sshd_with_snippet(text, path);
@@ -1175,6 +1178,7 @@ audit_trail_of(const char *extra, const char *syslog_socket, enum result want)
 	cap_open(&c);
 	host.syslog_socket = syslog_socket;
 	host.session_dir = trail_session_dir;
+	host.libvirtd_conf = trail_libvirtd_conf;
 	assert_int_equal(admin_audit(cfg, sshd, &host, c.out, c.err), want);
 	cap_close(&c);
 	out = strdup(c.outbuf);
@@ -1315,6 +1319,37 @@ test_audit_session_dir(void **state)
 }
 
 /*
+ * The tenants' limits against libvirtd's max_clients, read from the
+ * libvirtd.conf audit is told of (the running daemon's -f argument when
+ * its pid file names one): the host's own libvirtd never decides what
+ * this test sees.
+ */
+static void
+test_audit_libvirtd_max_clients(void **state)
+{
+	char conf[600], want[2048], *out;
+	FILE *f;
+
+	(void)state;
+	snprintf(conf, sizeof(conf), "%s/libvirtd.conf", work);
+	assert_non_null(f = fopen(conf, "w"));
+	fputs("#max_clients = 5000\nmax_clients = 5\n", f);
+	fclose(f);
+	trail_libvirtd_conf = conf;
+	out = audit_trail_of("", NULL, RESULT_FAILED);
+	snprintf(want, sizeof(want), "sessions: the tenants' max_sessions add "
+	    "up to 8, more than libvirtd's max_clients 5 (%s)\n", conf);
+	assert_string_equal(out, want);
+	free(out);
+	/* no file to read: nothing to compare with, no finding */
+	assert_int_equal(unlink(conf), 0);
+	out = audit_trail_of("", NULL, RESULT_OK);
+	assert_non_null(strstr(out, "audit: ok ("));
+	free(out);
+	trail_libvirtd_conf = NULL;
+}
+
+/*
  * The network audit: every interface of a configured machine must carry a
  * filter that pins what the config assigns; no address twice.
  */
@@ -1396,6 +1431,7 @@ main(void)
 		cmocka_unit_test(test_sshd_config_passes_audit),
 		cmocka_unit_test(test_audit_trail),
 		cmocka_unit_test(test_audit_session_dir),
+		cmocka_unit_test(test_audit_libvirtd_max_clients),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
