@@ -379,6 +379,32 @@ print_key_line(FILE *out, const struct endpoints *ep, const char *self,
 	fprintf(out, "\" %s %s\n", k->type, k->base64);
 }
 
+int
+admin_login_config(const char *path, uid_t owner_ok, const char *user,
+    const char *key, struct config **out, struct diag *d)
+{
+	struct config *cfg = NULL;
+	char owner[NAME_MAX_LEN + 1];
+	int r;
+
+	*out = NULL;
+	if (cache_load_config(path, owner_ok, user, &cfg, d) != 0)
+		return -1;
+	if (policy_login(cfg, user) != POLICY_LOGIN_SERVICE) {
+		*out = cfg;
+		return 0;
+	}
+	/* the service user: whose key is it? */
+	r = key == NULL ? -1 : keys_index_owner(cfg->keys_dir, key, owner,
+	    sizeof(owner));
+	config_free(cfg);
+	if (r == 1)
+		return cache_load_config(path, owner_ok, owner, out, d);
+	if (r == 0)
+		return cache_load_config(path, owner_ok, NULL, out, d);
+	return config_load(path, owner_ok, out, d);
+}
+
 enum result
 admin_authorized_keys(const struct config *cfg, const char *self,
     const char *cfg_path, const char *user, const char *keytype,

@@ -22,7 +22,6 @@
 
 #include "vmgate/cache.h"
 #include "vmgate/mapfile.h"
-#include "vmgate/keys.h"
 #include "vmgate/util.h"
 
 #define SNAP_MAGIC	"VMGSNAP3"
@@ -453,30 +452,4 @@ cache_load_full(const char *path, uid_t owner_ok, struct config **out,
     struct diag *d)
 {
 	return load(path, owner_ok, true, NULL, out, d);
-}
-
-int
-cache_load_login(const char *path, uid_t owner_ok, const char *user,
-    const char *key, struct config **out, struct diag *d)
-{
-	struct config *cfg = NULL;
-	char owner[NAME_MAX_LEN + 1];
-	int r;
-
-	*out = NULL;
-	if (cache_load_config(path, owner_ok, user, &cfg, d) != 0)
-		return -1;
-	if (cfg->service_user == NULL || strcmp(user, cfg->service_user) != 0) {
-		*out = cfg;
-		return 0;
-	}
-	/* the service user: whose key is it? */
-	r = key == NULL ? -1 : keys_index_owner(cfg->keys_dir, key, owner,
-	    sizeof(owner));
-	config_free(cfg);
-	if (r == 1)
-		return cache_load_config(path, owner_ok, owner, out, d);
-	if (r == 0)
-		return cache_load_config(path, owner_ok, NULL, out, d);
-	return config_load(path, owner_ok, out, d);
 }

@@ -295,7 +295,7 @@ run_authorized_keys(const struct options *o, FILE *out, FILE *err)
 	if (resolve_paths(o, self, cfgpath, err) != 0)
 		return RESULT_CONFIG;
 	diag_init(&d);
-	if (cache_load_login(o->config_path, geteuid(), a[0],
+	if (admin_login_config(o->config_path, geteuid(), a[0],
 	    n == 3 ? a[2] : NULL, &cfg, &d) != 0) {
 		log_diags(&d);
 		diag_print(&d, err);

@@ -21,6 +21,16 @@ enum result admin_check_request(const struct config *cfg, const char *tenant,
     const char *verb, const char *domain, FILE *out, FILE *err);
 
 /*
+ * The config `authorized-keys USER [KEYTYPE KEY]` needs, from the snapshot
+ * when it is fresh (cache.h): scoped to USER when USER may log in as a
+ * tenant; for the service_user with a key, to the one tenant the key
+ * index names for the key (none when it names none); anything else (no
+ * key, an index that cannot tell) the full file. Returns as config_load.
+ */
+int admin_login_config(const char *path, uid_t owner_ok, const char *user,
+    const char *key, struct config **out, struct diag *d);
+
+/*
  * vmgate authorized-keys USER [KEYTYPE KEY]. self is the absolute path of
  * this binary and cfg_path the absolute config path, for command=.
  */

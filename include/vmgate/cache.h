@@ -84,13 +84,4 @@ int cache_load_config(const char *path, uid_t owner_ok, const char *tenant,
 int cache_load_full(const char *path, uid_t owner_ok, struct config **out,
     struct diag *d);
 
-/*
- * The config for `authorized-keys user [keytype key]`: scoped to user
- * when it is not the service_user; for the service_user with a key, to
- * the one tenant the key index names for the key (none when it names
- * none); anything else (no key, an index that cannot tell) the full file.
- */
-int cache_load_login(const char *path, uid_t owner_ok, const char *user,
-    const char *key, struct config **out, struct diag *d);
-
 #endif

@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 
+#include "vmgate/admin.h"
 #include "vmgate/cache.h"
 #include "vmgate/config.h"
 #include "vmgate/keyindex.h"
@@ -453,7 +454,7 @@ test_snapshot_edit_counts_at_once(void **state)
 		struct diag d;
 
 		diag_init(&d);
-		assert_int_equal(cache_load_login(fx->ini, geteuid(), "alice",
+		assert_int_equal(admin_login_config(fx->ini, geteuid(), "alice",
 		    fx->k[0].base64, &cfg, &d), 0);
 		assert_false(policy_tenant_enabled(cfg, "alice"));
 		config_free(cfg);
