@@ -42,6 +42,7 @@
 #define SSHD_MAX_SPEC		512	/* "user=...,host=...,addr=...,..." */
 #define SSHD_MAX_PROBLEM	512	/* one finding's text */
 #define SSHD_MAX_LISTEN		64	/* "listenaddress" value */
+#define SANITIZED_PATH		(4 * HV_MAX_PATH + 1)	/* a path, every byte as \xNN */
 
 static bool
 tenant_known(const char *tenant, void *arg)
@@ -763,6 +764,7 @@ audit_cdrom(struct audit_run *a, struct hv *hv, struct hv_domain *dom,
     const char *name)
 {
 	struct hv_cdrom cd;
+	char shown[SANITIZED_PATH];
 
 	if (hv_get_cdrom(dom, &cd) != HV_OK) {
 		finding(a, "domain %s: cannot read its CD drive (%s)", name,
@@ -774,11 +776,13 @@ audit_cdrom(struct audit_run *a, struct hv *hv, struct hv_domain *dom,
 	if (!cd.readonly)
 		finding(a, "domain %s: the CD drive is not read-only (add "
 		    "<readonly/> to its <disk device='cdrom'>)", name);
+	/* the node's text: no byte of it reaches the admin's terminal raw */
+	str_sanitize(shown, sizeof(shown), cd.is_file ? cd.path :
+	    "a medium that is not a file");
 	if (cd.loaded && (!cd.is_file ||
 	    config_media_by_path(a->cfg, cd.path) == NULL))
 		finding(a, "domain %s: the CD drive holds %s, which is not in "
-		    "the media catalog", name, cd.is_file ? cd.path :
-		    "a medium that is not a file");
+		    "the media catalog", name, shown);
 }
 
 /* every catalog file is still one only root can change */

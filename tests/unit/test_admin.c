@@ -1407,6 +1407,51 @@ test_audit_network(void **state)
 	free(ini);
 }
 
+/*
+ * What a node's domain XML says is shown to the admin with every byte
+ * outside printable ASCII escaped: a CD drive's file name may carry a C1
+ * control (U+009B, a terminal's CSI), which XML allows.
+ */
+static void
+test_audit_cdrom_path_escaped(void **state)
+{
+	char *ini, *sshd, path[512], node[512], *text;
+	struct config *cfg;
+	struct capture c;
+
+	(void)state;
+	ini = audit_setup("contrib", &sshd);
+	snprintf(node, sizeof(node), "%s/cd-node.xml", work);
+	write_text(node,
+	    "<node><domain type='test'><name>cd-odd</name>"
+	    "<memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+	    "<os><type>hvm</type></os><devices>"
+	    "<serial type='pty'><target port='0'/></serial>"
+	    "<console type='pty'><target type='serial' port='0'/></console>"
+	    "<disk type='file' device='cdrom'>"
+	    "<source file='/srv/a&#x9b;2Jb.iso'/>"
+	    "<target dev='hdc' bus='ide'/><readonly/></disk>"
+	    "</devices></domain></node>\n", 0600);
+	snprintf(path, sizeof(path), "%s/cd.ini", work);
+	if (asprintf(&text, "[vmgate]\nuri = test://%s\nkeys = %s/keys\n"
+	    "service_user = daemon\n[tenant alice]\ndomains = cd-odd\n",
+	    node, work) < 0)
+		abort();
+	write_text(path, text, 0600);
+	free(text);
+	cfg = load(path);
+	cap_open(&c);
+	assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err),
+	    RESULT_FAILED);
+	cap_close(&c);
+	assert_string_equal(c.outbuf, "domain cd-odd: the CD drive holds "
+	    "/srv/a\\xc2\\x9b2Jb.iso, which is not in the media catalog\n");
+	cap_free(&c);
+	config_free(cfg);
+	free(sshd);
+	free(ini);
+}
+
 int
 main(void)
 {
@@ -1432,6 +1477,7 @@ main(void)
 		cmocka_unit_test(test_audit_trail),
 		cmocka_unit_test(test_audit_session_dir),
 		cmocka_unit_test(test_audit_libvirtd_max_clients),
+		cmocka_unit_test(test_audit_cdrom_path_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
