@@ -352,6 +352,7 @@ hv_lookup(struct hv *hv, const char *uri, const char *name, int *err)
 	d->conn = conn;
 	d->dom = dom;
 	d->name = xstrdup(name);
+	d->remote = !uri_local(uri);
 	*err = HV_OK;
 	return d;
 }

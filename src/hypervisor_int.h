@@ -28,6 +28,7 @@ struct hv_domain {
 	virConnectPtr conn;	/* borrowed from hv */
 	virDomainPtr dom;
 	char *name;
+	bool remote;		/* looked up through another host's URI */
 };
 
 /* load libvirt if need be and silence its printing; -1 (reason in

@@ -461,6 +461,7 @@ hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
 		    dom->name);
 		goto out;
 	}
+	spice->remote = dom->remote;
 	/* the admin's definition, not the guest, says whether an agent
 	 * channel exists: without one, asking it costs a round trip */
 	if (agent != NULL)

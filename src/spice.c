@@ -69,8 +69,12 @@ spice_endpoint(const struct domain_conf *dc, const struct hv_spice *sp,
 	if (dc != NULL && dc->spice_host != NULL) {
 		host = dc->spice_host;
 		port = dc->spice_port;
-	} else if (sp != NULL && sp->present && !sp->autoport &&
-	    sp->port > 0 && sp->port <= SPICE_PORT_MAX) {
+	} else if (sp != NULL && sp->present && !sp->remote &&
+	    !sp->autoport && sp->port > 0 && sp->port <= SPICE_PORT_MAX) {
+		/* another host's XML names an address there ("127.0.0.1"
+		 * is its own loopback) and a port it picks: permitopen and
+		 * the tunnel would aim at whatever listens on ours. A
+		 * remote display is named by spice = in the config. */
 		host = sp->host;
 		port = sp->port;
 	} else

@@ -52,6 +52,8 @@ struct hv_spice {
 	bool passwd_expires;	/* passwdValidTo set */
 	time_t passwd_valid_to;	/* when passwd_expires */
 	int tls_port;		/* 0 when none; a ticket must repeat it */
+	bool remote;		/* on another host (uri_local): its listen
+				   address names that host's, not ours */
 };
 
 /*

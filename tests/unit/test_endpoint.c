@@ -377,6 +377,15 @@ test_rule(void **state)
 	assert_int_equal(spice_endpoint(NULL, NULL, &ep), -1);
 	sp.host[0] = '\0';
 	assert_int_equal(spice_endpoint(NULL, &sp, &ep), -1);
+	/* another host's display: its XML names an address of that host
+	 * ("127.0.0.1" is its own) and any port; only spice = counts */
+	snprintf(sp.host, sizeof(sp.host), "127.0.0.1");
+	sp.port = 22;
+	sp.remote = true;
+	assert_int_equal(spice_endpoint(NULL, &sp, &ep), -1);
+	assert_int_equal(spice_endpoint(&dc, &sp, &ep), 0);
+	assert_int_equal(spice_endpoint_format(&ep, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "node2.internal:5901");
 }
 
 int
