@@ -16,6 +16,7 @@
 #include "hypervisor_int.h"
 
 #define HV_RETRY_SLEEP_MS 100	/* between attempts on an unreachable daemon */
+#define AGENT_XPATH	"/domain/devices/channel/target[@name='org.qemu.guest_agent.0']"
 
 static const char *const state_names[] = {
 	[HV_STATE_NOSTATE] = "no state",
@@ -606,6 +607,7 @@ int
 hv_get_info(struct hv_domain *dom, struct hv_info *info)
 {
 	virDomainInfo vi;
+	struct hv_xml dx;
 	bool agent = true, nic = true;
 
 	memset(info, 0, sizeof(*info));
@@ -614,11 +616,19 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	info->state = map_state(vi.state);
 	info->vcpus = vi.nrVirtCpu;
 	info->memory_kib = vi.memory;
-	/* a machine without a readable display simply shows none */
-	/* status shows the endpoint only: no passwords in our memory */
-	if (hv_get_spice_facts(dom, &info->spice, false, &agent, &nic,
-	    &info->nics, &info->cdrom) != HV_OK)
-		memset(&info->spice, 0, sizeof(info->spice));
+	/* one parse of the definition for every fact; without SECURE: status
+	 * shows the endpoint only, no passwords in our memory. What cannot be
+	 * read shows as none, never guessed. */
+	if (hv_xml_fetch(dom, 0, &dx) == HV_OK) {
+		(void)hv_spice_read(dom, &dx, &info->spice);
+		/* unreadable interfaces: none shown, but still asked about */
+		nic = hv_nics_read(&dx, &info->nics) != 0 || info->nics.n > 0;
+		hv_cdrom_read(&dx, &info->cdrom);
+		/* the admin's definition, not the guest, says whether an agent
+		 * channel exists: without one, asking it costs a round trip */
+		agent = hv_xml_first(&dx, AGENT_XPATH) != NULL;
+		hv_xml_close(&dx);
+	}
 	/* addresses only exist while it runs: the state says so already */
 	if (vi.state == VIR_DOMAIN_RUNNING || vi.state == VIR_DOMAIN_BLOCKED ||
 	    vi.state == VIR_DOMAIN_PAUSED)

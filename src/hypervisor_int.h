@@ -1,7 +1,6 @@
 /*
  * hypervisor_int.h: what the files of the hypervisor module share
- * (hypervisor.c, hypervisor_spice.c, hypervisor_stream.c). Nothing
- * outside those files includes it.
+ * (src/hypervisor*.c). Nothing outside those files includes it.
  */
 #ifndef VMGATE_HYPERVISOR_INT_H
 #define VMGATE_HYPERVISOR_INT_H
@@ -35,15 +34,39 @@ struct hv_domain {
  * hv->last_error when hv is given) when it cannot be loaded */
 int hv_libvirt_ready(struct hv *hv);
 
-/* hv_get_spice, whether the definition has a guest agent channel and a
- * network interface (both true when the XML could not be read), its
- * interfaces (nics->n 0 when they could not be read) and its CD drive
- * (cd->present false when it could not be read): one XML for all, when
- * nics and cd are not NULL. Without secure, libvirt leaves the passwords
- * out (has_passwd stays false): for callers that only show the endpoint. */
-int hv_get_spice_facts(struct hv_domain *dom, struct hv_spice *spice,
-    bool secure, bool *agent, bool *nic, struct hv_nics *nics,
-    struct hv_cdrom *cd);
+/*
+ * A domain XML parsed once (hypervisor_xml.c): every reader below reads
+ * the same document. hv_xml_open: 0, or -1 when it is not well-formed,
+ * has a DTD or its root is not <domain> (dx is then empty).
+ * hv_xml_fetch: the machine's XML from libvirt with flags
+ * (VIR_DOMAIN_XML_*) parsed into dx: HV_OK, HV_EFAIL when unreadable,
+ * or libvirt's failure as hv_action_failed. Free with hv_xml_close.
+ */
+struct hv_xml {
+	xmlDocPtr doc;
+	xmlXPathContextPtr ctx;
+};
+int hv_xml_open(const char *xml, struct hv_xml *dx);
+int hv_xml_fetch(struct hv_domain *dom, unsigned flags, struct hv_xml *dx);
+void hv_xml_close(struct hv_xml *dx);
+/* the nodes xpath selects (*n of them); free with xmlXPathFreeObject */
+xmlXPathObjectPtr hv_xml_eval(const struct hv_xml *dx, const char *xpath,
+    int *n);
+/* the first node xpath selects, borrowed from the document, or NULL */
+xmlNodePtr hv_xml_first(const struct hv_xml *dx, const char *xpath);
+/* an attribute's value, borrowed: NULL when absent or not plain text */
+const char *hv_xml_attr(xmlNodePtr node, const char *name);
+/* the first child element called name, or NULL */
+xmlNodePtr hv_xml_child(xmlNodePtr node, const char *name);
+
+/* The readers, one per fact, as the hv_*_parse_xml of hypervisor.h; the
+ * display's also marks a machine on another host as remote, and is
+ * HV_EFAIL (spice zero) when it cannot be read. */
+int hv_spice_read(struct hv_domain *dom, const struct hv_xml *dx,
+    struct hv_spice *spice);
+int hv_nics_read(const struct hv_xml *dx, struct hv_nics *out);
+void hv_cdrom_read(const struct hv_xml *dx, struct hv_cdrom *out);
+bool hv_console_read(const struct hv_xml *dx);
 
 /* copy libvirt's last error into hv->last_error (for the log) */
 void hv_note_error(struct hv *hv);

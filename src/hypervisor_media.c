@@ -6,7 +6,6 @@
  * for insert and eject, and the whole persistent definition with only its
  * boot order changed for a boot from the CD.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,107 +22,6 @@
 #define MAX_OS_BOOT	4	/* libvirt's boot devices: fd hd cdrom network */
 #define MAX_BOOT_ORDER	65535
 #define ORDER_LEN	8	/* "65535" */
-#define XML_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOERROR | \
-			 XML_PARSE_NOWARNING)
-
-/* A parsed domain XML and its XPath context. */
-struct dom_xml {
-	xmlDocPtr doc;
-	xmlXPathContextPtr ctx;
-};
-
-static void
-xml_close(struct dom_xml *dx)
-{
-	if (dx->ctx != NULL)
-		xmlXPathFreeContext(dx->ctx);
-	if (dx->doc != NULL)
-		xmlFreeDoc(dx->doc);
-	dx->ctx = NULL;
-	dx->doc = NULL;
-}
-
-static int
-xml_open(const char *xml, struct dom_xml *dx)
-{
-	size_t len;
-	xmlNodePtr root;
-
-	memset(dx, 0, sizeof(*dx));
-	if (xml == NULL || hv_libvirt_ready(NULL) != 0 ||
-	    (len = strlen(xml)) > INT_MAX)
-		return -1;
-	dx->doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL,
-	    XML_OPTIONS);
-	if (dx->doc == NULL ||
-	    (root = xmlDocGetRootElement(dx->doc)) == NULL ||
-	    strcmp((const char *)root->name, "domain") != 0 ||
-	    (dx->ctx = xmlXPathNewContext(dx->doc)) == NULL) {
-		xml_close(dx);
-		return -1;
-	}
-	return 0;
-}
-
-/* the nodes an XPath expression selects; free with xmlXPathFreeObject */
-static xmlXPathObjectPtr
-xml_eval(struct dom_xml *dx, const char *xpath, int *n)
-{
-	xmlXPathObjectPtr obj;
-
-	*n = 0;
-	obj = xmlXPathEvalExpression((const xmlChar *)xpath, dx->ctx);
-	if (obj != NULL && obj->type == XPATH_NODESET &&
-	    obj->nodesetval != NULL)
-		*n = obj->nodesetval->nodeNr;
-	return obj;
-}
-
-static xmlNodePtr
-xml_first(struct dom_xml *dx, const char *xpath)
-{
-	xmlXPathObjectPtr obj;
-	xmlNodePtr node = NULL;
-	int n;
-
-	obj = xml_eval(dx, xpath, &n);
-	if (n > 0)
-		node = obj->nodesetval->nodeTab[0];
-	if (obj != NULL)
-		xmlXPathFreeObject(obj);
-	return node;
-}
-
-/*
- * An attribute's value, borrowed from the tree: NULL when absent or when
- * it is not plain text (libvirt writes nothing else).
- */
-static const char *
-attr(xmlNodePtr node, const char *name)
-{
-	xmlAttrPtr a = xmlHasProp(node, (const xmlChar *)name);
-
-	if (a == NULL)
-		return NULL;
-	if (a->children == NULL)
-		return "";
-	if (a->children->next != NULL || a->children->type != XML_TEXT_NODE)
-		return NULL;
-	return (const char *)a->children->content;
-}
-
-static xmlNodePtr
-child(xmlNodePtr node, const char *name)
-{
-	xmlNodePtr c;
-
-	for (c = node->children; c != NULL; c = c->next) {
-		if (c->type == XML_ELEMENT_NODE &&
-		    strcmp((const char *)c->name, name) == 0)
-			return c;
-	}
-	return NULL;
-}
 
 /* unlink and free every child element called name */
 static void
@@ -131,7 +29,7 @@ drop_children(xmlNodePtr node, const char *name)
 {
 	xmlNodePtr c;
 
-	while ((c = child(node, name)) != NULL) {
+	while ((c = hv_xml_child(node, name)) != NULL) {
 		xmlUnlinkNode(c);
 		xmlFreeNode(c);
 	}
@@ -178,7 +76,7 @@ add_source(xmlNodePtr disk, const char *path)
 /* node as XML text, malloc'd; the copy inside libxml2 is wiped (the
  * whole definition holds the display's password) */
 static char *
-node_dump(struct dom_xml *dx, xmlNodePtr node)
+node_dump(struct hv_xml *dx, xmlNodePtr node)
 {
 	xmlBufferPtr buf = xmlBufferCreate();
 	const xmlChar *text;
@@ -198,18 +96,18 @@ node_dump(struct dom_xml *dx, xmlNodePtr node)
 static void
 read_cdrom(xmlNodePtr disk, struct hv_cdrom *out)
 {
-	xmlNodePtr src = child(disk, "source");
-	const char *type = attr(disk, "type"), *file = NULL;
+	xmlNodePtr src = hv_xml_child(disk, "source");
+	const char *type = hv_xml_attr(disk, "type"), *file = NULL;
 
 	memset(out, 0, sizeof(*out));
 	out->present = true;
-	out->readonly = child(disk, "readonly") != NULL;
+	out->readonly = hv_xml_child(disk, "readonly") != NULL;
 	if (src == NULL)
 		return;
 	/* an empty drive may still carry a <source> with no medium */
-	file = attr(src, "file");
-	out->loaded = file != NULL || attr(src, "dev") != NULL ||
-	    attr(src, "name") != NULL || attr(src, "volume") != NULL;
+	file = hv_xml_attr(src, "file");
+	out->loaded = file != NULL || hv_xml_attr(src, "dev") != NULL ||
+	    hv_xml_attr(src, "name") != NULL || hv_xml_attr(src, "volume") != NULL;
 	if (file != NULL && type != NULL && strcmp(type, "file") == 0 &&
 	    strlen(file) < sizeof(out->path)) {
 		out->is_file = true;
@@ -217,30 +115,27 @@ read_cdrom(xmlNodePtr disk, struct hv_cdrom *out)
 	}
 }
 
+void
+hv_cdrom_read(const struct hv_xml *dx, struct hv_cdrom *out)
+{
+	xmlNodePtr disk = hv_xml_first(dx, CDROM_XPATH);
+
+	memset(out, 0, sizeof(*out));
+	if (disk != NULL)
+		read_cdrom(disk, out);
+}
+
 int
 hv_cdrom_parse_xml(const char *xml, struct hv_cdrom *out)
 {
-	struct dom_xml dx;
-	xmlNodePtr disk;
+	struct hv_xml dx;
 
 	memset(out, 0, sizeof(*out));
-	if (xml_open(xml, &dx) != 0)
+	if (hv_xml_open(xml, &dx) != 0)
 		return -1;
-	if ((disk = xml_first(&dx, CDROM_XPATH)) != NULL)
-		read_cdrom(disk, out);
-	xml_close(&dx);
+	hv_cdrom_read(&dx, out);
+	hv_xml_close(&dx);
 	return 0;
-}
-
-/* a domain XML from libvirt: NULL after noting why */
-static char *
-get_xml(struct hv_domain *dom, unsigned flags)
-{
-	char *xml = virDomainGetXMLDesc(dom->dom, flags);
-
-	if (xml == NULL)
-		hv_note_error(dom->hv);
-	return xml;
 }
 
 static void
@@ -252,36 +147,27 @@ free_secret(char *s)
 	}
 }
 
-static int
-unreadable(struct hv_domain *dom)
-{
-	snprintf(dom->hv->last_error, sizeof(dom->hv->last_error),
-	    "%s: cannot read the domain XML", dom->name);
-	return HV_EFAIL;
-}
-
 int
 hv_get_cdrom(struct hv_domain *dom, struct hv_cdrom *out)
 {
-	char *xml;
-	int rc = HV_OK;
+	struct hv_xml dx;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((xml = get_xml(dom, 0)) == NULL)
-		return hv_action_failed(dom);
-	if (hv_cdrom_parse_xml(xml, out) != 0)
-		rc = unreadable(dom);
-	free(xml);
-	return rc;
+	if ((rc = hv_xml_fetch(dom, 0, &dx)) != HV_OK)
+		return rc;
+	hv_cdrom_read(&dx, out);
+	hv_xml_close(&dx);
+	return HV_OK;
 }
 
 int
 hv_cdrom_change(struct hv_domain *dom, const char *path,
     struct hv_cdrom *was)
 {
-	struct dom_xml dx = { NULL, NULL };
+	struct hv_xml dx;
 	xmlNodePtr disk;
-	char *xml = NULL, *dev = NULL;
+	char *dev = NULL;
 	unsigned flags;
 	int active, rc = HV_EFAIL;
 
@@ -290,13 +176,11 @@ hv_cdrom_change(struct hv_domain *dom, const char *path,
 		return hv_action_failed(dom);
 	/* the live drive when it runs: libvirt finds the same drive in the
 	 * persistent definition by its target */
-	if ((xml = get_xml(dom, active ? 0 : VIR_DOMAIN_XML_INACTIVE)) == NULL)
-		return hv_action_failed(dom);
-	if (xml_open(xml, &dx) != 0) {
-		rc = unreadable(dom);
-		goto out;
-	}
-	if ((disk = xml_first(&dx, CDROM_XPATH)) == NULL) {
+	if ((rc = hv_xml_fetch(dom, active ? 0 : VIR_DOMAIN_XML_INACTIVE,
+	    &dx)) != HV_OK)
+		return rc;
+	rc = HV_EFAIL;
+	if ((disk = hv_xml_first(&dx, CDROM_XPATH)) == NULL) {
 		rc = HV_ENODRIVE;
 		goto out;
 	}
@@ -318,15 +202,14 @@ hv_cdrom_change(struct hv_domain *dom, const char *path,
 	}
 	rc = HV_OK;
  out:
-	xml_close(&dx);
+	hv_xml_close(&dx);
 	free(dev);
-	free(xml);
 	return rc;
 }
 
 /* per-device <boot order='N'/>: the drive becomes 1, the others move up */
 static int
-boot_device_first(struct dom_xml *dx, xmlNodePtr disk, xmlXPathObjectPtr obj,
+boot_device_first(struct hv_xml *dx, xmlNodePtr disk, xmlXPathObjectPtr obj,
     int n)
 {
 	char order[ORDER_LEN];
@@ -343,7 +226,7 @@ boot_device_first(struct dom_xml *dx, xmlNodePtr disk, xmlXPathObjectPtr obj,
 			xmlFreeNode(b);
 			continue;
 		}
-		if ((v = attr(b, "order")) == NULL)
+		if ((v = hv_xml_attr(b, "order")) == NULL)
 			return -1;
 		cur = strtol(v, &end, 10);
 		if (*v == '\0' || *end != '\0' || cur < 1 ||
@@ -360,7 +243,7 @@ boot_device_first(struct dom_xml *dx, xmlNodePtr disk, xmlXPathObjectPtr obj,
 
 /* <os><boot dev='…'/>: cdrom first, then the old order without it */
 static int
-boot_os_first(struct dom_xml *dx)
+boot_os_first(struct hv_xml *dx)
 {
 	char devs[MAX_OS_BOOT][ORDER_LEN + 8];
 	xmlXPathObjectPtr obj;
@@ -368,12 +251,12 @@ boot_os_first(struct dom_xml *dx)
 	const char *v;
 	int n, i, ndevs = 0, rc = -1;
 
-	if ((os = xml_first(dx, OS_XPATH)) == NULL)
+	if ((os = hv_xml_first(dx, OS_XPATH)) == NULL)
 		return -1;
-	obj = xml_eval(dx, OS_BOOT_XPATH, &n);
+	obj = hv_xml_eval(dx, OS_BOOT_XPATH, &n);
 	for (i = 0; i < n; i++) {
 		b = obj->nodesetval->nodeTab[i];
-		v = attr(b, "dev");
+		v = hv_xml_attr(b, "dev");
 		if (v == NULL || strlen(v) >= sizeof(devs[0]) ||
 		    ndevs >= MAX_OS_BOOT)
 			goto out;
@@ -401,22 +284,22 @@ boot_os_first(struct dom_xml *dx)
 int
 hv_boot_cdrom_xml(const char *xml, char **out, struct hv_cdrom *cd)
 {
-	struct dom_xml dx;
+	struct hv_xml dx;
 	xmlXPathObjectPtr obj = NULL;
 	xmlNodePtr disk;
 	int n, rc = HV_EFAIL, r;
 
 	*out = NULL;
 	memset(cd, 0, sizeof(*cd));
-	if (xml_open(xml, &dx) != 0)
+	if (hv_xml_open(xml, &dx) != 0)
 		return HV_EFAIL;
-	if ((disk = xml_first(&dx, CDROM_XPATH)) == NULL) {
+	if ((disk = hv_xml_first(&dx, CDROM_XPATH)) == NULL) {
 		rc = HV_ENODRIVE;
 		goto out;
 	}
 	read_cdrom(disk, cd);
 	/* libvirt takes either per-device orders or <os><boot>, not both */
-	obj = xml_eval(&dx, DEVICE_BOOT_XPATH, &n);
+	obj = hv_xml_eval(&dx, DEVICE_BOOT_XPATH, &n);
 	if (n > 0)
 		r = boot_device_first(&dx, disk, obj, n);
 	else
@@ -428,7 +311,7 @@ hv_boot_cdrom_xml(const char *xml, char **out, struct hv_cdrom *cd)
  out:
 	if (obj != NULL)
 		xmlXPathFreeObject(obj);
-	xml_close(&dx);
+	hv_xml_close(&dx);
 	return rc;
 }
 
@@ -444,12 +327,13 @@ hv_start_cdrom(struct hv_domain *dom, struct hv_cdrom *cd)
 		return rc;
 	/* SECURE: without it the display's password would be left out, and
 	 * QEMU would start SPICE open to everyone */
-	if ((xml = get_xml(dom, VIR_DOMAIN_XML_INACTIVE |
+	if ((xml = virDomainGetXMLDesc(dom->dom, VIR_DOMAIN_XML_INACTIVE |
 	    VIR_DOMAIN_XML_SECURE)) == NULL)
 		return hv_action_failed(dom);
 	rc = hv_boot_cdrom_xml(xml, &boot, cd);
 	if (rc == HV_EFAIL)
-		rc = unreadable(dom);
+		snprintf(dom->hv->last_error, sizeof(dom->hv->last_error),
+		    "%s: cannot read the domain XML", dom->name);
 	if (rc != HV_OK)
 		goto out;
 	if (!cd->loaded) {

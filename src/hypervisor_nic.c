@@ -1,13 +1,8 @@
 /*
  * hypervisor_nic: a domain's network interfaces and their traffic
- * filters, and whether it has a serial console, read from its XML with
- * libxml2 (part of the hypervisor module). libxml2 is loaded on first use
- * with libvirt (hypervisor_dl.h), which already has it in the process by
- * the time a domain XML exists.
- *
- * The document is parsed without network access and without entity
- * substitution; interfaces are found by XPath, their few attributes read
- * through the tree API.
+ * filters, and whether it has a serial console, read from the domain's
+ * document (hypervisor_xml.c) by XPath and the tree API (part of the
+ * hypervisor module).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,47 +10,31 @@
 
 #include "hypervisor_int.h"
 
-#define XML_MAX_BYTES	(4u << 20)	/* libvirt's own cap on a domain XML is lower */
 #define NIC_XPATH	"/domain/devices/interface"
 #define CONSOLE_XPATH	"/domain/devices/console[1][@type='pty']"
-
-static bool
-is_element(const xmlNode *n, const char *name)
-{
-	return n->type == XML_ELEMENT_NODE &&
-	    strcmp((const char *)n->name, name) == 0;
-}
 
 /*
  * The value of attribute name of n into buf: 0 (buf "" when there is no
  * such attribute), -1 when it is not plain text or does not fit.
  */
 static int
-attr_copy(const xmlNode *n, const char *name, char *buf, size_t len)
+attr_copy(xmlNodePtr n, const char *name, char *buf, size_t len)
 {
-	xmlAttr *a = xmlHasProp(n, (const xmlChar *)name);
-	const xmlNode *t;
-	size_t l;
+	const char *v = hv_xml_attr(n, name);
 
 	buf[0] = '\0';
-	if (a == NULL)
-		return 0;
-	t = a->children;
-	if (t == NULL)
-		return 0;
-	if (t->type != XML_TEXT_NODE || t->next != NULL || t->content == NULL)
+	if (v == NULL)
+		return xmlHasProp(n, (const xmlChar *)name) == NULL ? 0 : -1;
+	if (strlen(v) >= len)
 		return -1;
-	l = strlen((const char *)t->content);
-	if (l >= len)
-		return -1;
-	memcpy(buf, t->content, l + 1);
+	memcpy(buf, v, strlen(v) + 1);
 	return 0;
 }
 
 /* <parameter name='IP' value='...'/> and IPV6 of a <filterref>; other
  * parameters pin nothing vmgate checks and are skipped unread */
 static int
-read_parameter(const xmlNode *p, struct hv_nic *nic)
+read_parameter(xmlNodePtr p, struct hv_nic *nic)
 {
 	char name[8], value[64];
 	char (*slot)[64];
@@ -96,10 +75,17 @@ mac_valid(const char *s)
 	return true;
 }
 
-static int
-read_interface(const xmlNode *iface, struct hv_nic *nic)
+static bool
+is_element(xmlNodePtr n, const char *name)
 {
-	const xmlNode *c, *p;
+	return n->type == XML_ELEMENT_NODE &&
+	    strcmp((const char *)n->name, name) == 0;
+}
+
+static int
+read_interface(xmlNodePtr iface, struct hv_nic *nic)
+{
+	xmlNodePtr c, p;
 
 	memset(nic, 0, sizeof(*nic));
 	for (c = iface->children; c != NULL; c = c->next) {
@@ -122,131 +108,92 @@ read_interface(const xmlNode *iface, struct hv_nic *nic)
 }
 
 int
-hv_nics_parse_xml(const char *xml, struct hv_nics *out)
+hv_nics_read(const struct hv_xml *dx, struct hv_nics *out)
 {
-	xmlDoc *doc = NULL;
-	xmlXPathContext *ctx = NULL;
-	xmlXPathObject *found = NULL;
-	size_t len;
-	int i, rc = -1;
+	xmlXPathObjectPtr found;
+	int i, n, rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (xml == NULL || (len = strlen(xml)) > XML_MAX_BYTES ||
-	    hv_libvirt_ready(NULL) != 0)
-		return -1;
-	/* no DTD loading, no network, no entity substitution */
-	doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL || (ctx = xmlXPathNewContext(doc)) == NULL)
-		goto out;
-	found = xmlXPathEvalExpression((const xmlChar *)NIC_XPATH, ctx);
-	if (found == NULL || found->type != XPATH_NODESET)
-		goto out;
-	for (i = 0; found->nodesetval != NULL &&
-	    i < found->nodesetval->nodeNr; i++) {
+	found = hv_xml_eval(dx, NIC_XPATH, &n);
+	for (i = 0; i < n && rc == 0; i++) {
 		if (out->n >= HV_MAX_NICS ||
 		    read_interface(found->nodesetval->nodeTab[i],
 		    &out->nic[out->n]) != 0)
-			goto out;
-		out->n++;
+			rc = -1;
+		else
+			out->n++;
 	}
-	rc = 0;
- out:
-	if (rc != 0)
-		memset(out, 0, sizeof(*out));
 	if (found != NULL)
 		xmlXPathFreeObject(found);
-	if (ctx != NULL)
-		xmlXPathFreeContext(ctx);
-	if (doc != NULL)
-		xmlFreeDoc(doc);
+	if (rc != 0)
+		memset(out, 0, sizeof(*out));
+	return rc;
+}
+
+int
+hv_nics_parse_xml(const char *xml, struct hv_nics *out)
+{
+	struct hv_xml dx;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (hv_xml_open(xml, &dx) != 0)
+		return -1;
+	rc = hv_nics_read(&dx, out);
+	hv_xml_close(&dx);
 	return rc;
 }
 
 int
 hv_get_nics(struct hv_domain *dom, struct hv_nics *out)
 {
-	char *xml;
-	int rc;
+	struct hv_xml dx;
+	int rc = HV_OK;
 
 	memset(out, 0, sizeof(*out));
 	/* without SECURE: no passwords; interfaces are all there */
-	if ((xml = virDomainGetXMLDesc(dom->dom, 0)) == NULL) {
-		hv_note_error(dom->hv);
+	if (hv_xml_fetch(dom, 0, &dx) != HV_OK)
 		return HV_EFAIL;
-	}
-	rc = hv_nics_parse_xml(xml, out);
-	free(xml);
-	if (rc != 0) {
+	if (hv_nics_read(&dx, out) != 0) {
 		snprintf(dom->hv->last_error, sizeof(dom->hv->last_error),
 		    "%s: cannot read the interfaces in the domain XML",
 		    dom->name);
-		return HV_EFAIL;
+		rc = HV_EFAIL;
 	}
-	return HV_OK;
+	hv_xml_close(&dx);
+	return rc;
 }
 
-/*
- * How many nodes xpath finds in a domain XML: >= 0, or -1 when the XML
- * cannot be read.
- */
-static int
-xml_count(const char *xml, const char *xpath)
+/* what virDomainOpenConsole opens: the first console, a pty (libvirt adds
+ * it for a <serial type='pty'>) */
+bool
+hv_console_read(const struct hv_xml *dx)
 {
-	xmlDoc *doc = NULL;
-	xmlXPathContext *ctx = NULL;
-	xmlXPathObject *found = NULL;
-	size_t len;
-	int n = -1;
-
-	if (xml == NULL || (len = strlen(xml)) > XML_MAX_BYTES ||
-	    hv_libvirt_ready(NULL) != 0)
-		return -1;
-	doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (doc == NULL || (ctx = xmlXPathNewContext(doc)) == NULL)
-		goto out;
-	found = xmlXPathEvalExpression((const xmlChar *)xpath, ctx);
-	if (found != NULL && found->type == XPATH_NODESET)
-		n = found->nodesetval != NULL ? found->nodesetval->nodeNr : 0;
- out:
-	if (found != NULL)
-		xmlXPathFreeObject(found);
-	if (ctx != NULL)
-		xmlXPathFreeContext(ctx);
-	if (doc != NULL)
-		xmlFreeDoc(doc);
-	return n;
+	return hv_xml_first(dx, CONSOLE_XPATH) != NULL;
 }
 
 int
 hv_console_parse_xml(const char *xml, bool *has)
 {
-	/* what virDomainOpenConsole opens: the first console, a pty (libvirt
-	 * adds it for a <serial type='pty'>) */
-	int n = xml_count(xml, CONSOLE_XPATH);
+	struct hv_xml dx;
 
-	*has = n > 0;
-	return n < 0 ? -1 : 0;
+	*has = false;
+	if (hv_xml_open(xml, &dx) != 0)
+		return -1;
+	*has = hv_console_read(&dx);
+	hv_xml_close(&dx);
+	return 0;
 }
 
 int
 hv_get_console(struct hv_domain *dom, bool *has)
 {
-	char *xml;
-	int rc;
+	struct hv_xml dx;
 
 	*has = false;
-	if ((xml = virDomainGetXMLDesc(dom->dom, 0)) == NULL) {
-		hv_note_error(dom->hv);
+	if (hv_xml_fetch(dom, 0, &dx) != HV_OK)
 		return HV_EFAIL;
-	}
-	rc = hv_console_parse_xml(xml, has);
-	free(xml);
-	if (rc != 0) {
-		snprintf(dom->hv->last_error, sizeof(dom->hv->last_error),
-		    "%s: cannot read the domain XML", dom->name);
-		return HV_EFAIL;
-	}
+	*has = hv_console_read(&dx);
+	hv_xml_close(&dx);
 	return HV_OK;
 }

@@ -141,8 +141,9 @@ int hv_get_info(struct hv_domain *dom, struct hv_info *info);
 int hv_get_spice(struct hv_domain *dom, struct hv_spice *spice);
 /*
  * The first <graphics type='spice'> under <domain><devices> of a domain
- * XML (libvirt's output). Pure. 0 (out->present tells whether there is
- * one), or -1 when the XML or one of the display's attributes is malformed.
+ * XML (libvirt's output), read with libxml2. Pure but for loading libxml2
+ * on first use. 0 (out->present tells whether there is one), or -1 when the
+ * XML or one of the display's attributes is malformed (out is then zero).
  */
 int hv_spice_parse_xml(const char *xml, struct hv_spice *out);
 
@@ -156,8 +157,8 @@ int hv_nics_parse_xml(const char *xml, struct hv_nics *out);
 int hv_get_nics(struct hv_domain *dom, struct hv_nics *out);
 
 /*
- * The CD drive in a domain XML (libvirt's output). Pure. 0, or -1 when the
- * XML cannot be read.
+ * The CD drive in a domain XML (libvirt's output). Pure but for loading
+ * libxml2. 0, or -1 when the XML cannot be read.
  */
 int hv_cdrom_parse_xml(const char *xml, struct hv_cdrom *out);
 /* the drive as the machine has it now (live when it runs) */

@@ -1,5 +1,5 @@
 /*
- * fuzz_spice_xml: hv_spice_parse_xml, the bounded reader of a domain's
+ * fuzz_spice_xml: hv_spice_parse_xml, the libxml2 reader of a domain's
  * <graphics type='spice'> element, on arbitrary bytes. Beyond memory
  * errors it checks what callers rely on and abort()s otherwise:
  * - no display found means nothing else is set;
