@@ -111,10 +111,11 @@ int
 hv_nics_read(const struct hv_xml *dx, struct hv_nics *out)
 {
 	xmlXPathObjectPtr found;
-	int i, n, rc = 0;
+	int i, n, rc;
 
 	memset(out, 0, sizeof(*out));
 	found = hv_xml_eval(dx, NIC_XPATH, &n);
+	rc = found != NULL ? 0 : -1;
 	for (i = 0; i < n && rc == 0; i++) {
 		if (out->n >= HV_MAX_NICS ||
 		    read_interface(found->nodesetval->nodeTab[i],

@@ -246,6 +246,10 @@ test_cdrom_parse(void **state)
 		{ "<domain><devices>", -1, false, false, false, false, "" },
 		{ "<node/>", -1, false, false, false, false, "" },
 		{ "", -1, false, false, false, false, "" },
+		/* libvirt never writes a DTD */
+		{ "<!DOCTYPE domain><domain><devices><disk type='file' "
+		  "device='cdrom'/></devices></domain>", -1, false, false,
+		  false, false, "" },
 	};
 	struct hv_cdrom cd;
 	size_t i;
@@ -382,6 +386,7 @@ test_start_cdrom(void **state)
 	struct hv *hv = hv_new();
 	struct hv_domain *d;
 	struct hv_cdrom cd;
+	struct hv_info info;
 	char *before, *after, *live, devs[128];
 	int err;
 
@@ -438,6 +443,14 @@ test_start_cdrom(void **state)
 	assert_int_equal(hv_get_cdrom(d, &cd), HV_OK);
 	assert_true(cd.present && cd.readonly && cd.loaded);
 	assert_string_equal(cd.path, "/srv/media/rescue.iso");
+	/* status reads the drive and the display from one document */
+	assert_int_equal(hv_get_info(d, &info), HV_OK);
+	assert_true(info.cdrom.present && info.cdrom.loaded);
+	assert_string_equal(info.cdrom.path, "/srv/media/rescue.iso");
+	assert_true(info.spice.present);
+	assert_int_equal(info.spice.port, 5949);
+	assert_string_equal(info.spice.host, "127.0.0.1");
+	assert_false(info.spice.has_passwd);	/* status never asks for it */
 	hv_domain_free(d);
 
 	free(before);
@@ -570,6 +583,8 @@ test_nics_parse(void **state)
 		"<!DOCTYPE d [<!ENTITY e SYSTEM 'file:///etc/passwd'>]>"
 		    "<domain><devices><interface><mac address='&e;'/>"
 		    "</interface></devices></domain>",	/* entity: not text */
+		"<network><devices><interface><mac address='52:54:00:aa:bb:"
+		    "01'/></interface></devices></network>",	/* not a domain */
 		NULL
 	};
 	struct hv_nics nics;
@@ -621,6 +636,8 @@ test_console_parse(void **state)
 		{ "<domain><devices/></domain>", 0, false },
 		{ "<domain><console type='pty'/></domain>", 0, false },
 		{ "<domain><devices><console type='pty'>", -1, false },
+		{ "<!DOCTYPE domain><domain><devices><console type='pty'/>"
+		  "</devices></domain>", -1, false },
 		{ "", -1, false },
 	};
 	size_t i;
