@@ -171,12 +171,15 @@ session_take(const char *dir, const char *tenant, unsigned limit,
 	snprintf(uid, sizeof(uid), "%lu", (unsigned long)geteuid());
 	if ((base = open_base(dir, why, whylen)) < 0) {
 		if (base == -2)
-			r = SESSION_MISSING;
+			r = SESSION_UNCOUNTED;
 		base = -1;
 		goto out;
 	}
-	if ((mine = open_own_dir(base, uid, why, whylen)) < 0 ||
-	    (tdir = open_own_dir(mine, tenant, why, whylen)) < 0)
+	if ((mine = open_own_dir(base, uid, why, whylen)) < 0) {
+		r = SESSION_UNCOUNTED;
+		goto out;
+	}
+	if ((tdir = open_own_dir(mine, tenant, why, whylen)) < 0)
 		goto out;
 	r = SESSION_FULL;
 	for (n = 0; n < limit; n++) {

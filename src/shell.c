@@ -484,8 +484,11 @@ media_failure(struct run *r, int err, const char *what)
 		set_detail(r, "CD drive empty");
 		return RESULT_FAILED;
 	case HV_ESTATE:
-		fprintf(r->ctx->err, "vmgate: %s: already running\n",
-		    r->req.domain);
+		/* start --cdrom: running already; insert, eject: the machine
+		 * changed state under the request */
+		fprintf(r->ctx->err, "vmgate: %s: %s\n", r->req.domain,
+		    r->req.verb == VERB_START ? "already running" :
+		    "the CD drive cannot be changed now (try again)");
 		set_detail(r, "%s", libvirt_text(r));
 		return RESULT_FAILED;
 	default:
@@ -1005,7 +1008,7 @@ take_slot(struct run *r)
 		set_detail(r, "all %u session slots held", limit);
 		return RESULT_LIMITED;
 	}
-	if (e == SESSION_MISSING) {
+	if (e == SESSION_UNCOUNTED) {
 		/*
 		 * The directory is made by make install, at boot by
 		 * tmpfiles.d, or by any vmgate run as root. Without it the

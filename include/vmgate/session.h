@@ -24,15 +24,20 @@ enum session_take_result {
 	SESSION_TAKEN = 0,	/* *fd holds the slot (-1: no limit) */
 	SESSION_FULL = -1,	/* every one of the limit's slots is held */
 	SESSION_BROKEN = -2,	/* the directory is unsafe: why */
-	SESSION_MISSING = -3	/* the directory does not exist and this
-				   account may not make it: why */
+	SESSION_UNCOUNTED = -3	/* nothing this account may count in: the
+				   directory does not exist (and it may not
+				   make it), or its UID directory there is
+				   another account's: why */
 };
 
 /*
  * Take one of tenant's limit slots under dir (limit 0: no limit, nothing
  * is touched). Root creates dir when it is missing; for any other account
- * a missing dir is SESSION_MISSING, which callers treat as "no limit
- * can be counted here" rather than as a refusal. On SESSION_TAKEN *fd
+ * a missing dir is SESSION_UNCOUNTED, and so is a UID directory that
+ * another account made first (the base is writable by all, so any local
+ * account could): callers treat it as "no limit can be counted here",
+ * never counting in a directory another account controls, rather than
+ * as a refusal that would lock the account out. On SESSION_TAKEN *fd
  * is the slot's descriptor (close-on-exec), kept open as long as the
  * slot is held; otherwise *fd is -1 and, for SESSION_BROKEN, why says
  * what is wrong (for the log, not for tenants).

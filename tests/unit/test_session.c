@@ -157,7 +157,7 @@ test_unsafe_refused(void **state)
 	/* a missing base that cannot be made is told apart (the shell
 	 * serves the request uncounted); a bad tenant name */
 	snprintf(path, sizeof(path), "%s/no/such/sessions", base);
-	assert_int_equal(take(path, "alice", 1, &fd), SESSION_MISSING);
+	assert_int_equal(take(path, "alice", 1, &fd), SESSION_UNCOUNTED);
 	assert_int_equal(fd, -1);
 	assert_int_equal(take(base, "../alice", 1, &fd), SESSION_BROKEN);
 	/* the tenant's directory open to others */
@@ -218,6 +218,29 @@ test_other_account(void **state)
 	free(base);
 }
 
+/*
+ * The base is writable by every account, so one may make another uid's
+ * directory first. That account's requests must neither count in a
+ * directory it does not own nor be locked out: uncounted.
+ */
+static void
+test_squatted_uid_dir_uncounted(void **state)
+{
+	char *base = fresh_base(), path[512], why[WHY];
+	int fd;
+
+	(void)state;
+	skip_unless_root("a directory of another account (chown)");
+	snprintf(path, sizeof(path), "%s/%lu", base, (unsigned long)geteuid());
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(chown(path, OTHER_UID, OTHER_GID), 0);
+	assert_int_equal(session_take(base, "alice", 1, &fd, why,
+	    sizeof(why)), SESSION_UNCOUNTED);
+	assert_int_equal(fd, -1);
+	assert_non_null(strstr(why, "not the account's own directory"));
+	free(base);
+}
+
 int
 main(void)
 {
@@ -228,6 +251,7 @@ main(void)
 		cmocka_unit_test(test_directories_made_private),
 		cmocka_unit_test(test_unsafe_refused),
 		cmocka_unit_test(test_other_account),
+		cmocka_unit_test(test_squatted_uid_dir_uncounted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
