@@ -266,6 +266,12 @@ bool e2e_port_listens(int port);
 long long e2e_now_ms(void);
 
 /*
+ * A test-side command line of the suite's own making (never tenant
+ * input), run with system(3): its exit code, -1 when it did not exit.
+ */
+int e2e_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
  * A host runs a syslog daemon, and `vmgate audit` reports one that does
  * not. On a test machine without one, listen at /dev/log for a while:
  * the fd (datagrams are left unread), or -1 when /dev/log exists already

@@ -72,24 +72,6 @@ static int lock_fd = -1;
 /* ---- helpers ---- */
 
 static int
-run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* a test-side command line of our own making, never tenant input */
-static int
-run(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int
 spit(const char *path, const char *text, mode_t mode)
 {
 	FILE *f = fopen(path, "w");
@@ -168,10 +150,10 @@ setup(void **state)
 	snprintf(path, sizeof(path), "%s/keys", work);
 	if (mkdir(path, 0755) != 0)
 		return -1;
-	if (run("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
-	    run("sh %s/stack.sh guest " GUEST_A " %d >&2", E2E_DIR,
+	if (e2e_sh("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
+	    e2e_sh("sh %s/stack.sh guest " GUEST_A " %d >&2", E2E_DIR,
 	    SPICE_A) != 0 ||
-	    run("sh %s/stack.sh guest " GUEST_B " %d >&2", E2E_DIR,
+	    e2e_sh("sh %s/stack.sh guest " GUEST_B " %d >&2", E2E_DIR,
 	    SPICE_B) != 0)
 		return -1;
 	if (e2e_install_vmgate(VMGATE) != 0)
@@ -208,9 +190,9 @@ teardown(void **state)
 		return 0;
 	e2e_sshd_stop(&sshd);
 	remove_accounts();
-	run("sh %s/stack.sh rmguest " GUEST_A " >&2", E2E_DIR);
-	run("sh %s/stack.sh rmguest " GUEST_B " >&2", E2E_DIR);
-	run("rm -rf %s", work);
+	e2e_sh("sh %s/stack.sh rmguest " GUEST_A " >&2", E2E_DIR);
+	e2e_sh("sh %s/stack.sh rmguest " GUEST_B " >&2", E2E_DIR);
+	e2e_sh("rm -rf %s", work);
 	e2e_unlock(lock_fd);
 	return 0;
 }
@@ -552,7 +534,7 @@ test_audit_passes(void **state)
 	/* the same snippet with agent forwarding back on for the tenants:
 	 * a finding line per account (with the syslog one, if any), exit 1 */
 	snprintf(agent_conf, sizeof(agent_conf), "%s/sshd_config.agent", work);
-	assert_int_equal(run("sed 's/AllowAgentForwarding no/"
+	assert_int_equal(e2e_sh("sed 's/AllowAgentForwarding no/"
 	    "AllowAgentForwarding yes/' %s > %s", sshd_conf, agent_conf), 0);
 	snprintf(sshd_conf, sizeof(sshd_conf), "%s", agent_conf);
 	assert_int_equal(e2e_run(argv, env, NULL, E2E_TIMEOUT_MS, &r), 0);
@@ -564,7 +546,7 @@ test_audit_passes(void **state)
 		fail_msg("agent forwarding on: exit %d: %s%s", r.status, r.out,
 		    r.err);
 	e2e_result_free(&r);
-	assert_int_equal(run(VMGATE " -f %s check >/dev/null", cfg_path), 0);
+	assert_int_equal(e2e_sh(VMGATE " -f %s check >/dev/null", cfg_path), 0);
 }
 
 /* ---- the console through sshd's pty ---- */

@@ -82,23 +82,6 @@ static int lock_fd = -1;
 /* ---- helpers ---- */
 
 /* a command line of the test's own making, never tenant input */
-static int
-sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-sh(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static bool
 port_open(const char *addr, int port)
 {
@@ -151,12 +134,12 @@ setup(void **state)
 	snprintf(key, sizeof(key), "%s/key", work);
 	if (e2e_stack_up() != 0 || e2e_guest(GUEST_H1, SPICE_H1) != 0)
 		return -1;
-	if (sh("sh " NODE_SH " up %s " NODE_ADDR " 16510 >&2", node_dir) != 0 ||
-	    sh("sh " NODE_SH " guest %s " GUEST_N1 " %d >&2", node_dir,
+	if (e2e_sh("sh " NODE_SH " up %s " NODE_ADDR " 16510 >&2", node_dir) != 0 ||
+	    e2e_sh("sh " NODE_SH " guest %s " GUEST_N1 " %d >&2", node_dir,
 	    SPICE_N1) != 0)
 		return -1;
 	if (e2e_install_vmgate(VMGATE) != 0 || e2e_keygen(work, "key") != 0 ||
-	    sh("install -d -m 0755 %s/keys && install -m 0644 %s/key.pub "
+	    e2e_sh("install -d -m 0755 %s/keys && install -m 0644 %s/key.pub "
 	    "%s/keys/" TENANT ".pub", work, work, work) != 0)
 		return -1;
 	/* libvirt: the first host's socket; the node needs nothing local */
@@ -164,7 +147,7 @@ setup(void **state)
 	    e2e_account_add(TENANT, "libvirt," GROUP_TENANTS) != 0)
 		return -1;
 	/* the node's display by name, as the gateway resolves it */
-	if (sh("grep -q ' " NODE_NAME "$' /etc/hosts || "
+	if (e2e_sh("grep -q ' " NODE_NAME "$' /etc/hosts || "
 	    "echo '" NODE_ADDR " " NODE_NAME "' >> /etc/hosts") != 0)
 		return -1;
 	if (write_config() != 0 ||
@@ -189,13 +172,13 @@ teardown(void **state)
 	e2e_group_del(GROUP_TENANTS);
 	e2e_rmguest(GUEST_H1);
 	if (node_dir[0] != '\0')
-		sh("sh " NODE_SH " down %s >&2 && rm -rf %s", node_dir,
+		e2e_sh("sh " NODE_SH " down %s >&2 && rm -rf %s", node_dir,
 		    node_dir);
 	/* in place: /etc/hosts may be a mount point */
-	sh("grep -v ' " NODE_NAME "$' /etc/hosts > %s/hosts.new && "
+	e2e_sh("grep -v ' " NODE_NAME "$' /etc/hosts > %s/hosts.new && "
 	    "cat %s/hosts.new > /etc/hosts", work, work);
 	e2e_rmtree(work);
-	sh("rm -rf " LIBEXEC);
+	e2e_sh("rm -rf " LIBEXEC);
 	e2e_unlock(lock_fd);
 	return 0;
 }
@@ -487,7 +470,7 @@ test_no_tunnel_to_the_node_daemon(void **state)
 	assert_int_equal(connected, 0);		/* ssh's own listener */
 	assert_true(n <= 0);
 	/* and sshd said why */
-	assert_int_equal(sh("grep -q 'to connect to host " NODE_ADDR " port "
+	assert_int_equal(e2e_sh("grep -q 'to connect to host " NODE_ADDR " port "
 	    "16510, but the request was denied' %s", sshd.log), 0);
 }
 
@@ -561,7 +544,7 @@ test_node_down(void **state)
 
 	(void)state;
 	SKIP_UNLESS_READY();
-	assert_int_equal(sh("sh " NODE_SH " down %s >&2", node_dir), 0);
+	assert_int_equal(e2e_sh("sh " NODE_SH " down %s >&2", node_dir), 0);
 	assert_false(port_open(NODE_ADDR, 16510));
 
 	t0 = e2e_now_ms();

@@ -73,24 +73,6 @@ struct held {
 	int out_r;
 };
 
-static int
-run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* a test-side command line of our own making, never tenant input */
-static int
-run(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static char *
 path_of(const char *name)
 {
@@ -180,12 +162,12 @@ start_sshd(void)
 	long long end;
 	int r = -1;
 
-	if (run("/usr/sbin/sshd -t -f %s", conf) != 0)
+	if (e2e_sh("/usr/sbin/sshd -t -f %s", conf) != 0)
 		goto out;
 	sshd_pid = e2e_spawn(argv, NULL, -1, -1, -1);
 	end = e2e_now_ms() + START_MS;
 	while (e2e_now_ms() < end && e2e_wait_exit(sshd_pid, 0) < 0) {
-		if (run("ssh -F %s/ssh_config vmhost-bob version >/dev/null "
+		if (e2e_sh("ssh -F %s/ssh_config vmhost-bob version >/dev/null "
 		    "2>&1", work) == 0) {
 			r = 0;
 			break;
@@ -208,19 +190,19 @@ setup(void **state)
 		return -1;
 	if ((work = e2e_tmpdir("limit")) == NULL || chmod(work, 0755) != 0)
 		return -1;
-	if (run("mkdir -m 0755 %s/keys", work) != 0)
+	if (e2e_sh("mkdir -m 0755 %s/keys", work) != 0)
 		return -1;
-	if (run("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
-	    run("sh %s/stack.sh guest " GUEST_A " %d >&2", E2E_DIR,
+	if (e2e_sh("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
+	    e2e_sh("sh %s/stack.sh guest " GUEST_A " %d >&2", E2E_DIR,
 	    PORT_A) != 0 ||
-	    run("sh %s/stack.sh guest " GUEST_B " %d >&2", E2E_DIR,
+	    e2e_sh("sh %s/stack.sh guest " GUEST_B " %d >&2", E2E_DIR,
 	    PORT_B) != 0)
 		return -1;
-	if (run("install -d -m 0755 -o root -g root " LIBEXEC " && "
+	if (e2e_sh("install -d -m 0755 -o root -g root " LIBEXEC " && "
 	    "install -m 0755 -o root -g root %s/vmgate " VMGATE,
 	    BUILD_DIR) != 0)
 		return -1;
-	if (run("for k in alice bob; do ssh-keygen -q -t ed25519 -N '' "
+	if (e2e_sh("for k in alice bob; do ssh-keygen -q -t ed25519 -N '' "
 	    "-f %s/$k || exit 1; done && "
 	    "install -m 0644 %s/alice.pub %s/keys/" TENANT_A ".pub && "
 	    "install -m 0644 %s/bob.pub %s/keys/" TENANT_B ".pub && "
@@ -229,8 +211,8 @@ setup(void **state)
 		return -1;
 	if (write_files() != 0)
 		return -1;
-	run("userdel " SVC_USER " >/dev/null 2>&1");
-	if (run("useradd -M -d / -s /bin/sh -G libvirt " SVC_USER " && "
+	e2e_sh("userdel " SVC_USER " >/dev/null 2>&1");
+	if (e2e_sh("useradd -M -d / -s /bin/sh -G libvirt " SVC_USER " && "
 	    "usermod -p '*' " SVC_USER " && "
 	    "install -m 0600 -o " SVC_USER " /dev/null %s/audit.log",
 	    work) != 0)
@@ -257,12 +239,12 @@ teardown(void **state)
 	/* a failed test's sessions: their ssh, then the server side ends */
 	for (i = 0; i < nclients; i++)
 		e2e_stop(&clients[i]);
-	run("i=0; while pgrep -u " SVC_USER " >/dev/null && [ $i -lt 50 ]; "
+	e2e_sh("i=0; while pgrep -u " SVC_USER " >/dev/null && [ $i -lt 50 ]; "
 	    "do sleep 0.1; i=$((i + 1)); done");
-	run("userdel " SVC_USER " >/dev/null 2>&1");
-	run("sh %s/stack.sh rmguest " GUEST_A " >&2", E2E_DIR);
-	run("sh %s/stack.sh rmguest " GUEST_B " >&2", E2E_DIR);
-	run("rm -rf " LIBEXEC);
+	e2e_sh("userdel " SVC_USER " >/dev/null 2>&1");
+	e2e_sh("sh %s/stack.sh rmguest " GUEST_A " >&2", E2E_DIR);
+	e2e_sh("sh %s/stack.sh rmguest " GUEST_B " >&2", E2E_DIR);
+	e2e_sh("rm -rf " LIBEXEC);
 	e2e_rmtree(work);
 	free(work);
 	e2e_unlock(lock_fd);
@@ -444,7 +426,7 @@ test_limit_through_sshd(void **state)
 	assert_int_equal(res.status, 75);
 	e2e_result_free(&res);
 	log = path_of("audit.log");
-	assert_int_equal(run("grep -q 'tenant=" TENANT_A " .*verb=spice "
+	assert_int_equal(e2e_sh("grep -q 'tenant=" TENANT_A " .*verb=spice "
 	    "domain=" GUEST_A " result=limited' %s", log), 0);
 	free(log);
 

@@ -69,24 +69,6 @@ static pid_t xvfb_pid = -1;
 static int lock_fd = -1;
 static bool ready;
 
-static int
-run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* a test-side command line of our own making, never tenant input */
-static int
-run(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static char *
 path_of(const char *name)
 {
@@ -131,7 +113,7 @@ spawn(const char *const argv[], int in_fd, int out_fd, const char *log)
 static void
 show_log(const char *name)
 {
-	run("sed 's/^/%s: /' %s/%s >&2", name, work, name);
+	e2e_sh("sed 's/^/%s: /' %s/%s >&2", name, work, name);
 }
 
 /* ---- the X side ---- */
@@ -323,12 +305,12 @@ start_sshd(void)
 	long long end;
 	int r = -1;
 
-	if (run("/usr/sbin/sshd -t -f %s", conf) != 0)
+	if (e2e_sh("/usr/sbin/sshd -t -f %s", conf) != 0)
 		goto out;
 	sshd_pid = spawn(argv, -1, -1, "sshd-stderr.log");
 	end = e2e_now_ms() + START_MS;
 	while (e2e_now_ms() < end && alive(sshd_pid)) {
-		if (run("ssh -F %s/ssh_config vmhost version >/dev/null 2>&1",
+		if (e2e_sh("ssh -F %s/ssh_config vmhost version >/dev/null 2>&1",
 		    work) == 0) {
 			r = 0;
 			break;
@@ -352,27 +334,27 @@ setup(void **state)
 		return -1;
 	if ((work = e2e_tmpdir("viewer")) == NULL || chmod(work, 0755) != 0)
 		return -1;
-	if (run("mkdir -m 0755 %s/keys && mkdir -m 0700 %s/home", work,
+	if (e2e_sh("mkdir -m 0755 %s/keys && mkdir -m 0700 %s/home", work,
 	    work) != 0)
 		return -1;
-	if (run("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
-	    run("sh %s/stack.sh guest " GUEST " %d " SPICE_ADDR " >&2",
+	if (e2e_sh("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
+	    e2e_sh("sh %s/stack.sh guest " GUEST " %d " SPICE_ADDR " >&2",
 	    E2E_DIR, SPICE_PORT) != 0)
 		return -1;
 	/* sshd runs AuthorizedKeysCommand only from a root-owned path */
-	if (run("install -d -m 0755 -o root -g root " LIBEXEC " && "
+	if (e2e_sh("install -d -m 0755 -o root -g root " LIBEXEC " && "
 	    "install -m 0755 -o root -g root %s/vmgate " VMGATE,
 	    BUILD_DIR) != 0)
 		return -1;
-	if (run("ssh-keygen -q -t ed25519 -N '' -f %s/tenant && "
+	if (e2e_sh("ssh-keygen -q -t ed25519 -N '' -f %s/tenant && "
 	    "install -m 0644 %s/tenant.pub %s/keys/" TENANT ".pub && "
 	    "ssh-keygen -q -t ed25519 -N '' -f %s/hostkey",
 	    work, work, work, work) != 0)
 		return -1;
 	if (write_files() != 0)
 		return -1;
-	run("userdel " SVC_USER " >/dev/null 2>&1");
-	if (run("useradd -M -d / -s /bin/sh -G libvirt " SVC_USER " && "
+	e2e_sh("userdel " SVC_USER " >/dev/null 2>&1");
+	if (e2e_sh("useradd -M -d / -s /bin/sh -G libvirt " SVC_USER " && "
 	    "usermod -p '*' " SVC_USER) != 0)
 		return -1;
 	mkdir("/run/sshd", 0755);
@@ -398,9 +380,9 @@ teardown(void **state)
 		return 0;
 	e2e_stop(&xvfb_pid);
 	e2e_stop(&sshd_pid);
-	run("userdel " SVC_USER " >/dev/null 2>&1");
-	run("sh %s/stack.sh rmguest " GUEST " >&2", E2E_DIR);
-	run("rm -rf " LIBEXEC);
+	e2e_sh("userdel " SVC_USER " >/dev/null 2>&1");
+	e2e_sh("sh %s/stack.sh rmguest " GUEST " >&2", E2E_DIR);
+	e2e_sh("rm -rf " LIBEXEC);
 	e2e_rmtree(work);
 	free(work);
 	e2e_unlock(lock_fd);
