@@ -893,6 +893,56 @@ e2e_sshd_stop(struct e2e_sshd *s)
 	s->pid = -1;
 }
 
+int
+e2e_gate_sshd_config(const char *dir, int port, const char *vmgate,
+    const char *service_user, const char *extra)
+{
+	char *text, *path;
+
+	if (asprintf(&text,
+	    "Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\n"
+	    "PidFile %s/sshd.pid\nAllowUsers %s\nUsePAM no\n"
+	    "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+	    "AuthorizedKeysFile none\n"
+	    "AuthorizedKeysCommand %s -f %s/vmgate.ini "
+	    "authorized-keys %%u %%t %%k\n"
+	    "AuthorizedKeysCommandUser nobody\nExposeAuthInfo yes\n"
+	    "AllowTcpForwarding local\nAllowStreamLocalForwarding no\n"
+	    "AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\n"
+	    "%s",
+	    port, dir, dir, service_user, vmgate, dir, extra) < 0)
+		die("asprintf");
+	path = e2e_write_file(dir, "sshd_config", text, 0644);
+	free(text);
+	free(path);
+	return path != NULL ? 0 : -1;
+}
+
+pid_t
+e2e_gate_sshd_start(const char *dir, const char *host, int timeout_ms)
+{
+	char conf[512], log[512];
+	const char *const argv[] = { "/usr/sbin/sshd", "-D", "-f", conf,
+	    "-E", log, NULL };
+	long long end;
+	pid_t pid;
+
+	snprintf(conf, sizeof(conf), "%s/sshd_config", dir);
+	snprintf(log, sizeof(log), "%s/sshd.log", dir);
+	if (e2e_sh("/usr/sbin/sshd -t -f %s", conf) != 0)
+		return -1;
+	pid = e2e_spawn(argv, NULL, -1, -1, -1);
+	end = e2e_now_ms() + timeout_ms;
+	while (e2e_now_ms() < end && e2e_wait_exit(pid, 0) < 0) {
+		if (e2e_sh("ssh -F %s/ssh_config %s version >/dev/null 2>&1",
+		    dir, host) == 0)
+			return pid;
+		usleep(100000);
+	}
+	e2e_stop(&pid);
+	return -1;
+}
+
 static const char *const ssh_env[] = {
 	"PATH=/usr/bin:/bin", "HOME=/nonexistent", NULL
 };

@@ -174,6 +174,21 @@ int e2e_sshd_start(struct e2e_sshd *s, const char *dir, int port,
     const char *service_user, const char *allow_users);
 void e2e_sshd_stop(struct e2e_sshd *s);
 /*
+ * A gate as the tenants' ssh_config reaches it (the suites' own sshd,
+ * not the shipped snippet): write dir/sshd_config for 127.0.0.1:port,
+ * host key dir/hostkey, AllowUsers service_user, AuthorizedKeysCommand
+ * `vmgate -f dir/vmgate.ini authorized-keys %u %t %k` run as nobody,
+ * local TCP forwarding only, then the lines in extra; 0 or -1.
+ */
+int e2e_gate_sshd_config(const char *dir, int port, const char *vmgate,
+    const char *service_user, const char *extra);
+/*
+ * sshd -D -f dir/sshd_config (checked with sshd -t first), its log in
+ * dir/sshd.log; its pid once `ssh -F dir/ssh_config host version`
+ * answers, within timeout_ms; -1 (and no sshd left) otherwise.
+ */
+pid_t e2e_gate_sshd_start(const char *dir, const char *host, int timeout_ms);
+/*
  * The real OpenSSH client: ssh -i key user@127.0.0.1 -p port cmd, with a
  * pty on the far side when tty (ssh -tt), no config, agent or known hosts
  * file. Like e2e_run; the exit code is the remote command's (255: ssh's

@@ -110,21 +110,8 @@ write_files(void)
 		abort();
 	r |= write_text("vmgate.ini", text, 0644);
 	free(text);
-	if (asprintf(&text,
-	    "Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\n"
-	    "PidFile %s/sshd.pid\nAllowUsers " SVC_USER "\nUsePAM no\n"
-	    "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-	    "AuthorizedKeysFile none\n"
-	    "AuthorizedKeysCommand " VMGATE " -f %s/vmgate.ini "
-	    "authorized-keys %%u %%t %%k\n"
-	    "AuthorizedKeysCommandUser nobody\nExposeAuthInfo yes\n"
-	    "AllowTcpForwarding local\nAllowStreamLocalForwarding no\n"
-	    "AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\n"
-	    "MaxSessions 20\nMaxStartups 50\n",
-	    SSHD_PORT, work, work, work) < 0)
-		abort();
-	r |= write_text("sshd_config", text, 0644);
-	free(text);
+	r |= e2e_gate_sshd_config(work, SSHD_PORT, VMGATE, SVC_USER,
+	    "MaxSessions 20\nMaxStartups 50\n");
 	/* the tenants' side: one host name per key */
 	if (asprintf(&text,
 	    "Host vmhost vmhost-bob\n"
@@ -154,35 +141,10 @@ ssh_request(const char *host, const char *request, struct e2e_result *res)
 }
 
 static int
-start_sshd(void)
-{
-	char *conf = path_of("sshd_config"), *log = path_of("sshd.log");
-	const char *const argv[] = { "/usr/sbin/sshd", "-D", "-f", conf,
-	    "-E", log, NULL };
-	long long end;
-	int r = -1;
-
-	if (e2e_sh("/usr/sbin/sshd -t -f %s", conf) != 0)
-		goto out;
-	sshd_pid = e2e_spawn(argv, NULL, -1, -1, -1);
-	end = e2e_now_ms() + START_MS;
-	while (e2e_now_ms() < end && e2e_wait_exit(sshd_pid, 0) < 0) {
-		if (e2e_sh("ssh -F %s/ssh_config vmhost-bob version >/dev/null "
-		    "2>&1", work) == 0) {
-			r = 0;
-			break;
-		}
-		usleep(100000);
-	}
- out:
-	free(conf);
-	free(log);
-	return r;
-}
-
-static int
 setup(void **state)
 {
+	char keys[512];
+
 	(void)state;
 	if (!e2e_need_root("test_limit"))
 		return 0;
@@ -190,6 +152,7 @@ setup(void **state)
 		return -1;
 	if ((work = e2e_tmpdir("limit")) == NULL || chmod(work, 0755) != 0)
 		return -1;
+	snprintf(keys, sizeof(keys), "%s/keys", work);
 	if (e2e_sh("mkdir -m 0755 %s/keys", work) != 0)
 		return -1;
 	if (e2e_sh("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
@@ -198,28 +161,22 @@ setup(void **state)
 	    e2e_sh("sh %s/stack.sh guest " GUEST_B " %d >&2", E2E_DIR,
 	    PORT_B) != 0)
 		return -1;
-	if (e2e_sh("install -d -m 0755 -o root -g root " LIBEXEC " && "
-	    "install -m 0755 -o root -g root %s/vmgate " VMGATE,
-	    BUILD_DIR) != 0)
+	if (e2e_install_vmgate(VMGATE) != 0)
 		return -1;
-	if (e2e_sh("for k in alice bob; do ssh-keygen -q -t ed25519 -N '' "
-	    "-f %s/$k || exit 1; done && "
-	    "install -m 0644 %s/alice.pub %s/keys/" TENANT_A ".pub && "
-	    "install -m 0644 %s/bob.pub %s/keys/" TENANT_B ".pub && "
-	    "ssh-keygen -q -t ed25519 -N '' -f %s/hostkey",
-	    work, work, work, work, work, work) != 0)
+	if (e2e_tenant_key(work, "alice", keys, TENANT_A ".pub") != 0 ||
+	    e2e_tenant_key(work, "bob", keys, TENANT_B ".pub") != 0 ||
+	    e2e_keygen(work, "hostkey") != 0)
 		return -1;
 	if (write_files() != 0)
 		return -1;
-	e2e_sh("userdel " SVC_USER " >/dev/null 2>&1");
-	if (e2e_sh("useradd -M -d / -s /bin/sh -G libvirt " SVC_USER " && "
-	    "usermod -p '*' " SVC_USER " && "
-	    "install -m 0600 -o " SVC_USER " /dev/null %s/audit.log",
+	if (e2e_account_add(SVC_USER, "libvirt") != 0 ||
+	    e2e_sh("install -m 0600 -o " SVC_USER " /dev/null %s/audit.log",
 	    work) != 0)
 		return -1;
 	mkdir("/run/sshd", 0755);
 	signal(SIGPIPE, SIG_IGN);
-	if (start_sshd() != 0) {
+	if ((sshd_pid = e2e_gate_sshd_start(work, "vmhost-bob",
+	    START_MS)) < 0) {
 		fprintf(stderr, "test_limit: sshd did not start\n");
 		return -1;
 	}

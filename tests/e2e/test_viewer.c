@@ -268,20 +268,7 @@ write_files(void)
 		abort();
 	r |= write_text("vmgate.ini", text);
 	free(text);
-	if (asprintf(&text,
-	    "Port %d\nListenAddress 127.0.0.1\nHostKey %s/hostkey\n"
-	    "PidFile %s/sshd.pid\nAllowUsers " SVC_USER "\nUsePAM no\n"
-	    "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-	    "AuthorizedKeysFile none\n"
-	    "AuthorizedKeysCommand " VMGATE " -f %s/vmgate.ini "
-	    "authorized-keys %%u %%t %%k\n"
-	    "AuthorizedKeysCommandUser nobody\nExposeAuthInfo yes\n"
-	    "AllowTcpForwarding local\nAllowStreamLocalForwarding no\n"
-	    "AllowAgentForwarding no\nX11Forwarding no\nPermitTunnel no\n",
-	    SSHD_PORT, work, work, work) < 0)
-		abort();
-	r |= write_text("sshd_config", text);
-	free(text);
+	r |= e2e_gate_sshd_config(work, SSHD_PORT, VMGATE, SVC_USER, "");
 	/* the tenant's side: "vmhost" as the README writes it */
 	if (asprintf(&text,
 	    "Host vmhost\n"
@@ -297,35 +284,10 @@ write_files(void)
 }
 
 static int
-start_sshd(void)
-{
-	char *conf = path_of("sshd_config"), *log = path_of("sshd.log");
-	const char *const argv[] = { "/usr/sbin/sshd", "-D", "-f", conf,
-	    "-E", log, NULL };
-	long long end;
-	int r = -1;
-
-	if (e2e_sh("/usr/sbin/sshd -t -f %s", conf) != 0)
-		goto out;
-	sshd_pid = spawn(argv, -1, -1, "sshd-stderr.log");
-	end = e2e_now_ms() + START_MS;
-	while (e2e_now_ms() < end && alive(sshd_pid)) {
-		if (e2e_sh("ssh -F %s/ssh_config vmhost version >/dev/null 2>&1",
-		    work) == 0) {
-			r = 0;
-			break;
-		}
-		usleep(100000);
-	}
- out:
-	free(conf);
-	free(log);
-	return r;
-}
-
-static int
 setup(void **state)
 {
+	char keys[512];
+
 	(void)state;
 	if (!e2e_need_root("test_viewer"))
 		return 0;
@@ -334,6 +296,7 @@ setup(void **state)
 		return -1;
 	if ((work = e2e_tmpdir("viewer")) == NULL || chmod(work, 0755) != 0)
 		return -1;
+	snprintf(keys, sizeof(keys), "%s/keys", work);
 	if (e2e_sh("mkdir -m 0755 %s/keys && mkdir -m 0700 %s/home", work,
 	    work) != 0)
 		return -1;
@@ -341,25 +304,18 @@ setup(void **state)
 	    e2e_sh("sh %s/stack.sh guest " GUEST " %d " SPICE_ADDR " >&2",
 	    E2E_DIR, SPICE_PORT) != 0)
 		return -1;
-	/* sshd runs AuthorizedKeysCommand only from a root-owned path */
-	if (e2e_sh("install -d -m 0755 -o root -g root " LIBEXEC " && "
-	    "install -m 0755 -o root -g root %s/vmgate " VMGATE,
-	    BUILD_DIR) != 0)
+	if (e2e_install_vmgate(VMGATE) != 0)
 		return -1;
-	if (e2e_sh("ssh-keygen -q -t ed25519 -N '' -f %s/tenant && "
-	    "install -m 0644 %s/tenant.pub %s/keys/" TENANT ".pub && "
-	    "ssh-keygen -q -t ed25519 -N '' -f %s/hostkey",
-	    work, work, work, work) != 0)
+	if (e2e_tenant_key(work, "tenant", keys, TENANT ".pub") != 0 ||
+	    e2e_keygen(work, "hostkey") != 0)
 		return -1;
 	if (write_files() != 0)
 		return -1;
-	e2e_sh("userdel " SVC_USER " >/dev/null 2>&1");
-	if (e2e_sh("useradd -M -d / -s /bin/sh -G libvirt " SVC_USER " && "
-	    "usermod -p '*' " SVC_USER) != 0)
+	if (e2e_account_add(SVC_USER, "libvirt") != 0)
 		return -1;
 	mkdir("/run/sshd", 0755);
 	signal(SIGPIPE, SIG_IGN);
-	if (start_sshd() != 0) {
+	if ((sshd_pid = e2e_gate_sshd_start(work, "vmhost", START_MS)) < 0) {
 		fprintf(stderr, "test_viewer: sshd did not start\n");
 		return -1;
 	}
