@@ -693,20 +693,20 @@ audit_nic(struct audit_run *a, const char *name, const struct hv_nic *nic,
 }
 
 static void
-audit_network(struct audit_run *a, struct hv_domain *dom, const char *name)
+audit_network(struct audit_run *a, const struct hv_definition *def,
+    const char *name)
 {
 	const struct domain_conf *dc = config_domain(a->cfg, name);
 	const char *v4, *v6;
-	struct hv_nics nics;
 	size_t i;
 
-	if (hv_get_nics(dom, &nics) != HV_OK) {
+	if (def->nics_rc != 0) {
 		finding(a, "domain %s: cannot read its interfaces", name);
 		return;
 	}
-	for (i = 0; i < nics.n; i++) {
+	for (i = 0; i < def->nics.n; i++) {
 		config_nic_addresses(dc, i, &v4, &v6);
-		audit_nic(a, name, &nics.nic[i], v4, v6);
+		audit_nic(a, name, &def->nics.nic[i], v4, v6);
 	}
 }
 
@@ -740,15 +740,10 @@ audit_shared_addresses(struct audit_run *a)
 
 /* the console verb opens the machine's serial console: it needs one */
 static void
-audit_console(struct audit_run *a, struct hv *hv, struct hv_domain *dom,
+audit_console(struct audit_run *a, const struct hv_definition *def,
     const char *name)
 {
-	bool has;
-
-	if (hv_get_console(dom, &has) != HV_OK)
-		finding(a, "domain %s: cannot read its definition (%s)", name,
-		    hv_last_error(hv));
-	else if (!has)
+	if (!def->console)
 		finding(a, "domain %s: no serial console for the console "
 		    "verb (define <serial type='pty'> and <console "
 		    "type='pty'>, as domain-example.xml does)", name);
@@ -760,27 +755,20 @@ audit_console(struct audit_run *a, struct hv *hv, struct hv_domain *dom,
  * there by someone else, and the tenant's machine boots it).
  */
 static void
-audit_cdrom(struct audit_run *a, struct hv *hv, struct hv_domain *dom,
-    const char *name)
+audit_cdrom(struct audit_run *a, const struct hv_cdrom *cd, const char *name)
 {
-	struct hv_cdrom cd;
 	char shown[SANITIZED_PATH];
 
-	if (hv_get_cdrom(dom, &cd) != HV_OK) {
-		finding(a, "domain %s: cannot read its CD drive (%s)", name,
-		    hv_last_error(hv));
+	if (!cd->present)
 		return;
-	}
-	if (!cd.present)
-		return;
-	if (!cd.readonly)
+	if (!cd->readonly)
 		finding(a, "domain %s: the CD drive is not read-only (add "
 		    "<readonly/> to its <disk device='cdrom'>)", name);
 	/* the node's text: no byte of it reaches the admin's terminal raw */
-	str_sanitize(shown, sizeof(shown), cd.is_file ? cd.path :
+	str_sanitize(shown, sizeof(shown), cd->is_file ? cd->path :
 	    "a medium that is not a file");
-	if (cd.loaded && (!cd.is_file ||
-	    config_media_by_path(a->cfg, cd.path) == NULL))
+	if (cd->loaded && (!cd->is_file ||
+	    config_media_by_path(a->cfg, cd->path) == NULL))
 		finding(a, "domain %s: the CD drive holds %s, which is not in "
 		    "the media catalog", name, shown);
 }
@@ -805,7 +793,7 @@ audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 	const struct config *cfg = a->cfg;
 	const char *uri = config_domain_uri(cfg, name);
 	struct hv_domain *dom = NULL;
-	struct hv_spice sp;
+	struct hv_definition def;
 	int e;
 
 	if (uri_dead(&a->dead, uri))
@@ -822,15 +810,21 @@ audit_domain(struct audit_run *a, struct hv *hv, const char *name)
 			    uri, hv_last_error(hv));
 		return;
 	}
-	memset(&sp, 0, sizeof(sp));
-	if (hv_get_spice(dom, &sp) != HV_OK)
+	/* one fetch and one parse of the definition for every check */
+	if (hv_get_definition(dom, &def) != HV_OK) {
+		finding(a, "domain %s: cannot read its definition (%s)", name,
+		    hv_last_error(hv));
+		hv_domain_free(dom);
+		return;
+	}
+	if (def.spice_rc != HV_OK)
 		finding(a, "domain %s: cannot read its SPICE display (%s)",
 		    name, hv_last_error(hv));
 	else
-		audit_spice(a, name, config_domain(cfg, name), uri, &sp);
-	audit_console(a, hv, dom, name);
-	audit_network(a, dom, name);
-	audit_cdrom(a, hv, dom, name);
+		audit_spice(a, name, config_domain(cfg, name), uri, &def.spice);
+	audit_console(a, &def, name);
+	audit_network(a, &def, name);
+	audit_cdrom(a, &def.cdrom, name);
 	hv_domain_free(dom);
 }
 

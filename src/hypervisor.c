@@ -637,6 +637,24 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	return HV_OK;
 }
 
+int
+hv_get_definition(struct hv_domain *dom, struct hv_definition *def)
+{
+	struct hv_xml dx;
+
+	memset(def, 0, sizeof(*def));
+	/* SECURE: without it libvirt hides passwd, and has_passwd is what
+	 * audit checks of the display */
+	if (hv_xml_fetch(dom, VIR_DOMAIN_XML_SECURE, &dx) != HV_OK)
+		return HV_EFAIL;
+	def->spice_rc = hv_spice_read(dom, &dx, &def->spice);
+	def->nics_rc = hv_nics_read(&dx, &def->nics);
+	def->console = hv_console_read(&dx);
+	hv_cdrom_read(&dx, &def->cdrom);
+	hv_xml_close(&dx);
+	return HV_OK;
+}
+
 /* 1 active, 0 inactive, HV_EFAIL when libvirt cannot tell */
 static int
 is_active(struct hv_domain *dom)

@@ -148,20 +148,6 @@ free_secret(char *s)
 }
 
 int
-hv_get_cdrom(struct hv_domain *dom, struct hv_cdrom *out)
-{
-	struct hv_xml dx;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((rc = hv_xml_fetch(dom, 0, &dx)) != HV_OK)
-		return rc;
-	hv_cdrom_read(&dx, out);
-	hv_xml_close(&dx);
-	return HV_OK;
-}
-
-int
 hv_cdrom_change(struct hv_domain *dom, const char *path,
     struct hv_cdrom *was)
 {

@@ -145,26 +145,6 @@ hv_nics_parse_xml(const char *xml, struct hv_nics *out)
 	return rc;
 }
 
-int
-hv_get_nics(struct hv_domain *dom, struct hv_nics *out)
-{
-	struct hv_xml dx;
-	int rc = HV_OK;
-
-	memset(out, 0, sizeof(*out));
-	/* without SECURE: no passwords; interfaces are all there */
-	if (hv_xml_fetch(dom, 0, &dx) != HV_OK)
-		return HV_EFAIL;
-	if (hv_nics_read(&dx, out) != 0) {
-		snprintf(dom->hv->last_error, sizeof(dom->hv->last_error),
-		    "%s: cannot read the interfaces in the domain XML",
-		    dom->name);
-		rc = HV_EFAIL;
-	}
-	hv_xml_close(&dx);
-	return rc;
-}
-
 /* what virDomainOpenConsole opens: the first console, a pty (libvirt adds
  * it for a <serial type='pty'>) */
 bool
@@ -184,17 +164,4 @@ hv_console_parse_xml(const char *xml, bool *has)
 	*has = hv_console_read(&dx);
 	hv_xml_close(&dx);
 	return 0;
-}
-
-int
-hv_get_console(struct hv_domain *dom, bool *has)
-{
-	struct hv_xml dx;
-
-	*has = false;
-	if (hv_xml_fetch(dom, 0, &dx) != HV_OK)
-		return HV_EFAIL;
-	*has = hv_console_read(&dx);
-	hv_xml_close(&dx);
-	return HV_OK;
 }

@@ -153,16 +153,12 @@ int hv_spice_parse_xml(const char *xml, struct hv_spice *out);
  * be read (out->n is then 0).
  */
 int hv_nics_parse_xml(const char *xml, struct hv_nics *out);
-/* the same for a machine's live definition (its inactive one when off) */
-int hv_get_nics(struct hv_domain *dom, struct hv_nics *out);
 
 /*
  * The CD drive in a domain XML (libvirt's output). Pure but for loading
  * libxml2. 0, or -1 when the XML cannot be read.
  */
 int hv_cdrom_parse_xml(const char *xml, struct hv_cdrom *out);
-/* the drive as the machine has it now (live when it runs) */
-int hv_get_cdrom(struct hv_domain *dom, struct hv_cdrom *out);
 
 /*
  * Put the file at path in the CD drive (path NULL: empty it), in the
@@ -196,7 +192,23 @@ int hv_start_cdrom(struct hv_domain *dom, struct hv_cdrom *cd);
  * Pure but for loading libxml2; 0, or -1 when the XML cannot be read.
  */
 int hv_console_parse_xml(const char *xml, bool *has);
-int hv_get_console(struct hv_domain *dom, bool *has);
+
+/*
+ * Every fact audit reads from a machine's definition (live when it runs),
+ * from one fetch and one parse: the SPICE display (spice_rc HV_EFAIL when
+ * it is malformed), the interfaces (nics_rc -1 when they cannot be read),
+ * whether it has the console, and the CD drive. HV_EFAIL when the
+ * definition cannot be fetched or parsed at all.
+ */
+struct hv_definition {
+	struct hv_spice spice;
+	int spice_rc;
+	struct hv_nics nics;
+	int nics_rc;
+	bool console;
+	struct hv_cdrom cdrom;
+};
+int hv_get_definition(struct hv_domain *dom, struct hv_definition *def);
 
 /* Life cycle; HV_ESTATE when e.g. starting a running machine. */
 int hv_start(struct hv_domain *dom);

@@ -386,6 +386,7 @@ test_start_cdrom(void **state)
 	struct hv *hv = hv_new();
 	struct hv_domain *d;
 	struct hv_cdrom cd;
+	struct hv_definition def;
 	struct hv_info info;
 	char *before, *after, *live, devs[128];
 	int err;
@@ -435,14 +436,18 @@ test_start_cdrom(void **state)
 	assert_int_equal(hv_start_cdrom(d, &cd), HV_ENODRIVE);
 	assert_false(cd.present);
 	assert_int_equal(state_of(d), HV_STATE_SHUTOFF);
-	/* the drive as status reads it */
-	assert_int_equal(hv_get_cdrom(d, &cd), HV_OK);
-	assert_false(cd.present);
+	/* the drive as audit reads it */
+	assert_int_equal(hv_get_definition(d, &def), HV_OK);
+	assert_false(def.cdrom.present);
 	hv_domain_free(d);
 	d = hv_lookup(hv, SHARED_URI, "inst1", &err);
-	assert_int_equal(hv_get_cdrom(d, &cd), HV_OK);
-	assert_true(cd.present && cd.readonly && cd.loaded);
-	assert_string_equal(cd.path, "/srv/media/rescue.iso");
+	assert_int_equal(hv_get_definition(d, &def), HV_OK);
+	assert_true(def.cdrom.present && def.cdrom.readonly &&
+	    def.cdrom.loaded);
+	assert_string_equal(def.cdrom.path, "/srv/media/rescue.iso");
+	/* the display from the same document */
+	assert_int_equal(def.spice_rc, HV_OK);
+	assert_true(def.spice.present);
 	/* status reads the drive and the display from one document */
 	assert_int_equal(hv_get_info(d, &info), HV_OK);
 	assert_true(info.cdrom.present && info.cdrom.loaded);
@@ -659,20 +664,23 @@ test_info_nics(void **state)
 	struct hv *hv = hv_new();
 	struct hv_domain *d;
 	struct hv_info info;
-	struct hv_nics nics;
+	struct hv_definition def;
 
 	(void)state;
 	d = lookup(hv, "web1");
 	assert_int_equal(hv_get_info(d, &info), HV_OK);
 	assert_int_equal(info.nics.n, 1);
 	assert_string_equal(info.nics.nic[0].mac, "52:54:00:00:00:01");
-	assert_int_equal(hv_get_nics(d, &nics), HV_OK);
-	assert_int_equal(nics.n, 1);
-	assert_string_equal(nics.nic[0].mac, "52:54:00:00:00:01");
+	/* audit's one read of the definition sees the same interface */
+	assert_int_equal(hv_get_definition(d, &def), HV_OK);
+	assert_int_equal(def.nics_rc, 0);
+	assert_int_equal(def.nics.n, 1);
+	assert_string_equal(def.nics.nic[0].mac, "52:54:00:00:00:01");
 	hv_domain_free(d);
 	d = lookup(hv, "db1");
-	assert_int_equal(hv_get_nics(d, &nics), HV_OK);
-	assert_int_equal(nics.n, 0);
+	assert_int_equal(hv_get_definition(d, &def), HV_OK);
+	assert_int_equal(def.nics_rc, 0);
+	assert_int_equal(def.nics.n, 0);
 	hv_domain_free(d);
 	hv_free(hv);
 }
