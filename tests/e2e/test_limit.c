@@ -155,11 +155,8 @@ setup(void **state)
 	snprintf(keys, sizeof(keys), "%s/keys", work);
 	if (e2e_sh("mkdir -m 0755 %s/keys", work) != 0)
 		return -1;
-	if (e2e_sh("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
-	    e2e_sh("sh %s/stack.sh guest " GUEST_A " %d >&2", E2E_DIR,
-	    PORT_A) != 0 ||
-	    e2e_sh("sh %s/stack.sh guest " GUEST_B " %d >&2", E2E_DIR,
-	    PORT_B) != 0)
+	if (e2e_stack_up() != 0 || e2e_guest(GUEST_A, PORT_A) != 0 ||
+	    e2e_guest(GUEST_B, PORT_B) != 0)
 		return -1;
 	if (e2e_install_vmgate(VMGATE) != 0)
 		return -1;
@@ -198,9 +195,9 @@ teardown(void **state)
 		e2e_stop(&clients[i]);
 	e2e_sh("i=0; while pgrep -u " SVC_USER " >/dev/null && [ $i -lt 50 ]; "
 	    "do sleep 0.1; i=$((i + 1)); done");
-	e2e_sh("userdel " SVC_USER " >/dev/null 2>&1");
-	e2e_sh("sh %s/stack.sh rmguest " GUEST_A " >&2", E2E_DIR);
-	e2e_sh("sh %s/stack.sh rmguest " GUEST_B " >&2", E2E_DIR);
+	e2e_account_del(SVC_USER);
+	e2e_rmguest(GUEST_A);
+	e2e_rmguest(GUEST_B);
 	e2e_sh("rm -rf " LIBEXEC);
 	e2e_rmtree(work);
 	free(work);

@@ -300,7 +300,7 @@ setup(void **state)
 	if (e2e_sh("mkdir -m 0755 %s/keys && mkdir -m 0700 %s/home", work,
 	    work) != 0)
 		return -1;
-	if (e2e_sh("sh %s/stack.sh up >&2", E2E_DIR) != 0 ||
+	if (e2e_stack_up() != 0 ||
 	    e2e_sh("sh %s/stack.sh guest " GUEST " %d " SPICE_ADDR " >&2",
 	    E2E_DIR, SPICE_PORT) != 0)
 		return -1;
@@ -336,8 +336,8 @@ teardown(void **state)
 		return 0;
 	e2e_stop(&xvfb_pid);
 	e2e_stop(&sshd_pid);
-	e2e_sh("userdel " SVC_USER " >/dev/null 2>&1");
-	e2e_sh("sh %s/stack.sh rmguest " GUEST " >&2", E2E_DIR);
+	e2e_account_del(SVC_USER);
+	e2e_rmguest(GUEST);
 	e2e_sh("rm -rf " LIBEXEC);
 	e2e_rmtree(work);
 	free(work);
