@@ -31,6 +31,8 @@
 
 /* true when running as root; otherwise prints a loud SKIPPED notice once */
 bool e2e_need_root(const char *suite);
+/* a test of a suite that needs root: skipped (cmocka) when not root */
+void e2e_skip_unless_root(void);
 
 /*
  * Run one command: argv[0] is an absolute path, envp the whole environment

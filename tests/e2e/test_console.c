@@ -113,13 +113,6 @@ teardown_vm(void **state)
 	return 0;
 }
 
-static void
-skip_unless_root(void)
-{
-	if (geteuid() != 0)
-		skip();
-}
-
 /* vmgate's environment as sshd gives it: the request and nothing else
  * that matters */
 struct env {
@@ -245,7 +238,7 @@ test_console_relays_and_escapes(void **state)
 	long long t0;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	attach(&p, "console " VM);
 	reset_vm();
 	if (e2e_pty_expect(&p, "SeaBIOS", SEABIOS_MS) != 0)
@@ -269,7 +262,7 @@ test_console_needs_terminal(void **state)
 	struct e2e_result r;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	assert_int_equal(vmgate_run("console " VM, &r), 0);
 	assert_int_equal(r.status, 64);
 	assert_string_equal(r.err, NO_TTY_MSG);
@@ -284,7 +277,7 @@ test_console_busy(void **state)
 	struct e2e_pty first, second;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	attach(&first, "console " VM);
 	vmgate_spawn(&second, "console " VM);
 	expect_exit(&second, ATTACH_MS, 1);
@@ -312,7 +305,7 @@ test_console_force_takes_over(void **state)
 	struct e2e_pty first, second;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	attach(&first, "console " VM);
 	attach(&second, "console " VM " --force");
 	expect_exit(&first, STOP_MS, 0);
@@ -354,7 +347,7 @@ test_console_hangup(void **state)
 	size_t i;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	for (i = 0; i < sizeof(hangups) / sizeof(hangups[0]); i++) {
 		attach(&p, "console " VM);
 		if (hangups[i].how == HANG_CLOSE)
@@ -385,7 +378,7 @@ test_console_machine_destroyed(void **state)
 	struct e2e_pty p;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	attach(&p, "console " VM);
 	assert_int_equal(e2e_domain_destroy(VM), 0);
 	expect_exit(&p, STOP_MS, 0);
@@ -403,7 +396,7 @@ test_console_transient_destroyed(void **state)
 	struct e2e_pty p;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	assert_int_equal(e2e_transient_guest(VM_TRANSIENT, VM_TRANSIENT_PORT),
 	    0);
 	vmgate_spawn(&p, "console " VM_TRANSIENT);
@@ -425,7 +418,7 @@ test_console_machine_shut_off(void **state)
 	struct e2e_pty p;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	assert_int_equal(e2e_domain_destroy(VM), 0);
 	vmgate_spawn(&p, "console " VM);
 	expect_exit(&p, ATTACH_MS, 1);
@@ -446,7 +439,7 @@ test_console_not_mine(void **state)
 	size_t i;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	assert_int_equal(e2e_guest(VM_FOREIGN, VM_FOREIGN_PORT), 0);
 	for (i = 0; i < sizeof(not_mine) / sizeof(not_mine[0]); i++) {
 		snprintf(request, sizeof(request), "console %s", not_mine[i]);

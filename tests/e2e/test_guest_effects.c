@@ -110,13 +110,6 @@ teardown_vm(void **state)
 	return e2e_rmguest(VM);
 }
 
-static void
-skip_unless_root(void)
-{
-	if (geteuid() != 0)
-		skip();
-}
-
 /* ---- the serial line, as virtlogd kept it ---- */
 
 static long
@@ -231,7 +224,7 @@ static void
 test_stop_asks_poweroff_forces(void **state)
 {
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	vmgate_expect("stop " VM, 0, VM ": shutdown requested\n");
 	/* SeaBIOS has no ACPI handler: a forced stop would show here */
 	usleep(IGNORED_MS * 1000);
@@ -254,7 +247,7 @@ test_reset_restarts_firmware(void **state)
 	long from;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	from = serial_size();
 	vmgate_expect("reset " VM, 0, VM ": reset\n");
 	if (serial_wait_any(from, banner, FIRMWARE_MS) != 0)
@@ -305,7 +298,7 @@ test_console_keys_before_escape_arrive(void **state)
 	long from;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	from = type_at_prompt("\x1b\x1d", 2);
 	if (serial_wait_any(from, outcome, OUTCOME_MS) != 0)
 		fail_msg("the ESC typed before ^] never reached the guest: %s",
@@ -326,7 +319,7 @@ test_console_nothing_after_escape(void **state)
 	int which;
 
 	(void)state;
-	skip_unless_root();
+	e2e_skip_unless_root();
 	from = type_at_prompt("\x1d\x1b", 2);
 	which = serial_wait_any(from, outcome, UNTOUCHED_MS);
 	if (which >= 0)
