@@ -20,7 +20,10 @@
 
 #define NODE_URI	"test://" TEST_DATA "/node.xml"
 #define DEAD_URI	"qemu+unix:///system?socket=/nonexistent/vmgate-sock"
-#define RETRY_SLACK_MS	2000	/* scheduling headroom past the timeout */
+#define RETRY_SLACK_MS	2000	/* how much sooner a retry loop may end */
+/* the wait must end: a bound, not a speed goal, so wide enough for a
+ * loaded machine */
+#define HANG_BOUND_MS	(HV_CONNECT_TIMEOUT_MS + 15000)
 /* one state per process, shared by every connection: the test defines
  * machines on its own connection and vmgate acts on them on another */
 #define SHARED_URI	"test:///default"
@@ -509,7 +512,7 @@ test_unreachable_daemon_retried_then_reported(void **state)
 	close(fd);
 	assert_true(now_ms() - t0 < HV_CONNECT_TIMEOUT_MS);
 	assert_true(elapsed >= HV_CONNECT_TIMEOUT_MS);
-	assert_true(elapsed < HV_CONNECT_TIMEOUT_MS + RETRY_SLACK_MS);
+	assert_true(elapsed < HANG_BOUND_MS);
 	/* libvirt's text is kept for the log, never printed */
 	assert_true(strlen(hv_last_error(hv)) > 0);
 	assert_int_equal(stat(stray_path, &st), 0);
@@ -549,7 +552,7 @@ test_silent_host_costs_the_retry_window(void **state)
 	elapsed = now_ms() - t0;
 	alarm(0);
 	assert_true(elapsed >= HV_CONNECT_TIMEOUT_MS - RETRY_SLACK_MS);
-	assert_true(elapsed < HV_CONNECT_TIMEOUT_MS + RETRY_SLACK_MS);
+	assert_true(elapsed < HANG_BOUND_MS);
 	assert_string_equal(hv_last_error(hv),
 	    "no answer within the retry window");
 	close(fd);
