@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,13 +154,14 @@ lock_slot(int dir, unsigned n, char *why, size_t whylen)
 
 int
 session_take(const char *dir, const char *tenant, unsigned limit,
-    int *fd, char *why, size_t whylen)
+    int *fd, unsigned *slot, char *why, size_t whylen)
 {
 	char uid[SESSION_NAME_BUF];
 	int base = -1, mine = -1, tdir = -1, r = SESSION_BROKEN;
 	unsigned n;
 
 	*fd = -1;
+	*slot = 0;
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
 	if (limit == 0)
@@ -185,6 +187,7 @@ session_take(const char *dir, const char *tenant, unsigned limit,
 	for (n = 0; n < limit; n++) {
 		*fd = lock_slot(tdir, n, why, whylen);
 		if (*fd >= 0) {
+			*slot = n;
 			r = SESSION_TAKEN;
 			break;
 		}
@@ -201,4 +204,25 @@ session_take(const char *dir, const char *tenant, unsigned limit,
 	if (base >= 0)
 		close(base);
 	return r;
+}
+
+/*
+ * Linux keeps a nice value per thread and PRIO_PROCESS 0 is the calling
+ * one: this runs before libvirt starts any thread, so every thread the
+ * request makes, and the program a held session starts afresh, inherit it.
+ */
+void
+session_yield(unsigned slot)
+{
+	int now;
+
+	if (slot == 0)
+		return;
+	errno = 0;
+	now = getpriority(PRIO_PROCESS, 0);
+	if (now == -1 && errno != 0)
+		return;
+	/* lowering is always allowed; what fails is only not done */
+	if (now < SESSION_EXTRA_NICE)
+		(void)setpriority(PRIO_PROCESS, 0, SESSION_EXTRA_NICE);
 }

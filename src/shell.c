@@ -985,23 +985,26 @@ record(const struct run *r, enum result res)
 
 /*
  * One of the tenant's session slots, before anything touches libvirt; it
- * is held until the process ends (a held spice session included).
+ * is held until the process ends (a held spice session included). A
+ * session past the tenant's first yields the CPU from here on.
  */
 static enum result
 take_slot(struct run *r)
 {
 	const struct shell_ctx *c = r->ctx;
-	unsigned limit;
+	unsigned limit, slot;
 	char why[SHELL_DETAIL];
 	int e;
 
 	if (c->session_dir == NULL)
 		return RESULT_OK;
 	limit = config_max_sessions(c->cfg, c->tenant);
-	e = session_take(c->session_dir, c->tenant, limit, &r->slot, why,
-	    sizeof(why));
-	if (e == SESSION_TAKEN)
+	e = session_take(c->session_dir, c->tenant, limit, &r->slot, &slot,
+	    why, sizeof(why));
+	if (e == SESSION_TAKEN) {
+		session_yield(slot);
 		return RESULT_OK;
+	}
 	if (e == SESSION_FULL) {
 		fprintf(c->err, "vmgate: too many sessions at once for %s "
 		    "(%u): close one and retry\n", c->tenant, limit);

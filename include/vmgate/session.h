@@ -19,6 +19,7 @@
 
 #define SESSION_DIR	"/run/vmgate/sessions"
 #define SESSION_DIR_MODE 01733	/* root's, sticky: each account adds its own */
+#define SESSION_EXTRA_NICE 10	/* a tenant's sessions past its first */
 
 enum session_take_result {
 	SESSION_TAKEN = 0,	/* *fd holds the slot (-1: no limit) */
@@ -32,17 +33,28 @@ enum session_take_result {
 
 /*
  * Take one of tenant's limit slots under dir (limit 0: no limit, nothing
- * is touched). Root creates dir when it is missing; for any other account
- * a missing dir is SESSION_UNCOUNTED, and so is a UID directory that
- * another account made first (the base is writable by all, so any local
- * account could): callers treat it as "no limit can be counted here",
- * never counting in a directory another account controls, rather than
- * as a refusal that would lock the account out. On SESSION_TAKEN *fd
- * is the slot's descriptor (close-on-exec), kept open as long as the
- * slot is held; otherwise *fd is -1 and, for SESSION_BROKEN, why says
- * what is wrong (for the log, not for tenants).
+ * is touched): the lowest free one, its number in *slot (0 unless
+ * SESSION_TAKEN with a limit). Root creates dir when it is missing; for
+ * any other account a missing dir is SESSION_UNCOUNTED, and so is a UID
+ * directory that another account made first (the base is writable by
+ * all, so any local account could): callers treat it as "no limit can
+ * be counted here", never counting in a directory another account
+ * controls, rather than as a refusal that would lock the account out.
+ * On SESSION_TAKEN *fd is the slot's descriptor (close-on-exec), kept
+ * open as long as the slot is held; otherwise *fd is -1 and, for
+ * SESSION_BROKEN, why says what is wrong (for the log, not for tenants).
  */
 int session_take(const char *dir, const char *tenant, unsigned limit,
-    int *fd, char *why, size_t whylen);
+    int *fd, unsigned *slot, char *why, size_t whylen);
+
+/*
+ * Called with the slot just taken, before the request does any work: a
+ * tenant's first session keeps the priority it was started with; every
+ * further one (slot 1 and up: the tenant already has that many running)
+ * lowers its own to SESSION_EXTRA_NICE, so that one tenant's many
+ * requests give the CPU to other tenants' first ones. Never raises a
+ * priority; a failure leaves it as it was and changes nothing else.
+ */
+void session_yield(unsigned slot);
 
 #endif

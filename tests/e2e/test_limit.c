@@ -9,6 +9,8 @@
  *   audited result=limited; limbob's status is answered meanwhile;
  * - a held session has no socket at all (so none to libvirtd) and is the
  *   small "vmgate spice-hold" program;
+ * - limalice's first held session runs at the priority sshd started it
+ *   with, every further one at the lower SESSION_EXTRA_NICE;
  * - kill -9 of one held session gives its slot back at once;
  * - audit reports a tenant without a limit, and limits that add up to
  *   more than libvirtd's max_clients.
@@ -32,11 +34,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "e2e.h"
+#include "vmgate/session.h"	/* SESSION_EXTRA_NICE */
 
 #define SSHD_PORT	2300
 #define LIMIT		4
@@ -304,6 +308,19 @@ held_vmgates(pid_t *pids, size_t max)
 	return n;
 }
 
+/* held_vmgates once there are want of them (the ticket is printed
+ * before the session starts the small program), or after GONE_MS */
+static size_t
+held_vmgates_wait(pid_t *pids, size_t max, size_t want)
+{
+	long long end = e2e_now_ms() + GONE_MS;
+	size_t n;
+
+	while ((n = held_vmgates(pids, max)) != want && e2e_now_ms() < end)
+		usleep(20000);
+	return n;
+}
+
 /* how many of pid's fds are sockets (a libvirtd connection is one) */
 static int
 sockets_of(pid_t pid)
@@ -329,6 +346,55 @@ sockets_of(pid_t pid)
 	}
 	closedir(d);
 	return n;
+}
+
+/* pid's nice value: field 19 of /proc/PID/stat (-100: not read) */
+static int
+nice_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	int field, nice = -100;
+	size_t len;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return nice;
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	/* field 2, the command, may hold spaces: count from its ')' */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return nice;
+	for (field = 2; field < 19 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL)
+		nice = atoi(p + 1);
+	return nice;
+}
+
+/*
+ * How many of the held sessions run at nice first, the others all at
+ * extra; -1 when one runs at anything else.
+ */
+static int
+held_at_first(const pid_t *pids, size_t n, int first, int extra)
+{
+	int at_first = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int nice = nice_of(pids[i]);
+
+		if (nice == first)
+			at_first++;
+		else if (nice != extra) {
+			print_error("held session %d at nice %d\n",
+			    (int)pids[i], nice);
+			return -1;
+		}
+	}
+	return at_first;
 }
 
 /* a unix socket of libvirtd's, as /proc/net/unix lists it */
@@ -359,16 +425,35 @@ test_limit_through_sshd(void **state)
 {
 	struct held h[LIMIT + 1];
 	struct e2e_result res;
-	pid_t pids[LIMIT * 2];
+	pid_t pids[LIMIT * 2], first;
 	char *log;
 	size_t i, n;
+	int ours, extra;
 
 	(void)state;
 	if (!ready)
 		skip();
+	/* sshd, and so each session, starts at our priority */
+	errno = 0;
+	ours = getpriority(PRIO_PROCESS, 0);
+	assert_int_equal(errno, 0);
+	assert_true(ours < SESSION_EXTRA_NICE);	/* else nothing to see */
+	extra = SESSION_EXTRA_NICE;
 	for (i = 0; i < LIMIT; i++) {
 		if (!hold_open(&h[i]))
 			fail_msg("held session %zu did not get its ticket", i + 1);
+		/* the first keeps its priority, the second yields */
+		if (i == 0) {
+			assert_int_equal(held_vmgates_wait(pids, LIMIT * 2, 1),
+			    1);
+			first = pids[0];
+			assert_int_equal(nice_of(first), ours);
+		} else if (i == 1) {
+			assert_int_equal(held_vmgates_wait(pids, LIMIT * 2, 2),
+			    2);
+			assert_int_equal(nice_of(pids[pids[0] == first]),
+			    extra);
+		}
 	}
 	ssh_request("vmhost", "spice " GUEST_A " --no-wait", &res);
 	assert_int_equal(res.status, 75);
@@ -391,11 +476,14 @@ test_limit_through_sshd(void **state)
 	e2e_result_free(&res);
 
 	/* the held ones: the small program, no socket (libvirtd's is up) */
-	n = held_vmgates(pids, LIMIT * 2);
+	n = held_vmgates_wait(pids, LIMIT * 2, LIMIT);
 	assert_int_equal(n, LIMIT);
 	assert_true(libvirtd_listens());
 	for (i = 0; i < n; i++)
 		assert_int_equal(sockets_of(pids[i]), 0);
+	/* only the first (slot 0) at sshd's priority, the rest lower */
+	assert_int_equal(nice_of(first), ours);
+	assert_int_equal(held_at_first(pids, n, ours, extra), 1);
 
 	/* kill -9 of one: its slot is free for the next request at once */
 	assert_int_equal(kill(pids[0], SIGKILL), 0);
@@ -405,6 +493,10 @@ test_limit_through_sshd(void **state)
 	ssh_request("vmhost", "status " GUEST_A, &res);
 	assert_int_equal(res.status, 75);
 	e2e_result_free(&res);
+	/* the new one took the freed slot: still one first, the rest lower */
+	n = held_vmgates_wait(pids, LIMIT * 2, LIMIT);
+	assert_int_equal(n, LIMIT);
+	assert_int_equal(held_at_first(pids, n, ours, extra), 1);
 
 	for (i = 0; i <= LIMIT; i++)
 		hold_close(&h[i]);

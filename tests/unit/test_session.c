@@ -2,13 +2,16 @@
  * test_session: session slots (session.h). A tenant gets exactly its
  * limit of slots at once; a slot comes back when its holder closes it or
  * dies (kill -9 included); tenants and accounts do not share slots; a
- * directory or slot file that is not what the rules say is refused.
+ * directory or slot file that is not what the rules say is refused. The
+ * slot taken is the lowest free one, and the holder of any but the first
+ * runs at a lower CPU priority.
  */
 #include "unit.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include "vmgate/session.h"
@@ -36,8 +39,9 @@ static int
 take(const char *base, const char *tenant, unsigned limit, int *fd)
 {
 	char why[WHY];
+	unsigned slot;
 
-	return session_take(base, tenant, limit, fd, why, sizeof(why));
+	return session_take(base, tenant, limit, fd, &slot, why, sizeof(why));
 }
 
 /* exactly limit slots; a closed one is free again at once */
@@ -140,12 +144,13 @@ static void
 test_unsafe_refused(void **state)
 {
 	char *base = fresh_base(), path[512], link[600], why[WHY];
+	unsigned slot;
 	int fd;
 
 	(void)state;
 	/* the base writable by others and not sticky */
 	assert_int_equal(chmod(base, 0777), 0);
-	assert_int_equal(session_take(base, "alice", 1, &fd, why,
+	assert_int_equal(session_take(base, "alice", 1, &fd, &slot, why,
 	    sizeof(why)), SESSION_BROKEN);
 	assert_non_null(strstr(why, "writable"));
 	assert_int_equal(chmod(base, SESSION_DIR_MODE), 0);
@@ -227,6 +232,7 @@ static void
 test_squatted_uid_dir_uncounted(void **state)
 {
 	char *base = fresh_base(), path[512], why[WHY];
+	unsigned slot;
 	int fd;
 
 	(void)state;
@@ -234,10 +240,131 @@ test_squatted_uid_dir_uncounted(void **state)
 	snprintf(path, sizeof(path), "%s/%lu", base, (unsigned long)geteuid());
 	assert_int_equal(mkdir(path, 0700), 0);
 	assert_int_equal(chown(path, OTHER_UID, OTHER_GID), 0);
-	assert_int_equal(session_take(base, "alice", 1, &fd, why,
+	assert_int_equal(session_take(base, "alice", 1, &fd, &slot, why,
 	    sizeof(why)), SESSION_UNCOUNTED);
 	assert_int_equal(fd, -1);
 	assert_non_null(strstr(why, "not the account's own directory"));
+	free(base);
+}
+
+/* the slot taken is the lowest free one, and says which */
+static void
+test_slot_reported(void **state)
+{
+	char *base = fresh_base(), why[WHY];
+	unsigned slot, i;
+	int fds[3], fd;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(session_take(base, "alice", 3, &fds[i], &slot,
+		    why, sizeof(why)), SESSION_TAKEN);
+		assert_int_equal(slot, i);
+	}
+	/* another tenant starts at its own first */
+	assert_int_equal(session_take(base, "bob", 3, &fd, &slot, why,
+	    sizeof(why)), SESSION_TAKEN);
+	assert_int_equal(slot, 0);
+	close(fd);
+	/* a freed slot in the middle is the next one taken */
+	close(fds[1]);
+	assert_int_equal(session_take(base, "alice", 3, &fds[1], &slot, why,
+	    sizeof(why)), SESSION_TAKEN);
+	assert_int_equal(slot, 1);
+	slot = 7;
+	assert_int_equal(session_take(base, "alice", 3, &fd, &slot, why,
+	    sizeof(why)), SESSION_FULL);
+	assert_int_equal(slot, 0);
+	/* no limit: nothing is counted, every request is a first */
+	slot = 7;
+	assert_int_equal(session_take(base, "alice", 0, &fd, &slot, why,
+	    sizeof(why)), SESSION_TAKEN);
+	assert_int_equal(slot, 0);
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+	free(base);
+}
+
+/*
+ * A child that takes a slot of alice's and yields as a request does,
+ * starting at nice start (unchanged when below ours): *nice_after is its
+ * nice then (a child that failed sends nothing: -100). It holds the slot
+ * until release is closed.
+ */
+static pid_t
+holder(const char *base, int start, int release[2], int *nice_after)
+{
+	int report[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(report), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		unsigned slot;
+		char why[WHY], c;
+		int fd, now;
+
+		close(report[0]);
+		close(release[1]);
+		if (start > getpriority(PRIO_PROCESS, 0) &&
+		    setpriority(PRIO_PROCESS, 0, start) != 0)
+			_exit(1);
+		if (session_take(base, "alice", 4, &fd, &slot, why,
+		    sizeof(why)) != SESSION_TAKEN)
+			_exit(2);
+		session_yield(slot);
+		errno = 0;
+		now = getpriority(PRIO_PROCESS, 0);
+		if (errno != 0 || write(report[1], &now, sizeof(now)) !=
+		    (ssize_t)sizeof(now))
+			_exit(3);
+		(void)!read(release[0], &c, 1);
+		_exit(0);
+	}
+	close(report[1]);
+	if (read(report[0], nice_after, sizeof(*nice_after)) !=
+	    (ssize_t)sizeof(*nice_after))
+		*nice_after = -100;
+	close(report[0]);
+	return pid;
+}
+
+/*
+ * The first holder keeps the priority it was started with; the second
+ * and third run at SESSION_EXTRA_NICE; one already lower stays lower.
+ */
+static void
+test_extra_slots_yield(void **state)
+{
+	char *base = fresh_base();
+	int release[2], nice_of[4], start[4], ours, st, i;
+	pid_t pids[4];
+
+	(void)state;
+	errno = 0;
+	ours = getpriority(PRIO_PROCESS, 0);
+	assert_int_equal(errno, 0);
+	assert_true(ours < SESSION_EXTRA_NICE);	/* else nothing to see */
+	start[0] = ours;
+	start[1] = ours;
+	start[2] = ours;
+	start[3] = SESSION_EXTRA_NICE + 5;
+	assert_int_equal(pipe(release), 0);
+	/* one after the other, so that the i-th holds slot i */
+	for (i = 0; i < 4; i++)
+		pids[i] = holder(base, start[i], release, &nice_of[i]);
+	close(release[1]);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+	close(release[0]);
+	assert_int_equal(nice_of[0], ours);
+	assert_int_equal(nice_of[1], SESSION_EXTRA_NICE);
+	assert_int_equal(nice_of[2], SESSION_EXTRA_NICE);
+	assert_int_equal(nice_of[3], SESSION_EXTRA_NICE + 5);
 	free(base);
 }
 
@@ -252,6 +379,8 @@ main(void)
 		cmocka_unit_test(test_unsafe_refused),
 		cmocka_unit_test(test_other_account),
 		cmocka_unit_test(test_squatted_uid_dir_uncounted),
+		cmocka_unit_test(test_slot_reported),
+		cmocka_unit_test(test_extra_slots_yield),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,11 +11,15 @@
 #endif
 #include "unit.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <png.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 #include "vmgate/config.h"
 #include "vmgate/result.h"
+#include "vmgate/session.h"
 #include "vmgate/shell.h"
 #include "vmgate/util.h"
 
@@ -40,6 +44,10 @@ static const char config_body[] =
     "disabled = yes\n"
     "\n"
     "[tenant erin]\n"
+    "\n"
+    "[tenant nina]\n"
+    "domains = web1\n"
+    "max_sessions = 0\n"
     "\n"
     "[tenant mia]\n"
     "domains = web1 db1\n"
@@ -189,6 +197,23 @@ outcome_clear(struct outcome *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* the context main gives the shell for req (its streams left NULL) */
+static void
+ctx_of(struct shell_ctx *ctx, const struct config *cfg,
+    const struct request *req, const char *tenant, const char *key,
+    const char *request)
+{
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->req = req;
+	ctx->cfg = cfg;
+	ctx->tenant = tenant;
+	ctx->key_fp = key;
+	ctx->from = FROM;
+	ctx->request = request;
+	ctx->vmhost = VMHOST;
+	ctx->session_dir = session_dir;
+}
+
 /*
  * One request as main would make it. Checks on the way that it left
  * exactly one audit line and that nothing (libvirt included) wrote to
@@ -206,18 +231,10 @@ run(const struct config *cfg, const char *tenant, const char *key,
 	int saved, fd;
 
 	memset(o, 0, sizeof(*o));
-	memset(&ctx, 0, sizeof(ctx));
 	/* as main does: the shell gets only requests that parse */
 	if (request_parse(request, &req, reason, sizeof(reason)) != 0)
 		fail_msg("'%s' does not parse: %s", request, reason);
-	ctx.req = &req;
-	ctx.cfg = cfg;
-	ctx.tenant = tenant;
-	ctx.key_fp = key;
-	ctx.from = FROM;
-	ctx.request = request;
-	ctx.vmhost = VMHOST;
-	ctx.session_dir = session_dir;
+	ctx_of(&ctx, cfg, &req, tenant, key, request);
 	ctx.out = open_memstream(&o->out, &outlen);
 	ctx.err = open_memstream(&o->err, &errlen);
 	assert_non_null(ctx.out);
@@ -831,6 +848,82 @@ test_missing_session_dir_serves(void **state)
 	free(present);
 }
 
+/*
+ * The nice a tenant's request runs at once its slot is taken: the
+ * request runs in a child (a lowered priority cannot be raised again),
+ * which sends its nice back as its exit status (nice + 20; 100 and up:
+ * the request failed).
+ */
+static int
+nice_of_request(const char *tenant, const char *request)
+{
+	struct shell_ctx ctx;
+	struct request req;
+	char reason[REQUEST_REASON_MAX];
+	pid_t pid;
+	int st, now;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (request_parse(request, &req, reason, sizeof(reason)) != 0)
+			_exit(100);
+		ctx_of(&ctx, fx.cfg, &req, tenant, ALICE_KEY, request);
+		ctx.out = fopen("/dev/null", "w");
+		ctx.err = fopen("/dev/null", "w");
+		if (ctx.out == NULL || ctx.err == NULL)
+			_exit(101);
+		if (shell_run(&ctx) != RESULT_OK)
+			_exit(102);
+		errno = 0;
+		now = getpriority(PRIO_PROCESS, 0);
+		_exit(errno != 0 ? 103 : now + 20);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_true(WEXITSTATUS(st) < 100);
+	return WEXITSTATUS(st) - 20;
+}
+
+/*
+ * A tenant's first session keeps its priority; a request while it
+ * already has one runs at the lower SESSION_EXTRA_NICE; another tenant's
+ * first is not lowered; without a limit nothing is counted or changed.
+ */
+static void
+test_extra_sessions_yield(void **state)
+{
+	char dir[] = "/tmp/vmgate-unit-XXXXXX", why[128];
+	char *base;
+	unsigned slot;
+	int held, ours;
+
+	(void)state;
+	errno = 0;
+	ours = getpriority(PRIO_PROCESS, 0);
+	assert_int_equal(errno, 0);
+	assert_true(ours < SESSION_EXTRA_NICE);	/* else nothing to see */
+	unit_mkdtemp(dir);
+	assert_true(asprintf(&base, "%s/sessions", dir) > 0);
+	assert_int_equal(mkdir(base, 01733), 0);
+	assert_int_equal(chmod(base, 01733), 0);
+	session_dir = base;
+	assert_int_equal(nice_of_request("alice", "status web1"), ours);
+	/* alice holds a session (as a console would): the next yields */
+	assert_int_equal(session_take(base, "alice", 8, &held, &slot, why,
+	    sizeof(why)), SESSION_TAKEN);
+	assert_int_equal(slot, 0);
+	assert_int_equal(nice_of_request("alice", "status web1"),
+	    SESSION_EXTRA_NICE);
+	assert_int_equal(nice_of_request("bob", "status other1"), ours);
+	close(held);
+	/* no limit: nothing counted, so every request is a first */
+	assert_int_equal(nice_of_request("nina", "status web1"), ours);
+	session_dir = NULL;
+	free(base);
+}
+
 int
 main(void)
 {
@@ -842,6 +935,7 @@ main(void)
 		cmocka_unit_test(test_unreachable_hypervisor),
 		cmocka_unit_test(test_list_many_hosts),
 		cmocka_unit_test(test_missing_session_dir_serves),
+		cmocka_unit_test(test_extra_sessions_yield),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
