@@ -1,6 +1,6 @@
 /*
  * identity: who is asking (identity.h). The user database is read through
- * getpwent once per run; nothing here reads the environment.
+ * getpwent at most once per run; nothing here reads the environment.
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -73,22 +73,33 @@ account_uid_sharer(const struct account *v, size_t n, const char *name,
 	return NULL;
 }
 
+const char *
+identity_login(struct identity *id)
+{
+	struct passwd *pw;
+
+	if (!id->looked_up) {
+		id->looked_up = true;
+		if ((pw = getpwuid(id->uid)) != NULL &&
+		    name_valid(pw->pw_name))
+			snprintf(id->login, sizeof(id->login), "%s",
+			    pw->pw_name);
+	}
+	return id->login;
+}
+
 void
 identity_init(struct identity *id, const char *asked)
 {
 	struct account *v;
-	struct passwd *pw;
 	const char *other;
 	size_t n;
 
 	memset(id, 0, sizeof(*id));
 	id->uid = getuid();
 	id->asked = asked;
-	if ((pw = getpwuid(id->uid)) == NULL || !name_valid(pw->pw_name))
-		return;
-	snprintf(id->login, sizeof(id->login), "%s", pw->pw_name);
 	/* root and the service user name the tenant with --tenant */
-	if (asked != NULL)
+	if (asked != NULL || identity_login(id)[0] == '\0')
 		return;
 	v = account_list(&n);
 	if ((other = account_uid_sharer(v, n, id->login, id->uid)) != NULL)

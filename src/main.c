@@ -128,9 +128,10 @@ load_config(const char *path, const char *scope, struct config **cfg,
  * when the tenant's sshd listens on another port than ssh's default.
  */
 static void
-ssh_destination(const struct identity *id, char *buf, size_t len)
+ssh_destination(struct identity *id, char *buf, size_t len)
 {
 	char host[HOST_NAME_MAX + 1], port[16] = "";
+	const char *login = identity_login(id);
 	int p = env_server_port();
 
 	if (gethostname(host, sizeof(host)) != 0 || !name_valid(host))
@@ -138,10 +139,29 @@ ssh_destination(const struct identity *id, char *buf, size_t len)
 	host[strcspn(host, ".")] = '\0';
 	if (p != 0 && p != SSH_DEFAULT_PORT)
 		snprintf(port, sizeof(port), "-p %d ", p);
-	if (id->login[0] != '\0')
-		snprintf(buf, len, "%s%s@%s", port, id->login, host);
+	if (login[0] != '\0')
+		snprintf(buf, len, "%s%s@%s", port, login, host);
 	else
 		snprintf(buf, len, "%s%s", port, host);
+}
+
+/* ssh_destination, made on the shell's first hint (shell.h) */
+struct destination {
+	struct identity *id;
+	bool made;
+	char buf[16 + NAME_MAX_LEN + 1 + HOST_NAME_MAX + 1];
+};
+
+static const char *
+destination_get(void *arg)
+{
+	struct destination *d = arg;
+
+	if (!d->made) {
+		ssh_destination(d->id, d->buf, sizeof(d->buf));
+		d->made = true;
+	}
+	return d->buf;
 }
 
 static void
@@ -173,7 +193,7 @@ run_tenant_shell(const struct options *o)
 	struct shell_ctx ctx;
 	char fp[KEYS_FP_LEN] = "";
 	char from[64];
-	char host[16 + NAME_MAX_LEN + 1 + HOST_NAME_MAX + 1];
+	struct destination host;
 	char errbuf[REQUEST_REASON_MAX];
 	const char *request = env_get("SSH_ORIGINAL_COMMAND");
 	const char *auth = env_get("SSH_USER_AUTH");
@@ -217,8 +237,8 @@ run_tenant_shell(const struct options *o)
 		goto out;
 	}
 
-	ssh_destination(&id, host, sizeof(host));
-
+	memset(&host, 0, sizeof(host));
+	host.id = &id;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.cfg = cfg;
 	ctx.tenant = id.tenant;
@@ -226,7 +246,8 @@ run_tenant_shell(const struct options *o)
 	ctx.from = from;
 	ctx.request = request;
 	ctx.req = &req;
-	ctx.vmhost = host;
+	ctx.vmhost = destination_get;
+	ctx.vmhost_arg = &host;
 	ctx.out = stdout;
 	ctx.err = stderr;
 	ctx.session_dir = SESSION_DIR;

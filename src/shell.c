@@ -92,6 +92,13 @@ libvirt_text(const struct run *r)
 	return r->hv != NULL ? hv_last_error(r->hv) : "";
 }
 
+/* the ssh destination for hints (shell.h), made when one is printed */
+static const char *
+vmhost(const struct shell_ctx *c)
+{
+	return c->vmhost != NULL ? c->vmhost(c->vmhost_arg) : "vmhost";
+}
+
 static struct hv *
 get_hv(struct run *r)
 {
@@ -219,8 +226,7 @@ do_help(struct run *r)
 	int v;
 
 	names = policy_domains(c->cfg, c->tenant, &n);
-	fprintf(c->out, "usage: ssh %s COMMAND\n\ncommands:\n",
-	    c->vmhost != NULL ? c->vmhost : "vmhost");
+	fprintf(c->out, "usage: ssh %s COMMAND\n\ncommands:\n", vmhost(c));
 	for (v = 0; v < VERB_COUNT; v++) {
 		if (!tenant_may_use(c->cfg, c->tenant, VERB_BIT(v), names, n))
 			continue;
@@ -758,7 +764,7 @@ do_spice(struct run *r)
 	if (r->req.vv)
 		spice_print_vv(r->ctx->out, &r->ticket);
 	else
-		spice_print_human(r->ctx->out, &r->ticket, r->ctx->vmhost);
+		spice_print_human(r->ctx->out, &r->ticket, vmhost(r->ctx));
 	fflush(r->ctx->out);
 	r->hold_spice = !r->req.no_wait;
 	set_detail(r, "ticket valid for %us", r->ctx->cfg->spice_ttl);

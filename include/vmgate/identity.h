@@ -25,7 +25,9 @@
 struct identity {
 	uid_t uid;			/* real uid */
 	const char *asked;		/* --tenant, borrowed; NULL: not given */
-	char login[NAME_MAX_LEN + 1];	/* the uid's account; "" when none */
+	bool looked_up;			/* login holds the database's answer */
+	char login[NAME_MAX_LEN + 1];	/* the uid's account; "" when none
+					   (see identity_login) */
 	char sharer[NAME_MAX_LEN + 1];	/* another account with the uid
 					   (looked for without --tenant) */
 	const char *tenant;		/* set by identity_check */
@@ -33,8 +35,20 @@ struct identity {
 	char why[IDENTITY_MAX_WHY];	/* identity_check's refusal */
 };
 
-/* Look the caller up (one pass over the user database when no --tenant). */
+/*
+ * Look the caller up: without --tenant its account and one pass over the
+ * user database. With --tenant the uid alone decides (root's, or the
+ * service_user's: identity_check looks that name up), so the account
+ * name is left for identity_login.
+ */
 void identity_init(struct identity *id, const char *asked);
+
+/*
+ * The uid's account name, "" when none: looked up on the first call
+ * (identity_init makes it without --tenant). Only hints show it with
+ * --tenant, so a request refused before it prints one never asks.
+ */
+const char *identity_login(struct identity *id);
 
 /* The name to load the config for: --tenant, else the login; NULL: none. */
 const char *identity_scope(const struct identity *id);

@@ -22,7 +22,11 @@ struct shell_ctx {
 				   line; NULL when unset */
 	const struct request *req; /* request parsed (request_parse returned
 				   0); borrowed */
-	const char *vmhost;	/* ssh destination (ACCOUNT@HOST) in hints */
+	/* the ssh destination (ACCOUNT@HOST) hints show, asked for only
+	 * when one is printed: making it may look the account up, which a
+	 * refused request should not pay for. NULL: "vmhost". */
+	const char *(*vmhost)(void *arg);
+	void *vmhost_arg;
 	FILE *out;
 	FILE *err;
 	/* session slots (session.h) live here; NULL: not counted (for

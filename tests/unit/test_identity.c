@@ -34,6 +34,7 @@ caller(struct identity *id, uid_t uid, const char *asked, const char *login,
 	memset(id, 0, sizeof(*id));
 	id->uid = uid;
 	id->asked = asked;
+	id->looked_up = true;
 	snprintf(id->login, sizeof(id->login), "%s", login);
 	snprintf(id->sharer, sizeof(id->sharer), "%s", sharer);
 }
@@ -120,6 +121,28 @@ test_scope(void **state)
 	assert_null(identity_scope(&id));
 }
 
+/* the caller's account name, with --tenant and without, from the real
+ * database */
+static void
+test_login(void **state)
+{
+	struct passwd *me = getpwuid(getuid());
+	char name[NAME_MAX_LEN + 1];
+	struct identity id;
+
+	(void)state;
+	assert_non_null(me);
+	snprintf(name, sizeof(name), "%s", me->pw_name);
+	identity_init(&id, NULL);
+	assert_string_equal(id.login, name);
+	assert_string_equal(identity_scope(&id), name);
+	/* --tenant: the name is asked for by what shows it, and the same */
+	identity_init(&id, "alice");
+	assert_string_equal(identity_scope(&id), "alice");
+	assert_string_equal(identity_login(&id), name);
+	assert_string_equal(identity_login(&id), name);
+}
+
 static void
 test_accounts(void **state)
 {
@@ -155,6 +178,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_scope),
+		cmocka_unit_test(test_login),
 		cmocka_unit_test(test_accounts),
 	};
 

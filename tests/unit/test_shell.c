@@ -197,6 +197,13 @@ outcome_clear(struct outcome *o)
 	memset(o, 0, sizeof(*o));
 }
 
+static const char *
+test_vmhost(void *arg)
+{
+	(void)arg;
+	return VMHOST;
+}
+
 /* the context main gives the shell for req (its streams left NULL) */
 static void
 ctx_of(struct shell_ctx *ctx, const struct config *cfg,
@@ -210,7 +217,7 @@ ctx_of(struct shell_ctx *ctx, const struct config *cfg,
 	ctx->key_fp = key;
 	ctx->from = FROM;
 	ctx->request = request;
-	ctx->vmhost = VMHOST;
+	ctx->vmhost = test_vmhost;
 	ctx->session_dir = session_dir;
 }
 
