@@ -11,13 +11,11 @@
  * snapshot is refused (the caller then parses the whole config), it never
  * points outside itself.
  */
-#include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vmgate/cache.h"
@@ -159,8 +157,7 @@ cache_close(struct cache *c)
 {
 	if (c == NULL)
 		return;
-	if (c->map != NULL)
-		munmap((void *)c->map, c->len);
+	mapfile_close(c->map, c->len);
 	free(c);
 }
 
@@ -329,19 +326,9 @@ snapshot_write(const char *snap, const struct stat *st,
 static int
 read_range(int fd, struct cache_range r, char **buf, size_t *len)
 {
-	ssize_t got;
-	size_t have = 0;
-
 	*buf = xreallocarray(*buf, *len + r.len + 2, 1);
-	while (have < r.len) {
-		got = pread(fd, *buf + *len + have, r.len - have,
-		    (off_t)r.off + (off_t)have);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return -1;
-		have += (size_t)got;
-	}
+	if (mapfile_pread(fd, *buf + *len, r.len, (off_t)r.off) != 0)
+		return -1;
 	*len += r.len;
 	if (*len > 0 && (*buf)[*len - 1] != '\n')
 		(*buf)[(*len)++] = '\n';

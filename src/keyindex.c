@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "vmgate/keyindex.h"
@@ -281,8 +280,7 @@ keyindex_close(struct keyindex *ix)
 {
 	if (ix == NULL)
 		return;
-	if (ix->map != NULL)
-		munmap((void *)ix->map, ix->len);
+	mapfile_close(ix->map, ix->len);
 	free(ix);
 }
 

@@ -1,5 +1,6 @@
 /*
- * mapfile: atomic writes and trusted read-only maps (include/vmgate/mapfile.h).
+ * mapfile: atomic writes and trusted read-only contents
+ * (include/vmgate/mapfile.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,6 +86,24 @@ write_all(int fd, const void *buf, size_t len)
 }
 
 int
+mapfile_pread(int fd, void *buf, size_t len, off_t off)
+{
+	char *p = buf;
+	size_t have = 0;
+	ssize_t got;
+
+	while (have < len) {
+		got = pread(fd, p + have, len - have, off + (off_t)have);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		have += (size_t)got;
+	}
+	return 0;
+}
+
+int
 mapfile_write(const char *path, const struct mapfile_part *parts,
     size_t nparts)
 {
@@ -140,10 +159,31 @@ mapfile_open(const char *path, uid_t owner, size_t min, size_t max,
 		close(fd);
 		return NULL;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if ((size_t)st.st_size <= MAPFILE_READ_MAX) {
+		map = xmalloc((size_t)st.st_size);
+		if (mapfile_pread(fd, map, (size_t)st.st_size, 0) != 0) {
+			free(map);
+			map = NULL;
+		}
+	} else {
+		map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+		    fd, 0);
+		if (map == MAP_FAILED)
+			map = NULL;
+	}
 	close(fd);
-	if (map == MAP_FAILED)
-		return NULL;
-	*len = (size_t)st.st_size;
+	if (map != NULL)
+		*len = (size_t)st.st_size;
 	return map;
+}
+
+void
+mapfile_close(const void *map, size_t len)
+{
+	if (map == NULL)
+		return;
+	if (len <= MAPFILE_READ_MAX)
+		free((void *)map);
+	else
+		munmap((void *)map, len);
 }

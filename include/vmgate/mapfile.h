@@ -1,6 +1,6 @@
 /*
  * mapfile: the on-disk side of vmgate's derived files (the config snapshot
- * and the key index): written whole and atomically, mapped read-only and
+ * and the key index): written whole and atomically, read back read-only and
  * trusted only when their owner and mode say that nobody but the owner of
  * what they describe could have written them. A leaf.
  */
@@ -68,11 +68,26 @@ int mapfile_write(const char *path, const struct mapfile_part *parts,
     size_t nparts);
 
 /*
- * Map path read-only when it is a regular file (not a link), owned by
- * owner, not writable by group or others, of min..max bytes. NULL
- * otherwise; *len is set on success. Unmap with munmap(map, len).
+ * A file up to this size is read into memory rather than mapped: setting
+ * up and tearing down a mapping (and its page fault) costs more than
+ * copying a few pages, and a small config's snapshot is read on every
+ * request.
+ */
+#define MAPFILE_READ_MAX	(64u << 10)
+
+/*
+ * The contents of path, read-only, when it is a regular file (not a
+ * link), owned by owner, not writable by group or others, of min..max
+ * bytes: read into memory up to MAPFILE_READ_MAX, mapped when larger.
+ * NULL otherwise; *len is set on success. Release with mapfile_close.
  */
 void *mapfile_open(const char *path, uid_t owner, size_t min, size_t max,
     size_t *len);
+/* release what mapfile_open returned (len as it set it); NULL is fine */
+void mapfile_close(const void *map, size_t len);
+
+/* exactly len bytes of fd from offset off: 0, or -1 when the file ends
+ * early or cannot be read */
+int mapfile_pread(int fd, void *buf, size_t len, off_t off);
 
 #endif

@@ -23,6 +23,7 @@
 #include "vmgate/config.h"
 #include "vmgate/keyindex.h"
 #include "vmgate/keys.h"
+#include "vmgate/mapfile.h"
 #include "vmgate/policy.h"
 #include "vmgate/spice.h"
 #include "vmgate/verb.h"
@@ -867,6 +868,60 @@ test_snapshot_changed_while_read(void **state)
 	write_config(fx, ALICE_ON);
 }
 
+/*
+ * A derived file is read whole when small and mapped when large: the
+ * same bytes either way, and the same refusals (another owner, a mode
+ * others may write, a size out of bounds).
+ */
+static void
+test_mapfile_sizes(void **state)
+{
+	const size_t sizes[] = { 64, MAPFILE_READ_MAX, MAPFILE_READ_MAX + 1,
+	    4 * MAPFILE_READ_MAX + 17 };
+	char dir[] = "/tmp/vmgate-unit-XXXXXX";
+	unsigned char *want;
+	const unsigned char *got;
+	char *path = NULL;
+	size_t i, j, len;
+	int fd;
+
+	(void)state;
+	unit_mkdtemp(dir);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		want = malloc(sizes[i]);
+		assert_non_null(want);
+		for (j = 0; j < sizes[i]; j++)
+			want[j] = (unsigned char)(j * 7 + i);
+		free(path);
+		assert_true(asprintf(&path, "%s/f%zu", dir, i) > 0);
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, want, sizes[i]), (ssize_t)sizes[i]);
+		close(fd);
+		assert_int_equal(chmod(path, 0644), 0);
+
+		len = 0;
+		got = mapfile_open(path, geteuid(), 1, sizes[i], &len);
+		assert_non_null(got);
+		assert_int_equal(len, sizes[i]);
+		assert_memory_equal(got, want, sizes[i]);
+		mapfile_close(got, len);
+
+		/* out of bounds, another owner, writable by others */
+		assert_null(mapfile_open(path, geteuid(), 1, sizes[i] - 1,
+		    &len));
+		assert_null(mapfile_open(path, geteuid(), sizes[i] + 1,
+		    sizes[i] + 2, &len));
+		assert_null(mapfile_open(path, geteuid() + 1, 1, sizes[i],
+		    &len));
+		assert_int_equal(chmod(path, 0664), 0);
+		assert_null(mapfile_open(path, geteuid(), 1, sizes[i], &len));
+		free(want);
+	}
+	free(path);
+	mapfile_close(NULL, 0);
+}
+
 int
 main(void)
 {
@@ -880,6 +935,7 @@ main(void)
 		cmocka_unit_test(test_index_removed_key_stops),
 		cmocka_unit_test(test_index_shared_and_untrusted),
 		cmocka_unit_test(test_snapshot_changed_while_read),
+		cmocka_unit_test(test_mapfile_sizes),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
