@@ -14,6 +14,8 @@
 #include "vmgate/keys.h"
 
 #define NPOOL 4
+#define B64_ALPHABET \
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 /* TEST_DATA/keys/kN.pub: "TYPE BASE64 comment" as ssh-keygen wrote it */
 struct pool_key {
@@ -612,10 +614,55 @@ test_load_only(void **state)
 	free(c);
 }
 
+/* keys_from_auth_info on a file of one publickey line; rc as expected */
+static void
+auth_line(char *fp, size_t fplen, const char *type, const char *b64, int rc)
+{
+	char *text, *path;
+
+	if (asprintf(&text, "publickey %s %s\n", type, b64) < 0)
+		abort();
+	path = unit_write_file("auth", text, 0600);
+	if (keys_from_auth_info(path, fp, fplen) != rc)
+		fail_msg("auth info '%s': not %d", text, rc);
+	free(text);
+	free(path);
+}
+
+/* a certificate of pool[0]'s key, signed by a CA made for it, as sshd's
+ * auth info would name it */
+static void
+cert_of_pool0(char *type, size_t typelen, char *b64, size_t b64len)
+{
+	char dir[] = "/tmp/vmgate-unit-XXXXXX", cmd[512], line[8192];
+	char t[128], k[4096];
+	FILE *f;
+
+	unit_mkdtemp(dir);
+	snprintf(cmd, sizeof(cmd), "%s/k.pub", dir);
+	if ((f = fopen(cmd, "w")) == NULL)
+		abort();
+	fprintf(f, "%s\n", pool[0].line);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cd %s && "
+	    "ssh-keygen -q -t ed25519 -N '' -f ca && "
+	    "ssh-keygen -q -s ca -I test -n alice k.pub && cat k-cert.pub",
+	    dir);
+	if ((f = popen(cmd, "r")) == NULL || fgets(line, sizeof(line), f) ==
+	    NULL || pclose(f) != 0 || sscanf(line, "%127s %4095s", t, k) != 2)
+		fail_msg("no certificate from ssh-keygen");
+	assert_non_null(strstr(t, "-cert-v01@openssh.com"));
+	snprintf(type, typelen, "%s", t);
+	snprintf(b64, b64len, "%s", k);
+}
+
 static void
 test_auth_info(void **state)
 {
-	char fp[KEYS_FP_LEN], *text, *path;
+	char fp[KEYS_FP_LEN], *text, *path, *b64;
+	char cert_type[128], cert_b64[4096];
+	size_t n;
+	int i;
 
 	(void)state;
 	if (asprintf(&text, "publickey %s %s\n", pool[1].type,
@@ -646,6 +693,34 @@ test_auth_info(void **state)
 	    0600);
 	assert_int_equal(keys_from_auth_info(path, fp, sizeof(fp)), -1);
 	free(path);
+
+	/* every key of the pool gets keys_fingerprint's answer */
+	for (i = 0; i < NPOOL; i++) {
+		auth_line(fp, sizeof(fp), pool[i].type, pool[i].base64, 0);
+		assert_string_equal(fp, pool[i].fp);
+	}
+	/* a blob of another type than declared, a certificate, base64 that
+	 * is not canonical (padding missing or trailing bits set), a buffer
+	 * too small: no fingerprint */
+	auth_line(fp, sizeof(fp), pool[2].type, pool[0].base64, -1);
+	auth_line(fp, sizeof(fp), "ssh-ed25519-cert-v01@openssh.com",
+	    pool[0].base64, -1);
+	cert_of_pool0(cert_type, sizeof(cert_type), cert_b64,
+	    sizeof(cert_b64));
+	auth_line(fp, sizeof(fp), cert_type, cert_b64, -1);
+	/* pool[1] (RSA) ends "X=": X carries 2 unused bits, 0 */
+	b64 = strdup(pool[1].base64);
+	assert_non_null(b64);
+	n = strlen(b64);
+	assert_true(n > 2 && b64[n - 1] == '=' && b64[n - 2] != '=');
+	b64[n - 1] = '\0';	/* padding cut */
+	auth_line(fp, sizeof(fp), pool[1].type, b64, -1);
+	b64[n - 1] = '=';
+	b64[n - 2] = B64_ALPHABET[(strchr(B64_ALPHABET, b64[n - 2]) -
+	    B64_ALPHABET) | 1];	/* an unused bit set */
+	auth_line(fp, sizeof(fp), pool[1].type, b64, -1);
+	free(b64);
+	auth_line(fp, 20, pool[0].type, pool[0].base64, -1);
 	assert_int_equal(keys_from_auth_info("/nonexistent/auth", fp,
 	    sizeof(fp)), -1);
 	assert_int_equal(keys_from_auth_info(NULL, fp, sizeof(fp)), -1);
