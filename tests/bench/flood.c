@@ -15,6 +15,9 @@
  * each side joins its own group before the barrier, as each user of the
  * per-user account model runs in its own slice under systemd.
  *
+ * SSH_USER_AUTH and SSH_CONNECTION, when set, are passed on to every
+ * request, as sshd sets them.
+ *
  * Prints "MICROSECONDS REFUSED", REFUSED being how many of the flood
  * exited 75 (the session limit). Exits 1 if quiet's status did not
  * answer "state: running".
@@ -98,7 +101,8 @@ main(int argc, char **argv)
 {
 	static pid_t flood[MAX_FLOOD];
 	char request[256], self[4096], buf[4096], chunk[4096];
-	char *env[] = { request, "PATH=/usr/bin:/bin", NULL };
+	char auth[4200], from[256];
+	char *env[] = { request, "PATH=/usr/bin:/bin", NULL, NULL, NULL };
 	char *quiet_argv[6], *flood_argv[6], *noop_argv[] = { self, NOOP_ARG,
 	    NULL };
 	const char *cg_a = NULL, *cg_b = NULL;
@@ -129,6 +133,18 @@ main(int argc, char **argv)
 	self[k] = '\0';
 	snprintf(request, sizeof(request), "SSH_ORIGINAL_COMMAND=status %s",
 	    argv[3]);
+	/* what sshd passes besides the command, when the caller has it */
+	k = 2;
+	if (getenv("SSH_USER_AUTH") != NULL) {
+		snprintf(auth, sizeof(auth), "SSH_USER_AUTH=%s",
+		    getenv("SSH_USER_AUTH"));
+		env[k++] = auth;
+	}
+	if (getenv("SSH_CONNECTION") != NULL) {
+		snprintf(from, sizeof(from), "SSH_CONNECTION=%s",
+		    getenv("SSH_CONNECTION"));
+		env[k++] = from;
+	}
 	quiet_argv[0] = flood_argv[0] = argv[1];
 	quiet_argv[1] = flood_argv[1] = "-f";
 	quiet_argv[2] = flood_argv[2] = argv[2];

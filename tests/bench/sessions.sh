@@ -115,6 +115,14 @@ trap cleanup_cgroups EXIT
 
 cc -O2 -Wall -Wextra -Werror -o "$WORK/flood" "$BENCH_DIR/flood.c" ||
     die "flood build failed"
+# every request gets what sshd (ExposeAuthInfo yes) passes with it
+rm -f "$WORK/sessions/key" "$WORK/sessions/key.pub"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/sessions/key" ||
+    die "ssh-keygen failed"
+echo "publickey $(cut -d' ' -f1,2 "$WORK/sessions/key.pub")" \
+    >"$WORK/sessions/auth"
+export SSH_USER_AUTH="$WORK/sessions/auth"
+export SSH_CONNECTION="192.0.2.10 50000 127.0.0.1 22"
 
 # tenant quiet's status alone and during each flood, the cases in turn
 # each round: "MICROSECONDS REFUSED" per line
