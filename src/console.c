@@ -44,6 +44,7 @@ struct console {
 	int sig_watch;
 	int drain_timer;
 	int stop_id;
+	bool lost_watch;	/* hv_watch_lost is set */
 	struct buf to_vm;	/* stdin -> stream */
 	struct buf to_tty;	/* stream -> stdout */
 	bool closing;		/* an end is decided; flushing what is due */
@@ -148,6 +149,7 @@ console_end_with(struct console *c, enum console_end why)
 	switch (why) {
 	case CONSOLE_END_HANGUP:
 	case CONSOLE_END_ERROR:
+	case CONSOLE_END_UNREACHABLE:
 		/* nobody left to flush to, or nothing sane to flush */
 		c->abort_stream = true;
 		c->quit = true;
@@ -237,7 +239,9 @@ on_grace_tick(int timer, void *arg)
 	if (c->closing || c->quit)
 		return;
 	alive = hv_domain_alive(c->dom);
-	if (alive < 0)
+	if (alive == HV_EUNREACHABLE)
+		console_end_with(c, CONSOLE_END_UNREACHABLE);
+	else if (alive < 0)
 		console_end_with(c, CONSOLE_END_ERROR);
 	else if (alive == 0)
 		console_end_with(c, CONSOLE_END_STOPPED);
@@ -381,6 +385,17 @@ on_stopped(void *arg)
 	console_end_with(c, CONSOLE_END_STOPPED);
 }
 
+/* the host stopped answering (keepalive) or its daemon went away: no
+ * stream event need come, and nothing is left to drain */
+static void
+on_lost(void *arg)
+{
+	struct console *c = arg;
+
+	c->stream_done = true;
+	console_end_with(c, CONSOLE_END_UNREACHABLE);
+}
+
 /* saved process state, restored by console_restore in reverse order */
 struct saved {
 	struct termios tio;
@@ -480,6 +495,7 @@ static void
 console_say_end(const struct console *c)
 {
 	const char *why = NULL;
+	bool line_open;
 
 	if (c->end == CONSOLE_END_STOPPED)
 		why = "machine stopped";
@@ -487,11 +503,12 @@ console_say_end(const struct console *c)
 		why = "console taken over by another session";
 	else if (c->end == CONSOLE_END_ERROR)
 		why = "console connection lost";
-	if (why == NULL)
-		return;
-	fprintf(stderr, "%svmgate: %s: %s\n",
-	    c->last_out != '\n' && c->last_out != '\0' ? "\r\n" : "",
-	    c->name, why);
+	line_open = c->last_out != '\n' && c->last_out != '\0';
+	if (why != NULL)
+		fprintf(stderr, "%svmgate: %s: %s\n", line_open ? "\r\n" : "",
+		    c->name, why);
+	else if (c->end == CONSOLE_END_UNREACHABLE && line_open)
+		fputs("\r\n", stderr);
 	fflush(stderr);
 }
 
@@ -527,9 +544,11 @@ console_run(struct hv_domain *dom, const char *name, bool force,
 	c->sig_watch = hv_fd_watch(sig_pipe[0], HV_STREAM_READABLE,
 	    on_signal_pipe, c);
 	c->stop_id = hv_watch_stopped(dom, on_stopped, c);
+	if (hv_watch_lost(dom, on_lost, c) == HV_OK)
+		c->lost_watch = true;
 	if (c->in_watch < 0 || c->out_watch < 0 || c->sig_watch < 0 ||
-	    c->stop_id < 0 || hv_stream_watch(c->st, HV_STREAM_READABLE,
-	    on_stream, c) != HV_OK)
+	    c->stop_id < 0 || !c->lost_watch || hv_stream_watch(c->st,
+	    HV_STREAM_READABLE, on_stream, c) != HV_OK)
 		goto out;
 
 	while (!c->quit) {
@@ -547,6 +566,8 @@ console_run(struct hv_domain *dom, const char *name, bool force,
 	hv_timer_remove(c->drain_timer);
 	hv_timer_remove(c->grace_timer);
 	hv_unwatch_stopped(dom, c->stop_id);
+	if (c->lost_watch)
+		hv_unwatch_lost(dom);
 	/* a clean finish for escape and stop; an abort for hang-up/error */
 	hv_stream_close(c->st, c->abort_stream || ret != HV_OK);
 	if (ret == HV_OK)

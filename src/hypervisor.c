@@ -104,6 +104,13 @@ hv_note_error(struct hv *hv)
 	    msg != NULL ? msg : "unknown libvirt error");
 }
 
+int
+hv_failed_on(virConnectPtr conn, int otherwise)
+{
+	/* asks the connection's own state, not the host: no call is made */
+	return virConnectIsAlive(conn) == 0 ? HV_EUNREACHABLE : otherwise;
+}
+
 /* A query that failed: the machine may have vanished since the lookup,
  * which the tenant must see as a missing machine. */
 static int
@@ -112,7 +119,8 @@ query_failed(struct hv_domain *dom)
 	int code = virGetLastErrorCode();
 
 	hv_note_error(dom->hv);
-	return code == VIR_ERR_NO_DOMAIN ? HV_ENOENT : HV_EFAIL;
+	return hv_failed_on(dom->conn,
+	    code == VIR_ERR_NO_DOMAIN ? HV_ENOENT : HV_EFAIL);
 }
 
 static void
@@ -286,6 +294,7 @@ hv_connect(struct hv *hv, const char *uri)
 {
 	virConnectPtr conn = NULL;
 	long long deadline;
+	bool keepalive;
 	struct timespec pause = { 0, HV_RETRY_SLEEP_MS * 1000000L };
 
 	/* NULL would let libvirt pick a URI from the environment or its own
@@ -302,6 +311,10 @@ hv_connect(struct hv *hv, const char *uri)
 		note_text(hv, "too many libvirt connections");
 		return HV_EFAIL;
 	}
+	/* a host elsewhere is watched with libvirt's keepalive, which needs
+	 * the event loop before the connection opens; a local daemon needs
+	 * no watch (its socket closes when it dies) nor the loop's cost */
+	keepalive = !uri_local(uri) && hv_event_background(hv) == HV_OK;
 	deadline = now_ms() + HV_CONNECT_TIMEOUT_MS;
 	for (;;) {
 		bool transient = false;
@@ -315,6 +328,16 @@ hv_connect(struct hv *hv, const char *uri)
 			;
 		pause.tv_sec = 0;
 		pause.tv_nsec = HV_RETRY_SLEEP_MS * 1000000L;
+	}
+	/* from here on every call on conn, and the loop while none runs,
+	 * gives up on a host silent for HV_KEEPALIVE_DEAD_S (libvirt then
+	 * closes the connection and the call fails: hv_failed_on). 1 means a
+	 * daemon too old to answer pings: it is used without the watch. */
+	if (keepalive && virConnectSetKeepAlive(conn, HV_KEEPALIVE_INTERVAL_S,
+	    HV_KEEPALIVE_COUNT) < 0) {
+		hv_note_error(hv);
+		virConnectClose(conn);
+		return HV_EUNREACHABLE;
 	}
 	hv->conns[hv->nconns].uri = xstrdup(uri);
 	hv->conns[hv->nconns].conn = conn;
@@ -345,7 +368,7 @@ hv_lookup(struct hv *hv, const char *uri, const char *name, int *err)
 	if (dom == NULL) {
 		hv_note_error(hv);
 		*err = virGetLastErrorCode() == VIR_ERR_NO_DOMAIN ?
-		    HV_ENOENT : HV_EFAIL;
+		    HV_ENOENT : hv_failed_on(conn, HV_EFAIL);
 		return NULL;
 	}
 	d = xcalloc(1, sizeof(*d));
@@ -472,6 +495,15 @@ hv_query_states(struct hv *hv, struct hv_query *q, size_t n)
 			for (i = 0; i < n; i++)
 				q[i].err = HV_EUNREACHABLE;
 			goto out;
+		}
+		/* and the event loop registered before any thread connects:
+		 * a connection opening while it is being registered could see
+		 * half of it */
+		for (j = 0; j < jq.njobs; j++) {
+			if (!uri_local(jq.jobs[j].uri)) {
+				(void)hv_event_background(hv);
+				break;
+			}
 		}
 		pthread_mutex_init(&jq.lock, NULL);
 		for (i = 0; i < jq.njobs && i < HV_MAX_PARALLEL; i++) {
@@ -676,7 +708,8 @@ hv_action_failed(struct hv_domain *dom)
 	hv_note_error(dom->hv);
 	if (code == VIR_ERR_NO_DOMAIN)
 		return HV_ENOENT;
-	return code == VIR_ERR_OPERATION_INVALID ? HV_ESTATE : HV_EFAIL;
+	return hv_failed_on(dom->conn,
+	    code == VIR_ERR_OPERATION_INVALID ? HV_ESTATE : HV_EFAIL);
 }
 
 /* The actions below first check activity so the tenant gets "already

@@ -25,7 +25,11 @@
 	X(virConnectClose) \
 	X(virConnectDomainEventDeregisterAny) \
 	X(virConnectDomainEventRegisterAny) \
+	X(virConnectIsAlive) \
 	X(virConnectOpen) \
+	X(virConnectRegisterCloseCallback) \
+	X(virConnectSetKeepAlive) \
+	X(virConnectUnregisterCloseCallback) \
 	X(virDomainCreate) \
 	X(virDomainCreateXML) \
 	X(virDomainDestroy) \
@@ -100,7 +104,11 @@ const char *hv_dl_error(void);
 #define virConnectClose (*hv_dl_virConnectClose)
 #define virConnectDomainEventDeregisterAny (*hv_dl_virConnectDomainEventDeregisterAny)
 #define virConnectDomainEventRegisterAny (*hv_dl_virConnectDomainEventRegisterAny)
+#define virConnectIsAlive (*hv_dl_virConnectIsAlive)
 #define virConnectOpen (*hv_dl_virConnectOpen)
+#define virConnectRegisterCloseCallback (*hv_dl_virConnectRegisterCloseCallback)
+#define virConnectSetKeepAlive (*hv_dl_virConnectSetKeepAlive)
+#define virConnectUnregisterCloseCallback (*hv_dl_virConnectUnregisterCloseCallback)
 #define virDomainCreate (*hv_dl_virDomainCreate)
 #define virDomainCreateXML (*hv_dl_virDomainCreateXML)
 #define virDomainDestroy (*hv_dl_virDomainDestroy)

@@ -71,6 +71,23 @@ bool hv_console_read(const struct hv_xml *dx);
 /* copy libvirt's last error into hv->last_error (for the log) */
 void hv_note_error(struct hv *hv);
 
+/*
+ * After a failed call on conn: HV_EUNREACHABLE when the connection is
+ * closed (keepalive declared its host dead, or the daemon went away), else
+ * otherwise. The one place a lost host is told from a refused call.
+ */
+int hv_failed_on(virConnectPtr conn, int otherwise);
+
+/*
+ * libvirt's default event loop, registered and run by a thread of ours
+ * for the rest of the process, unless the caller runs it itself
+ * (hv_event_init). Idempotent and thread-safe; before the first
+ * connection that is to use keepalive (the connection registers itself
+ * with the loop when it opens). HV_OK, or HV_EFAIL with the reason in
+ * hv->last_error.
+ */
+int hv_event_background(struct hv *hv);
+
 /* HV_OK when the machine is active (want 1) or not (want 0), else
  * HV_ESTATE, or the query's failure */
 int hv_require_active(struct hv_domain *dom, int want);

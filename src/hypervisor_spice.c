@@ -201,8 +201,8 @@ hv_get_spice(struct hv_domain *dom, struct hv_spice *spice)
 
 	memset(spice, 0, sizeof(*spice));
 	/* SECURE: without it libvirt hides passwd, and has_passwd is the point */
-	if (hv_xml_fetch(dom, VIR_DOMAIN_XML_SECURE, &dx) != HV_OK)
-		return HV_EFAIL;
+	if ((rc = hv_xml_fetch(dom, VIR_DOMAIN_XML_SECURE, &dx)) != HV_OK)
+		return rc == HV_EUNREACHABLE ? rc : HV_EFAIL;
 	rc = hv_spice_read(dom, &dx, spice);
 	hv_xml_close(&dx);
 	return rc;
@@ -270,6 +270,7 @@ hv_spice_set_ticket(struct hv_domain *dom, const struct hv_spice *spice,
 	if (virDomainUpdateDeviceFlags(dom->dom, xml,
 	    VIR_DOMAIN_AFFECT_LIVE) < 0) {
 		hv_note_error(dom->hv);
+		rc = hv_failed_on(dom->conn, HV_EFAIL);
 		goto out;
 	}
 	rc = HV_OK;

@@ -1,10 +1,14 @@
 /*
  * hypervisor_stream: the console's side of the hypervisor module. libvirt's
- * default event loop, the serial console as a non-blocking stream, fd and
- * timer watches on that loop for the terminal, and the lifecycle event
- * that tells the console its machine stopped. Thin wrappers: the relay
- * logic lives in console.c, which never sees a libvirt type.
+ * default event loop (run by the console, or by a thread of ours that keeps
+ * a remote host's keepalive going), the serial console as a non-blocking
+ * stream, fd and timer watches on that loop for the terminal, and the
+ * events that tell the console its machine stopped or its host was lost.
+ * Thin wrappers: the relay logic lives in console.c, which never sees a
+ * libvirt type.
  */
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,14 +67,23 @@ handle_events_from_virt(int ev)
 	    ((ev & VIR_EVENT_HANDLE_HANGUP) ? HV_STREAM_HANGUP : 0);
 }
 
-int
-hv_event_init(struct hv *hv)
-{
-	static bool done;
+/*
+ * libvirt keeps one default loop per process. It is registered once
+ * (registering twice would leak the first) and run by exactly one thread:
+ * the console's own, through hv_event_run_once, or else loop_thread, for
+ * the rest of the process. Both run it only once it is registered.
+ */
+enum loop_runner { LOOP_NONE, LOOP_CALLER, LOOP_THREAD };
 
-	/* libvirt keeps one default loop per process; registering twice
-	 * would leak the first */
-	if (done)
+static pthread_mutex_t loop_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool loop_registered;			/* under loop_lock */
+static enum loop_runner loop_runner;		/* under loop_lock */
+
+/* under loop_lock */
+static int
+loop_register(struct hv *hv)
+{
+	if (loop_registered)
 		return HV_OK;
 	if (hv_libvirt_ready(hv) != 0)
 		return HV_EFAIL;
@@ -78,8 +91,67 @@ hv_event_init(struct hv *hv)
 		hv_note_error(hv);
 		return HV_EFAIL;
 	}
-	done = true;
+	loop_registered = true;
 	return HV_OK;
+}
+
+int
+hv_event_init(struct hv *hv)
+{
+	int rc;
+
+	pthread_mutex_lock(&loop_lock);
+	if (loop_runner == LOOP_THREAD) {
+		/* two threads must never run it at once */
+		snprintf(hv->last_error, sizeof(hv->last_error),
+		    "the event loop already runs in the background");
+		rc = HV_EFAIL;
+	} else if ((rc = loop_register(hv)) == HV_OK)
+		loop_runner = LOOP_CALLER;
+	pthread_mutex_unlock(&loop_lock);
+	return rc;
+}
+
+/* keepalive pings and the daemon's own pings are answered here while no
+ * call is in progress; the thread lives as long as the process */
+static void *
+loop_thread(void *arg)
+{
+	(void)arg;
+	while (virEventRunDefaultImpl() == 0)
+		;
+	return NULL;
+}
+
+int
+hv_event_background(struct hv *hv)
+{
+	pthread_attr_t ta;
+	pthread_t t;
+	sigset_t all, old;
+	int rc;
+
+	pthread_mutex_lock(&loop_lock);
+	if ((rc = loop_register(hv)) != HV_OK || loop_runner != LOOP_NONE)
+		goto out;
+	/* signals stay with the main thread: a held SIGTERM must not end
+	 * the process here before the audit line is written */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &ta, loop_thread, NULL) == 0)
+		loop_runner = LOOP_THREAD;
+	else {
+		snprintf(hv->last_error, sizeof(hv->last_error),
+		    "cannot start the event loop thread");
+		rc = HV_EFAIL;
+	}
+	pthread_attr_destroy(&ta);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+ out:
+	pthread_mutex_unlock(&loop_lock);
+	return rc;
 }
 
 int
@@ -357,6 +429,45 @@ hv_unwatch_stopped(struct hv_domain *dom, int id)
 		virConnectDomainEventDeregisterAny(dom->conn, id);
 }
 
+struct lost_watch {
+	void (*cb)(void *arg);
+	void *arg;
+};
+
+static void
+close_cb(virConnectPtr conn, int reason, void *opaque)
+{
+	struct lost_watch *w = opaque;
+
+	(void)conn;
+	/* KEEPALIVE: the host stopped answering; EOF, ERROR: its daemon went
+	 * away. CLIENT is our own close, never a loss. */
+	if (reason != VIR_CONNECT_CLOSE_REASON_CLIENT)
+		w->cb(w->arg);
+}
+
+int
+hv_watch_lost(struct hv_domain *dom, void (*cb)(void *arg), void *arg)
+{
+	struct lost_watch *w = xcalloc(1, sizeof(*w));
+
+	w->cb = cb;
+	w->arg = arg;
+	/* libvirt frees w when the callback is unregistered */
+	if (virConnectRegisterCloseCallback(dom->conn, close_cb, w, free) < 0) {
+		hv_note_error(dom->hv);
+		free(w);
+		return HV_EFAIL;
+	}
+	return HV_OK;
+}
+
+void
+hv_unwatch_lost(struct hv_domain *dom)
+{
+	virConnectUnregisterCloseCallback(dom->conn, close_cb);
+}
+
 int
 hv_domain_alive(struct hv_domain *dom)
 {
@@ -366,7 +477,8 @@ hv_domain_alive(struct hv_domain *dom)
 		code = virGetLastErrorCode();
 		hv_note_error(dom->hv);
 		/* a transient machine is gone once it stopped */
-		return code == VIR_ERR_NO_DOMAIN ? 0 : HV_EFAIL;
+		return code == VIR_ERR_NO_DOMAIN ? 0 :
+		    hv_failed_on(dom->conn, HV_EFAIL);
 	}
 	return state != VIR_DOMAIN_SHUTOFF && state != VIR_DOMAIN_CRASHED &&
 	    state != VIR_DOMAIN_NOSTATE;

@@ -133,10 +133,28 @@ no_such_machine(struct run *r, const char *why)
 	return RESULT_DENIED;
 }
 
+/* "vmgate: URI: unreachable", the URI as a tenant may read it */
+static void
+say_host_unreachable(struct run *r, const char *uri)
+{
+	char shown[SHELL_URI_SHOWN];
+
+	uri_shown(shown, sizeof(shown), uri);
+	fprintf(r->ctx->err, "vmgate: %s: unreachable\n", shown);
+}
+
+/* A machine on a host elsewhere names that host, as list does; the
+ * gateway's own daemon is "the hypervisor". */
 static enum result
 unreachable(struct run *r)
 {
-	fprintf(r->ctx->err, "vmgate: cannot reach the hypervisor\n");
+	const char *uri = r->req.domain != NULL ?
+	    config_domain_uri(r->ctx->cfg, r->req.domain) : NULL;
+
+	if (uri != NULL && !uri_local(uri))
+		say_host_unreachable(r, uri);
+	else
+		fprintf(r->ctx->err, "vmgate: cannot reach the hypervisor\n");
 	set_detail(r, "libvirt unreachable: %s", libvirt_text(r));
 	return RESULT_UNAVAILABLE;
 }
@@ -256,7 +274,6 @@ do_help(struct run *r)
 static size_t
 report_unreachable(struct run *r, const struct hv_query *q, size_t n)
 {
-	char shown[SHELL_URI_SHOWN];
 	size_t i, j, hosts = 0;
 
 	for (i = 0; i < n; i++) {
@@ -269,8 +286,7 @@ report_unreachable(struct run *r, const struct hv_query *q, size_t n)
 		}
 		if (j < i)
 			continue;
-		uri_shown(shown, sizeof(shown), q[i].uri);
-		fprintf(r->ctx->err, "vmgate: %s: unreachable\n", shown);
+		say_host_unreachable(r, q[i].uri);
 		hosts++;
 	}
 	return hosts;
@@ -735,6 +751,8 @@ do_console(struct run *r)
 	case CONSOLE_END_ERROR:
 		set_detail(r, "console connection lost: %s", libvirt_text(r));
 		return RESULT_FAILED;
+	case CONSOLE_END_UNREACHABLE:
+		return unreachable(r);
 	}
 	return RESULT_OK;
 }

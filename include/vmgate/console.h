@@ -22,7 +22,8 @@ enum console_end {
 	CONSOLE_END_STOPPED,	/* the machine stopped */
 	CONSOLE_END_HANGUP,	/* EOF/SIGHUP/SIGTERM on the session */
 	CONSOLE_END_ERROR,
-	CONSOLE_END_TAKEN	/* another session took it over (--force) */
+	CONSOLE_END_TAKEN,	/* another session took it over (--force) */
+	CONSOLE_END_UNREACHABLE	/* the machine's host stopped answering */
 };
 
 /*
@@ -32,7 +33,9 @@ enum console_end {
  * The caller has checked that stdin is a terminal. For STOPPED, TAKEN and
  * ERROR it has told the tenant why on stderr ("vmgate: NAME: machine
  * stopped", "... console taken over by another session", "... console
- * connection lost"); the libvirt text stays in hv_last_error.
+ * connection lost"); the libvirt text stays in hv_last_error. For
+ * UNREACHABLE it only ends the line the machine left open: the caller
+ * names the host.
  */
 int console_run(struct hv_domain *dom, const char *name, bool force,
     enum console_end *end);

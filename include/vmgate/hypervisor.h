@@ -13,6 +13,17 @@
 #include <time.h>
 
 #define HV_CONNECT_TIMEOUT_MS 5000	/* retry an unreachable libvirtd this long */
+/*
+ * A host on another machine (not uri_local) that stops answering once
+ * connected: libvirt's keepalive pings it after HV_KEEPALIVE_INTERVAL_S
+ * seconds of silence, again every interval, and declares it dead when
+ * HV_KEEPALIVE_COUNT pings went unanswered, HV_KEEPALIVE_DEAD_S seconds
+ * after its last word (plus up to a second: libvirt counts whole
+ * seconds). The call waiting on it then fails as HV_EUNREACHABLE.
+ */
+#define HV_KEEPALIVE_INTERVAL_S	5
+#define HV_KEEPALIVE_COUNT	2
+#define HV_KEEPALIVE_DEAD_S	(HV_KEEPALIVE_INTERVAL_S * (HV_KEEPALIVE_COUNT + 1))
 #define HV_MAX_PARALLEL	16	/* hosts asked at once by hv_query_states */
 #define HV_MAX_ADDRS 16
 #define HV_MAX_KEYS 16		/* keys pressed together (libvirt's own limit) */
@@ -20,7 +31,8 @@
 
 enum hv_err {
 	HV_OK = 0,
-	HV_EUNREACHABLE = -1,	/* cannot connect: exit 69 */
+	HV_EUNREACHABLE = -1,	/* cannot connect, or the host stopped
+				   answering: exit 69 */
 	HV_ENOENT = -2,		/* no such machine */
 	HV_ESTATE = -3,		/* action makes no sense in this state */
 	HV_EFAIL = -4,		/* libvirt refused or failed */
@@ -108,7 +120,8 @@ void hv_free(struct hv *hv);
 /* the last libvirt message, for the log; never shown to a tenant */
 const char *hv_last_error(const struct hv *hv);
 
-/* Connect (cached per URI); retries for HV_CONNECT_TIMEOUT_MS. */
+/* Connect (cached per URI); retries for HV_CONNECT_TIMEOUT_MS. A host
+ * elsewhere is watched from then on (HV_KEEPALIVE_DEAD_S). */
 int hv_connect(struct hv *hv, const char *uri);
 
 /* Look name up on uri. NULL with *err set on failure. */
@@ -235,7 +248,9 @@ int hv_spice_set_ticket(struct hv_domain *dom, const struct hv_spice *spice,
  * HV_ESTATE when it is busy. The event loop is libvirt's default one:
  * hv_event_init must run before the first hv_connect of the process (the
  * connection registers itself with the loop when it opens), and only
- * where a loop is wanted (the console).
+ * where the caller runs the loop itself (the console); otherwise a
+ * connection to a host elsewhere has it run by a thread of the module's
+ * own, for keepalive. HV_EFAIL when that thread runs already.
  */
 struct hv_stream;
 /* idempotent; before hv_connect; why it failed in hv_last_error(hv) */
@@ -277,9 +292,14 @@ void hv_stream_close(struct hv_stream *st, bool abort_it);
  * hv_unwatch_stopped, or HV_EFAIL */
 int hv_watch_stopped(struct hv_domain *dom, void (*cb)(void *arg), void *arg);
 void hv_unwatch_stopped(struct hv_domain *dom, int id);
+/* cb once the machine's connection is lost (its host stopped answering,
+ * its daemon went away), from the event loop; one watch per connection.
+ * HV_OK or HV_EFAIL. hv_unwatch_lost: before the connection closes. */
+int hv_watch_lost(struct hv_domain *dom, void (*cb)(void *arg), void *arg);
+void hv_unwatch_lost(struct hv_domain *dom);
 /* 1 while the machine is up (running, paused, ...), 0 once it is shut
- * off, crashed or gone (a transient domain), HV_EFAIL when libvirt cannot
- * tell */
+ * off, crashed or gone (a transient domain), HV_EUNREACHABLE once its
+ * host stopped answering, HV_EFAIL when libvirt cannot tell */
 int hv_domain_alive(struct hv_domain *dom);
 
 #endif

@@ -10,6 +10,9 @@
  * AuthorizedKeysCommand) with OpenSSH's own client, and spicy-screenshot
  * logs in to the node's display through the tenant's `ssh -L` tunnel, by
  * hand and through contrib/vmgate-viewer.
+ * The node's daemon freezes (SIGSTOP) under an open console: the request
+ * ends as unreachable once keepalive gives up, and the node answers again
+ * after SIGCONT.
  * Last, the node's daemon stops: its machine is listed unknown, exit 69,
  * and the first host still answers.
  */
@@ -37,6 +40,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "vmgate/hypervisor.h"	/* HV_KEEPALIVE_DEAD_S */
 
 #include "e2e.h"
 
@@ -68,11 +73,16 @@
 #define SEABIOS_MS	20000	/* reset to "SeaBIOS" on the console */
 #define RUN_MS		30000
 #define HINT_MS		20000	/* spice's five lines through ssh */
+/* a frozen node: keepalive's verdict (a second more: libvirt counts whole
+ * seconds), then the way out through sshd; the request must have ended */
+#define FROZEN_MS	((HV_KEEPALIVE_DEAD_S + 1) * 1000 + 10000)
 #define LOCK_MS		600000	/* another run of this suite may be going */
 #define MAX_OUT		65536
 
 static char work[] = "/tmp/vmgate-hosts-XXXXXX";
 static char cfg_path[256];
+static char audit_path[256];
+static pid_t node_stopped = -1;	/* the node's libvirtd while SIGSTOPped */
 static char node_dir[256];
 static char key[300];
 static struct e2e_sshd sshd = { .pid = -1 };
@@ -104,6 +114,7 @@ write_config(void)
 	    "[vmgate]\n"
 	    "uri = qemu:///system\n"
 	    "keys = %s/keys\n"
+	    "audit_log = %s\n"
 	    "tenant_group = " GROUP_TENANTS "\n"
 	    "[tenant " TENANT "]\n"
 	    "domains = " GUEST_H1 " " GUEST_N1 "\n"
@@ -112,10 +123,38 @@ write_config(void)
 	    "[domain " GUEST_N1 "]\n"
 	    "uri = " NODE_URI "\n"
 	    "spice = " NODE_NAME ":%d\n",
-	    work, SPICE_H1, SPICE_N1);
+	    work, audit_path, SPICE_H1, SPICE_N1);
 	/* readable by nobody, the AuthorizedKeysCommandUser */
 	free(e2e_write_file(work, "vmgate.ini", text, 0644));
 	return access(cfg_path, R_OK);
+}
+
+/* the node's libvirtd, as node.sh recorded it */
+static pid_t
+node_daemon(void)
+{
+	char path[300];
+	FILE *f;
+	long pid = -1;
+
+	snprintf(path, sizeof(path), "%s/libvirtd.pid", node_dir);
+	if ((f = fopen(path, "r")) != NULL) {
+		if (fscanf(f, "%ld", &pid) != 1)
+			pid = -1;
+		fclose(f);
+	}
+	return (pid_t)pid;
+}
+
+/* never leave the node stopped, whatever the test did */
+static int
+node_continue(void **state)
+{
+	(void)state;
+	if (node_stopped > 0)
+		kill(node_stopped, SIGCONT);
+	node_stopped = -1;
+	return 0;
 }
 
 static int
@@ -130,6 +169,7 @@ setup(void **state)
 	if (mkdtemp(work) == NULL || chmod(work, 0755) != 0)
 		return -1;
 	snprintf(cfg_path, sizeof(cfg_path), "%s/vmgate.ini", work);
+	snprintf(audit_path, sizeof(audit_path), "%s/audit.log", work);
 	snprintf(node_dir, sizeof(node_dir), "%s", NODE_DIR);
 	snprintf(key, sizeof(key), "%s/key", work);
 	if (e2e_stack_up() != 0 || e2e_guest(GUEST_H1, SPICE_H1) != 0)
@@ -145,6 +185,9 @@ setup(void **state)
 	/* libvirt: the first host's socket; the node needs nothing local */
 	if (e2e_group_add(GROUP_TENANTS) != 0 ||
 	    e2e_account_add(TENANT, "libvirt," GROUP_TENANTS) != 0)
+		return -1;
+	/* vmgate runs as the tenant's account, which appends the audit log */
+	if (e2e_sh("install -o " TENANT " -m 0600 /dev/null %s", audit_path) != 0)
 		return -1;
 	/* the node's display by name, as the gateway resolves it */
 	if (e2e_sh("grep -q ' " NODE_NAME "$' /etc/hosts || "
@@ -167,6 +210,7 @@ teardown(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		return 0;
+	node_continue(NULL);
 	e2e_sshd_stop(&sshd);
 	e2e_account_del(TENANT);
 	e2e_group_del(GROUP_TENANTS);
@@ -270,29 +314,41 @@ seen_after(const struct e2e_pty *p, size_t from, const char *pattern)
 	return p->len > from && strstr(p->buf + from, pattern) != NULL;
 }
 
+/*
+ * ssh -tt console GUEST_N1 on a pty, then reset through another session:
+ * the guest's output after the reset (from *mark on) came through the
+ * console, which is therefore connected and relaying.
+ */
 static void
-test_console_and_reset_on_the_node(void **state)
+console_through_reset(struct e2e_pty *p, size_t *mark)
 {
 	const char *const argv[] = { SSH_OPTS, "-tt",
 	    TENANT "@127.0.0.1", "console " GUEST_N1, NULL };
-	struct e2e_pty p;
 	struct e2e_result r;
+
+	assert_int_equal(e2e_pty_spawn(p, argv, NULL), 0);
+	if (e2e_pty_expect(p, "escape character is ^]", ATTACH_MS) != 0)
+		fail_msg("no console banner: %s", p->buf);
+	*mark = p->len;
+	ssh_run("reset " GUEST_N1, &r);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, GUEST_N1 ": reset\n");
+	e2e_result_free(&r);
+	if (e2e_pty_expect(p, "SeaBIOS", SEABIOS_MS) != 0)
+		fail_msg("no SeaBIOS after reset: %s", p->buf + *mark);
+	assert_true(seen_after(p, *mark, "SeaBIOS"));
+}
+
+static void
+test_console_and_reset_on_the_node(void **state)
+{
+	struct e2e_pty p;
 	size_t mark;
 	const char esc = 0x1d;
 
 	(void)state;
 	SKIP_UNLESS_READY();
-	assert_int_equal(e2e_pty_spawn(&p, argv, NULL), 0);
-	if (e2e_pty_expect(&p, "escape character is ^]", ATTACH_MS) != 0)
-		fail_msg("no console banner: %s", p.buf);
-	mark = p.len;
-	ssh_run("reset " GUEST_N1, &r);
-	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, GUEST_N1 ": reset\n");
-	e2e_result_free(&r);
-	if (e2e_pty_expect(&p, "SeaBIOS", SEABIOS_MS) != 0)
-		fail_msg("no SeaBIOS after reset: %s", p.buf + mark);
-	assert_true(seen_after(&p, mark, "SeaBIOS"));
+	console_through_reset(&p, &mark);
 	assert_int_equal(e2e_pty_write(&p, &esc, 1), 0);
 	assert_int_equal(e2e_pty_wait(&p, RUN_MS), 0);
 	assert_int_equal(p.status, 0);
@@ -534,6 +590,58 @@ test_audit_checks_the_node(void **state)
 	e2e_result_free(&r);
 }
 
+/*
+ * The node's libvirtd freezes once the console is connected and relaying
+ * (the guest's output after a reset arrived through it): the daemon keeps
+ * its socket, so nothing closes, it just never answers again. The request
+ * must end, as unreachable, once keepalive gives up, with its audit line;
+ * the node answers again once it runs again.
+ */
+static void
+test_console_ends_when_the_node_freezes(void **state)
+{
+	struct e2e_pty p;
+	struct e2e_result r;
+	long long t0;
+	size_t mark;
+	int ended;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	console_through_reset(&p, &mark);
+	e2e_pty_drain(&p, 500);
+	mark = p.len;
+
+	assert_true(node_daemon() > 0);
+	node_stopped = node_daemon();
+	assert_int_equal(kill(node_stopped, SIGSTOP), 0);
+	t0 = e2e_now_ms();
+	ended = e2e_pty_wait(&p, FROZEN_MS);
+	fprintf(stderr, SUITE ": console with the node frozen: %s after %lld "
+	    "ms\n", ended == 0 ? "ended" : "still running",
+	    e2e_now_ms() - t0);
+	node_continue(NULL);
+	if (ended != 0) {
+		fprintf(stderr, "%s\n", p.buf + mark);
+		e2e_pty_free(&p);
+		fail_msg("the console hangs on a frozen node");
+	}
+	assert_int_equal(p.status, 69);
+	assert_non_null(strstr(p.buf + mark, "vmgate: " NODE_URI
+	    ": unreachable\r\n"));
+	e2e_pty_free(&p);
+	/* the audit line says so */
+	assert_int_equal(e2e_sh("grep -q 'verb=console domain=" GUEST_N1
+	    " result=error .*detail=\"libvirt unreachable: ' %s", audit_path),
+	    0);
+
+	/* running again, the node answers again */
+	ssh_run("status " GUEST_N1, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "state: running\n"));
+	e2e_result_free(&r);
+}
+
 /* Last: the node's daemon stops. */
 static void
 test_node_down(void **state)
@@ -590,6 +698,8 @@ main(void)
 		cmocka_unit_test(test_no_tunnel_to_the_node_daemon),
 		cmocka_unit_test(test_viewer_script_reaches_the_node),
 		cmocka_unit_test(test_audit_checks_the_node),
+		cmocka_unit_test_teardown(test_console_ends_when_the_node_freezes,
+		    node_continue),
 		cmocka_unit_test(test_node_down),
 	};
 
