@@ -812,6 +812,16 @@ test_list_many_hosts(void **state)
 	run(cfg, "alice", ALICE_KEY, "status other1", &o);
 	assert_int_equal(o.result, RESULT_OK);
 	outcome_clear(&o);
+
+	/* a machine on the dead host: that host is named, as list names it */
+	run(cfg, "alice", ALICE_KEY, "status lab1", &o);
+	assert_int_equal(o.result, RESULT_UNAVAILABLE);
+	assert_int_equal(result_exit_code(o.result), 69);
+	assert_string_equal(o.out, "");
+	assert_string_equal(o.err,
+	    "vmgate: nosuch+ssh://node9.example/system: unreachable\n");
+	assert_non_null(strstr(o.audit, "detail=\"libvirt unreachable: "));
+	outcome_clear(&o);
 	config_free(cfg);
 	free(path);
 	free(text);
