@@ -18,8 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "keys_dl.h"	/* libssh, loaded on first use */
 
 #include "vmgate/keyindex.h"
@@ -54,63 +52,6 @@ is_blank(char c)
 }
 
 /*
- * A key blob from its base64: canonical base64 only (libsodium refuses
- * missing padding and trailing bits another encoder would write
- * differently). malloc'd, NULL when it does not decode.
- */
-static unsigned char *
-blob_decode(const char *base64, size_t *len)
-{
-	size_t n = strlen(base64), max = n / 4 * 3 + 3;
-	unsigned char *blob = xmalloc(max);
-
-	if (n == 0 || sodium_base642bin(blob, max, base64, n, NULL, len, NULL,
-	    sodium_base64_VARIANT_ORIGINAL) != 0) {
-		free(blob);
-		return NULL;
-	}
-	return blob;
-}
-
-/*
- * The fingerprint of a key blob as ssh-keygen -l prints it: "SHA256:"
- * and the unpadded base64 of the blob's SHA-256. Every fingerprint is
- * made here, so the key= of an audit line is the one `vmgate check`
- * shows for the key file. 0, or -1 when out is too small.
- */
-static int
-blob_fingerprint(const unsigned char *blob, size_t len, char *out,
-    size_t outlen)
-{
-	unsigned char hash[crypto_hash_sha256_BYTES];
-	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
-	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
-	int n;
-
-	crypto_hash_sha256(hash, blob, len);
-	sodium_bin2base64(b64, sizeof(b64), hash, sizeof(hash),
-	    sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-	n = snprintf(out, outlen, "SHA256:%s", b64);
-	return n < 0 || (size_t)n >= outlen ? -1 : 0;
-}
-
-/* base64's blob fingerprinted (blob_fingerprint); NULL or why not */
-static const char *
-fingerprint_of(const char *base64, char *fp, size_t fplen)
-{
-	unsigned char *blob;
-	size_t len = 0;
-	const char *why = NULL;
-
-	if ((blob = blob_decode(base64, &len)) == NULL)
-		why = "unparsable key";
-	else if (blob_fingerprint(blob, len, fp, fplen) != 0)
-		why = "fingerprint too long";
-	free(blob);
-	return why;
-}
-
-/*
  * Import type/base64 with libssh and fingerprint it. The key must be in the
  * canonical form libssh writes back and of the declared type, so that the
  * fingerprint names exactly the key sshd will compare. Returns NULL or why not.
@@ -121,7 +62,9 @@ parse_key(const char *type, const char *base64, char *fp, size_t fplen)
 	const char *why = NULL;
 	enum ssh_keytypes_e kt;
 	ssh_key key = NULL;
-	char *b64 = NULL;
+	unsigned char *hash = NULL;
+	size_t hashlen = 0;
+	char *b64 = NULL, *hex = NULL;
 
 	if (keys_ssh_load() != 0)
 		return "libssh could not be loaded";
@@ -147,9 +90,20 @@ parse_key(const char *type, const char *base64, char *fp, size_t fplen)
 		why = "key is not in canonical form";
 		goto out;
 	}
-	/* canonical: the blob libssh would hash is the one given */
-	why = fingerprint_of(base64, fp, fplen);
+	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
+	    &hashlen) != 0 || (hex = ssh_get_fingerprint_hash(
+	    SSH_PUBLICKEY_HASH_SHA256, hash, hashlen)) == NULL) {
+		why = "cannot fingerprint key";
+		goto out;
+	}
+	if (strlen(hex) >= fplen) {
+		why = "fingerprint too long";
+		goto out;
+	}
+	memcpy(fp, hex, strlen(hex) + 1);
  out:
+	ssh_string_free_char(hex);
+	ssh_clean_pubkey_hash(&hash);
 	free(b64);
 	ssh_key_free(key);
 	return why;
@@ -892,47 +846,6 @@ keys_free(struct keyring *ring)
 	memset(ring, 0, sizeof(*ring));
 }
 
-/* a key blob's first field (RFC 4253 section 6.6: a uint32 length, then
- * the name) is type */
-static bool
-blob_declares(const unsigned char *blob, size_t len, const char *type)
-{
-	size_t tlen = strlen(type);
-	uint32_t n;
-
-	if (len < 4)
-		return false;
-	n = (uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 |
-	    (uint32_t)blob[2] << 8 | (uint32_t)blob[3];
-	return n == tlen && len - 4 >= tlen &&
-	    memcmp(blob + 4, type, tlen) == 0;
-}
-
-/*
- * The key sshd's auth info names, fingerprinted without libssh: loading
- * libssh and its crypto libraries would cost every request, a refused
- * one included, about 2 ms for one field of the audit line. sshd wrote
- * the line from the key it has just verified; checked here is that it is
- * a plain key (no certificate) in canonical base64 whose blob declares
- * the type the line gives.
- */
-static int
-auth_info_fingerprint(const char *type, const char *base64, char *out,
-    size_t outlen)
-{
-	unsigned char *blob;
-	size_t len = 0;
-	int r = -1;
-
-	if (strstr(type, KEYS_CERT_MARK) != NULL ||
-	    (blob = blob_decode(base64, &len)) == NULL)
-		return -1;
-	if (blob_declares(blob, len, type))
-		r = blob_fingerprint(blob, len, out, outlen);
-	free(blob);
-	return r;
-}
-
 int
 keys_from_auth_info(const char *path, char *out, size_t outlen)
 {
@@ -967,7 +880,7 @@ keys_from_auth_info(const char *path, char *out, size_t outlen)
 		if (method == NULL || strcmp(method, KEYS_AUTH_METHOD) != 0 ||
 		    type == NULL || b64 == NULL)
 			continue;
-		r = auth_info_fingerprint(type, b64, out, outlen);
+		r = keys_fingerprint(type, b64, out, outlen);
 		break;
 	}
  out:

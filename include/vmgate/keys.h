@@ -81,8 +81,7 @@ int keys_fingerprint(const char *type, const char *base64, char *out,
     size_t outlen);
 
 /* The key that logged in, from the SSH_USER_AUTH file (ExposeAuthInfo):
- * its fingerprint into out, the same keys_fingerprint gives, without
- * loading libssh. 0 on success, -1 when unknown. */
+ * its fingerprint into out. 0 on success, -1 when unknown. */
 int keys_from_auth_info(const char *path, char *out, size_t outlen);
 
 #endif

@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+#include <sodium.h>
+
 #include "vmgate/keys.h"
 
 #define NPOOL 4
@@ -629,6 +631,52 @@ auth_line(char *fp, size_t fplen, const char *type, const char *b64, int rc)
 	free(path);
 }
 
+/* the base64 of blob (len bytes), malloc'd */
+static char *
+b64_of(const unsigned char *blob, size_t len)
+{
+	size_t max = sodium_base64_ENCODED_LEN(len,
+	    sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = malloc(max);
+
+	assert_non_null(b64);
+	sodium_bin2base64(b64, max, blob, len, sodium_base64_VARIANT_ORIGINAL);
+	return b64;
+}
+
+/* a key blob (RFC 4253 section 6.6): the type name as an SSH string, then
+ * rest as is; its base64, malloc'd */
+static char *
+blob_b64(const char *type, const unsigned char *rest, size_t restlen)
+{
+	unsigned char blob[4096];
+	size_t tlen = strlen(type);
+	char *b64;
+
+	assert_true(4 + tlen + restlen <= sizeof(blob));
+	blob[0] = blob[1] = 0;
+	blob[2] = (unsigned char)(tlen >> 8);
+	blob[3] = (unsigned char)tlen;
+	memcpy(blob + 4, type, tlen);
+	memcpy(blob + 4 + tlen, rest, restlen);
+	b64 = b64_of(blob, 4 + tlen + restlen);
+	return b64;
+}
+
+/* pool[0]'s blob with bytes appended; its base64, malloc'd */
+static char *
+pool0_with_trailer(void)
+{
+	unsigned char blob[4096];
+	size_t len = 0;
+
+	assert_int_equal(sodium_base642bin(blob, sizeof(blob) - 3,
+	    pool[0].base64, strlen(pool[0].base64), NULL, &len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL), 0);
+	memcpy(blob + len, "\0\0\1", 3);
+	return b64_of(blob, len + 3);
+}
+
 /* a certificate of pool[0]'s key, signed by a CA made for it, as sshd's
  * auth info would name it */
 static void
@@ -719,6 +767,18 @@ test_auth_info(void **state)
 	b64[n - 2] = B64_ALPHABET[(strchr(B64_ALPHABET, b64[n - 2]) -
 	    B64_ALPHABET) | 1];	/* an unused bit set */
 	auth_line(fp, sizeof(fp), pool[1].type, b64, -1);
+	free(b64);
+	/* a blob that is only the type name and garbage, a valid blob with
+	 * bytes after it, a type no one knows: no fingerprint */
+	b64 = blob_b64(pool[0].type, (const unsigned char *)"garbage!", 8);
+	auth_line(fp, sizeof(fp), pool[0].type, b64, -1);
+	free(b64);
+	b64 = pool0_with_trailer();
+	auth_line(fp, sizeof(fp), pool[0].type, b64, -1);
+	free(b64);
+	b64 = blob_b64("ssh-unknown", (const unsigned char *)
+	    "0123456789abcdef0123456789abcdef", 32);
+	auth_line(fp, sizeof(fp), "ssh-unknown", b64, -1);
 	free(b64);
 	auth_line(fp, 20, pool[0].type, pool[0].base64, -1);
 	assert_int_equal(keys_from_auth_info("/nonexistent/auth", fp,
