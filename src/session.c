@@ -207,6 +207,44 @@ session_take(const char *dir, const char *tenant, unsigned limit,
 }
 
 /*
+ * With the kernel's autogroup scheduling (sched(7)), on where no cpu
+ * cgroup takes its place, a nice value weighs only against processes of
+ * the same session, and sshd gives every login a session of its own: the
+ * session's group has its own nice, in /proc/self/autogroup ("/autogroup-N
+ * nice X"). Only a session leader changes it, so vmgate started by sshd
+ * (the key line's `exec` keeps it the leader) lowers its session's, and
+ * vmgate run from someone's shell never lowers that shell's session.
+ */
+static void
+yield_autogroup(void)
+{
+	char buf[64];
+	ssize_t n = -1;
+	int fd, nice;
+	const char *at;
+
+	if (getsid(0) != getpid())
+		return;
+	if ((fd = open(SESSION_AUTOGROUP, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return;		/* no autogroup in this kernel */
+	buf[n] = '\0';
+	if ((at = strstr(buf, " nice ")) == NULL ||
+	    sscanf(at, " nice %d", &nice) != 1 || nice >= SESSION_EXTRA_NICE)
+		return;
+	snprintf(buf, sizeof(buf), "%d\n", SESSION_EXTRA_NICE);
+	if ((fd = open(SESSION_AUTOGROUP, O_WRONLY | O_CLOEXEC)) < 0)
+		return;
+	if (write(fd, buf, strlen(buf)) < 0) {
+		/* not lowered: the request is served all the same */
+	}
+	close(fd);
+}
+
+/*
  * Linux keeps a nice value per thread and PRIO_PROCESS 0 is the calling
  * one: this runs before libvirt starts any thread, so every thread the
  * request makes, and the program a held session starts afresh, inherit it.
@@ -218,6 +256,7 @@ session_yield(unsigned slot)
 
 	if (slot == 0)
 		return;
+	yield_autogroup();
 	errno = 0;
 	now = getpriority(PRIO_PROCESS, 0);
 	if (now == -1 && errno != 0)

@@ -20,6 +20,7 @@
 #define SESSION_DIR	"/run/vmgate/sessions"
 #define SESSION_DIR_MODE 01733	/* root's, sticky: each account adds its own */
 #define SESSION_EXTRA_NICE 10	/* a tenant's sessions past its first */
+#define SESSION_AUTOGROUP "/proc/self/autogroup"	/* sched(7) */
 
 enum session_take_result {
 	SESSION_TAKEN = 0,	/* *fd holds the slot (-1: no limit) */
@@ -51,8 +52,10 @@ int session_take(const char *dir, const char *tenant, unsigned limit,
  * Called with the slot just taken, before the request does any work: a
  * tenant's first session keeps the priority it was started with; every
  * further one (slot 1 and up: the tenant already has that many running)
- * lowers its own to SESSION_EXTRA_NICE, so that one tenant's many
- * requests give the CPU to other tenants' first ones. Never raises a
+ * lowers its own to SESSION_EXTRA_NICE, and so does its session's
+ * autogroup when it leads the session (as under sshd), so that one
+ * tenant's many requests give the CPU to other tenants' first ones.
+ * Never raises a
  * priority; a failure leaves it as it was and changes nothing else.
  */
 void session_yield(unsigned slot);
