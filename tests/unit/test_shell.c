@@ -935,8 +935,13 @@ test_extra_sessions_yield(void **state)
 	    SESSION_EXTRA_NICE);
 	assert_int_equal(nice_of_request("bob", "status other1"), ours);
 	close(held);
-	/* no limit: nothing counted, so every request is a first */
+	/* no limit: nothing counted, so every request is a first, even
+	 * while nina's slot 0 is held as if a limit counted it */
+	assert_int_equal(session_take(base, "nina", 8, &held, &slot, why,
+	    sizeof(why)), SESSION_TAKEN);
+	assert_int_equal(slot, 0);
 	assert_int_equal(nice_of_request("nina", "status web1"), ours);
+	close(held);
 	session_dir = NULL;
 	free(base);
 }
