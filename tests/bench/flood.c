@@ -11,6 +11,8 @@
  * (this program itself, re-executed), not vmgate: what N process starts
  * cost on the machine before any code of vmgate runs.
  *
+ * Every request runs in a session of its own, as sshd starts each login.
+ *
  * With CGROUP_A and CGROUP_B (directories of a cpu cgroup, v1 or v2)
  * each side joins its own group before the barrier, as each user of the
  * per-user account model runs in its own slice under systemd.
@@ -78,6 +80,10 @@ spawn_held(const char *cgroup, int gate_r, int gate_w, int out,
 	if ((pid = fork()) != 0)
 		return pid;
 	join_cgroup(cgroup);
+	/* a session of its own, as sshd gives every login: with the kernel's
+	 * autogroup, CPU is shared between sessions */
+	if (setsid() < 0)
+		_exit(126);
 	close(gate_w);
 	while (read(gate_r, &c, 1) < 0 && errno == EINTR)
 		;

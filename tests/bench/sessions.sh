@@ -92,13 +92,14 @@ BEFORE=$(median <"$WORK/sessions/before")
 AFTER=$(median <"$WORK/sessions/after")
 
 # Two cpu cgroups of equal weight, one per tenant, in the cgroup v2
-# hierarchy when it has the cpu controller, else in cgroup v1's cpu one;
+# hierarchy when its cpu controller is on, else in cgroup v1's cpu one;
 # prints "DIR_A DIR_B", or nothing when neither is there.
 CG_NAME=vmgate-bench-$$
 cpu_cgroups()
 {
-	if grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-		echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+	# v2: only where the cpu controller is already on for the root's
+	# children (as systemd turns it on); the host is not changed for this
+	if grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null; then
 		base=/sys/fs/cgroup
 	elif [ -f /sys/fs/cgroup/cpu/cpu.shares ]; then
 		base=/sys/fs/cgroup/cpu
