@@ -907,7 +907,7 @@ test_mapfile_sizes(void **state)
 		assert_memory_equal(got, want, sizes[i]);
 		mapfile_close(got, len);
 
-		/* out of bounds, another owner, writable by others */
+		/* out of bounds, another owner, writable by group, by others */
 		assert_null(mapfile_open(path, geteuid(), 1, sizes[i] - 1,
 		    &len));
 		assert_null(mapfile_open(path, geteuid(), sizes[i] + 1,
@@ -915,6 +915,8 @@ test_mapfile_sizes(void **state)
 		assert_null(mapfile_open(path, geteuid() + 1, 1, sizes[i],
 		    &len));
 		assert_int_equal(chmod(path, 0664), 0);
+		assert_null(mapfile_open(path, geteuid(), 1, sizes[i], &len));
+		assert_int_equal(chmod(path, 0646), 0);
 		assert_null(mapfile_open(path, geteuid(), 1, sizes[i], &len));
 		free(want);
 	}
