@@ -12,7 +12,8 @@
  * hand and through contrib/vmgate-viewer.
  * The node's daemon freezes (SIGSTOP) under an open console: the request
  * ends as unreachable once keepalive gives up, and the node answers again
- * after SIGCONT.
+ * after SIGCONT. A status request whose lookup a relay never passes on
+ * ends the same way.
  * Last, the node's daemon stops: its machine is listed unknown, exit 69,
  * and the first host still answers.
  */
@@ -642,6 +643,187 @@ test_console_ends_when_the_node_freezes(void **state)
 	e2e_result_free(&r);
 }
 
+/* libvirt's remote protocol: every message starts with its length, the
+ * program, its version and the procedure, each 4 bytes, big-endian */
+#define REMOTE_PROGRAM		0x20008086u
+#define PROC_LOOKUP_BY_NAME	23u	/* REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME */
+#define MSG_HEADER		16
+#define PROXY_BUF		(1 << 20)
+
+static uint32_t
+be32_at(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static bool
+send_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/*
+ * The child of freezing_proxy: one client, relayed to the node, until the
+ * client looks a machine up. From then on nothing passes either way (not
+ * even keepalive pings) while both connections stay open: a node that
+ * took the connection, answered the handshake, and froze. The marker file
+ * says it froze there.
+ */
+static void
+proxy_relay(int lfd, const char *marker)
+{
+	static unsigned char buf[PROXY_BUF], in[65536];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct pollfd pfd[2];
+	size_t len = 0, used;
+	bool frozen = false;
+	int c, u;
+	ssize_t n;
+
+	if ((c = accept(lfd, NULL, NULL)) < 0)
+		_exit(1);
+	sa.sin_port = htons(16510);
+	inet_pton(AF_INET, NODE_ADDR, &sa.sin_addr);
+	u = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(u, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		_exit(1);
+	pfd[0].fd = c;
+	pfd[1].fd = u;
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (poll(pfd, 2, -1) > 0) {
+		if (pfd[1].revents != 0) {
+			if ((n = read(u, in, sizeof(in))) <= 0)
+				_exit(0);
+			if (!frozen && !send_all(c, in, (size_t)n))
+				_exit(0);
+		}
+		if (pfd[0].revents == 0)
+			continue;
+		if ((n = read(c, in, sizeof(in))) <= 0)
+			_exit(0);
+		if (frozen)
+			continue;
+		if (len + (size_t)n > sizeof(buf))
+			_exit(1);
+		memcpy(buf + len, in, (size_t)n);
+		len += (size_t)n;
+		/* whole messages pass, up to the lookup */
+		used = 0;
+		while (!frozen && len - used >= MSG_HEADER &&
+		    len - used >= be32_at(buf + used)) {
+			uint32_t mlen = be32_at(buf + used);
+
+			if (mlen < MSG_HEADER)
+				_exit(1);
+			if (be32_at(buf + used + 4) == REMOTE_PROGRAM &&
+			    be32_at(buf + used + 12) == PROC_LOOKUP_BY_NAME) {
+				frozen = true;
+				close(open(marker, O_WRONLY | O_CREAT, 0600));
+				break;
+			}
+			if (!send_all(u, buf + used, mlen))
+				_exit(0);
+			used += mlen;
+		}
+		memmove(buf, buf + used, len - used);
+		len -= used;
+	}
+	_exit(0);
+}
+
+/* freezing_proxy on an ephemeral loopback port (*port): the child's pid */
+static pid_t
+freezing_proxy(const char *marker, int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t salen = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(lfd, 1) != 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &salen) != 0)
+		return -1;
+	*port = ntohs(sa.sin_port);
+	if ((pid = fork()) == 0)
+		proxy_relay(lfd, marker);
+	close(lfd);
+	return pid;
+}
+
+/*
+ * A request that is waiting on the node's answer when the node freezes:
+ * status of its machine, through a relay that lets the connection be made
+ * and then passes nothing more. The request must end, as unreachable,
+ * once keepalive gives up, and say so in its audit line. vmgate runs as
+ * sshd's command= runs it (root, --tenant), with a config of its own
+ * naming the relay.
+ */
+static void
+test_request_ends_when_the_node_stops_answering(void **state)
+{
+	char text[2048], cfg2[300], audit2[300], marker[300], env_cmd[64];
+	char uri[128], expect[256];
+	const char *const argv[] = { VMGATE, "-f", cfg2, "--tenant", TENANT,
+	    NULL };
+	const char *const envp[] = { env_cmd, NULL };
+	struct e2e_result r;
+	long long t0;
+	pid_t proxy;
+	int port = 0, st;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	snprintf(cfg2, sizeof(cfg2), "%s/relay.ini", work);
+	snprintf(audit2, sizeof(audit2), "%s/relay-audit.log", work);
+	snprintf(marker, sizeof(marker), "%s/relay-frozen", work);
+	snprintf(env_cmd, sizeof(env_cmd), "SSH_ORIGINAL_COMMAND=status "
+	    GUEST_N1);
+	unlink(marker);
+	proxy = freezing_proxy(marker, &port);
+	assert_true(proxy > 0);
+	snprintf(uri, sizeof(uri), "qemu+tcp://127.0.0.1:%d/system", port);
+	snprintf(text, sizeof(text),
+	    "[vmgate]\n"
+	    "uri = qemu:///system\n"
+	    "keys = %s/keys\n"
+	    "audit_log = %s\n"
+	    "[tenant " TENANT "]\n"
+	    "domains = " GUEST_N1 "\n"
+	    "[domain " GUEST_N1 "]\n"
+	    "uri = %s\n", work, audit2, uri);
+	free(e2e_write_file(work, "relay.ini", text, 0644));
+
+	t0 = e2e_now_ms();
+	assert_int_equal(e2e_run(argv, envp, NULL, FROZEN_MS, &r), 0);
+	fprintf(stderr, SUITE ": status with the node frozen: %s after %lld "
+	    "ms\n", r.timed_out ? "still running" : "ended",
+	    e2e_now_ms() - t0);
+	kill(proxy, SIGKILL);
+	waitpid(proxy, &st, 0);
+	/* it froze once the connection was made, at the lookup */
+	assert_int_equal(access(marker, F_OK), 0);
+	if (r.timed_out)
+		fail_msg("status hangs on a frozen node");
+	assert_int_equal(r.status, 69);
+	assert_string_equal(r.out, "");
+	snprintf(expect, sizeof(expect), "vmgate: %s: unreachable\n", uri);
+	assert_string_equal(r.err, expect);
+	e2e_result_free(&r);
+	assert_int_equal(e2e_sh("grep -q 'verb=status domain=" GUEST_N1
+	    " result=error .*detail=\"libvirt unreachable: ' %s", audit2), 0);
+}
+
 /* Last: the node's daemon stops. */
 static void
 test_node_down(void **state)
@@ -700,6 +882,7 @@ main(void)
 		cmocka_unit_test(test_audit_checks_the_node),
 		cmocka_unit_test_teardown(test_console_ends_when_the_node_freezes,
 		    node_continue),
+		cmocka_unit_test(test_request_ends_when_the_node_stops_answering),
 		cmocka_unit_test(test_node_down),
 	};
 
