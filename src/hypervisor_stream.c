@@ -430,6 +430,7 @@ hv_unwatch_stopped(struct hv_domain *dom, int id)
 }
 
 struct lost_watch {
+	struct hv *hv;
 	void (*cb)(void *arg);
 	void *arg;
 };
@@ -440,10 +441,16 @@ close_cb(virConnectPtr conn, int reason, void *opaque)
 	struct lost_watch *w = opaque;
 
 	(void)conn;
-	/* KEEPALIVE: the host stopped answering; EOF, ERROR: its daemon went
-	 * away. CLIENT is our own close, never a loss. */
-	if (reason != VIR_CONNECT_CLOSE_REASON_CLIENT)
-		w->cb(w->arg);
+	/* CLIENT is our own close, never a loss */
+	if (reason == VIR_CONNECT_CLOSE_REASON_CLIENT)
+		return;
+	/* libvirt reports no error with the callback: the reason is the log's */
+	snprintf(w->hv->last_error, sizeof(w->hv->last_error), "%s",
+	    reason == VIR_CONNECT_CLOSE_REASON_KEEPALIVE ?
+	    "connection closed: no answer to keepalive" :
+	    reason == VIR_CONNECT_CLOSE_REASON_EOF ?
+	    "connection closed by the daemon" : "connection lost");
+	w->cb(w->arg);
 }
 
 int
@@ -451,6 +458,7 @@ hv_watch_lost(struct hv_domain *dom, void (*cb)(void *arg), void *arg)
 {
 	struct lost_watch *w = xcalloc(1, sizeof(*w));
 
+	w->hv = dom->hv;
 	w->cb = cb;
 	w->arg = arg;
 	/* libvirt frees w when the callback is unregistered */
