@@ -25,7 +25,7 @@
 #include "vmgate/mapfile.h"
 #include "vmgate/util.h"
 
-#define IX_MAGIC	"VMGKIDX2"
+#define IX_MAGIC	"VMGKIDX3"
 
 struct ix_header {
 	struct mapfile_head head;	/* of the key directory */
@@ -36,6 +36,8 @@ struct ix_blob {
 	uint32_t str;
 	uint32_t link_first;
 	uint32_t nlinks;
+	uint32_t type;		/* pool offsets: the key's type, fingerprint */
+	uint32_t fingerprint;
 };
 
 struct ix_tenant {
@@ -182,6 +184,9 @@ keyindex_write(const char *path, const struct stat *dir_st,
 
 		if (!same_blob) {
 			bv[nb].str = pool_add(&pool, kv[i].base64);
+			bv[nb].type = pool_add(&pool, kv[i].type);
+			bv[nb].fingerprint = pool_add(&pool,
+			    kv[i].fingerprint);
 			bv[nb].link_first = (uint32_t)nl;
 			nb++;
 		} else if (lv[nl - 1] == t)
@@ -408,4 +413,18 @@ keyindex_owners(const struct keyindex *ix, const char *base64,
 	}
 	*names = v;
 	return (long)b->nlinks;
+}
+
+int
+keyindex_fingerprint(const struct keyindex *ix, const char *base64,
+    const char **type, const char **fingerprint)
+{
+	long bi;
+
+	bi = find(ix, ix->blobs, ix->h->nblobs, sizeof(*ix->blobs), base64);
+	if (bi < 0 ||
+	    (*type = pool_str(ix, ix->blobs[bi].type)) == NULL ||
+	    (*fingerprint = pool_str(ix, ix->blobs[bi].fingerprint)) == NULL)
+		return -1;
+	return 0;
 }

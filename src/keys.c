@@ -624,6 +624,8 @@ write_index(const char *dir, const struct stat *dir_st,
 	for (i = 0; i < ring->nkeys; i++) {
 		kv[i].base64 = ring->keys[i].base64;
 		kv[i].tenant = ring->keys[i].tenant;
+		kv[i].type = ring->keys[i].type;
+		kv[i].fingerprint = ring->keys[i].fingerprint;
 	}
 	for (i = 0; i < nfiles; i++) {
 		fv[i].tenant = files[i].tenant;
@@ -804,32 +806,43 @@ keys_load_only(const char *dir, bool (*known)(const char *tenant, void *arg),
 	return load(dir, &scope, ring, d);
 }
 
+/* dir's index, read only, when keyindex_open trusts it; else NULL */
+static struct keyindex *
+index_of(const char *dir)
+{
+	struct keyindex *ix = NULL;
+	struct stat st;
+	char *path;
+	int dfd;
+
+	if ((path = keyindex_path(dir)) == NULL)
+		return NULL;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd != -1 && fstat(dfd, &st) == 0)
+		ix = keyindex_open(path, &st);
+	if (dfd != -1)
+		close(dfd);
+	free(path);
+	return ix;
+}
+
 int
 keys_index_owner(const char *dir, const char *base64, char *out,
     size_t outlen)
 {
-	struct keyindex *ix = NULL;
+	struct keyindex *ix;
 	const char **names = NULL;
-	struct stat st;
-	char *path = NULL;
 	long n = -1;
-	int dfd;
 
-	if (base64 == NULL || (path = keyindex_path(dir)) == NULL)
+	if (base64 == NULL || (ix = index_of(dir)) == NULL)
 		return -1;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd != -1 && fstat(dfd, &st) == 0 &&
-	    (ix = keyindex_open(path, &st)) != NULL)
-		n = keyindex_owners(ix, base64, &names);
+	n = keyindex_owners(ix, base64, &names);
 	if (n == 1 && (strlen(names[0]) >= outlen || !name_valid(names[0])))
 		n = -1;
 	if (n == 1)
 		memcpy(out, names[0], strlen(names[0]) + 1);
 	free(names);
 	keyindex_close(ix);
-	if (dfd != -1)
-		close(dfd);
-	free(path);
 	return n == 0 || n == 1 ? (int)n : -1;
 }
 
@@ -846,8 +859,34 @@ keys_free(struct keyring *ring)
 	memset(ring, 0, sizeof(*ring));
 }
 
+/*
+ * The fingerprint dir's index holds for exactly this type and base64: the
+ * one libssh made when the key was read from its file, so the same
+ * keys_fingerprint gives, without loading libssh. -1 when dir is NULL,
+ * has no trusted index, or the key is not in it.
+ */
+static int
+indexed_fingerprint(const char *dir, const char *type, const char *base64,
+    char *out, size_t outlen)
+{
+	struct keyindex *ix;
+	const char *t, *fp;
+	int r = -1;
+
+	if (dir == NULL || (ix = index_of(dir)) == NULL)
+		return -1;
+	if (keyindex_fingerprint(ix, base64, &t, &fp) == 0 &&
+	    strcmp(t, type) == 0 && strlen(fp) < outlen) {
+		memcpy(out, fp, strlen(fp) + 1);
+		r = 0;
+	}
+	keyindex_close(ix);
+	return r;
+}
+
 int
-keys_from_auth_info(const char *path, char *out, size_t outlen)
+keys_from_auth_info(const char *path, const char *keys_dir, char *out,
+    size_t outlen)
 {
 	struct diag d;
 	char *buf = NULL, *line, *save = NULL, *method, *type, *b64, *dir;
@@ -880,7 +919,9 @@ keys_from_auth_info(const char *path, char *out, size_t outlen)
 		if (method == NULL || strcmp(method, KEYS_AUTH_METHOD) != 0 ||
 		    type == NULL || b64 == NULL)
 			continue;
-		r = keys_fingerprint(type, b64, out, outlen);
+		if ((r = indexed_fingerprint(keys_dir, type, b64, out,
+		    outlen)) != 0)
+			r = keys_fingerprint(type, b64, out, outlen);
 		break;
 	}
  out:

@@ -203,8 +203,6 @@ run_tenant_shell(const struct options *o)
 	/* no key of the tenant's terminal may come between act and audit */
 	env_signals_hold();
 	env_client_addr(from, sizeof(from));
-	if (auth != NULL && keys_from_auth_info(auth, fp, sizeof(fp)) != 0)
-		fp[0] = '\0';
 	identity_init(&id, o->tenant);
 
 	/* A malformed request is refused before anything else is decided;
@@ -214,6 +212,11 @@ run_tenant_shell(const struct options *o)
 
 	r = load_config(o->config_path, identity_scope(&id), &cfg,
 	    getuid() == 0, stderr);
+	/* the key directory's index spares loading libssh when it knows the
+	 * key; every audit line below names the key, whatever happens */
+	if (auth != NULL && keys_from_auth_info(auth, r == RESULT_OK ?
+	    cfg->keys_dir : NULL, fp, sizeof(fp)) != 0)
+		fp[0] = '\0';
 	(void)identity_check(&id, r == RESULT_OK ? cfg : NULL);
 	if (bad_request) {
 		fprintf(stderr, "vmgate: %s\n", errbuf);

@@ -1,15 +1,16 @@
 /*
  * keyindex: the on-disk index of a key directory, so that a login reads
  * only the key files that matter instead of all of them. It maps each key
- * blob (base64, as written) to the tenants whose files hold it, and each
- * tenant to its file names. The key files stay the truth: keys.c reads and
- * parses the files the index names, with the same code and checks as a
- * full scan, before any line is printed.
+ * blob (base64, as written) to the tenants whose files hold it and to the
+ * type and fingerprint libssh gave it, and each tenant to its file names.
+ * The key files stay the truth: keys.c reads and parses the files the
+ * index names, with the same code and checks as a full scan, before any
+ * line is printed.
  *
  * An index is used only while the directory's (st_dev, st_ino, st_mtim,
  * st_ctim) are those it recorded (a file added, removed or renamed changes
  * them), and only when it is a regular file owned by the directory's
- * owner, not writable by group or others. A leaf: offsets and names only.
+ * owner, not writable by group or others. A leaf: offsets and strings only.
  */
 #ifndef VMGATE_KEYINDEX_H
 #define VMGATE_KEYINDEX_H
@@ -25,10 +26,12 @@
 
 struct keyindex;
 
-/* one key as found in the directory */
+/* one key as found in the directory, as libssh parsed it */
 struct keyindex_key {
 	const char *base64;
 	const char *tenant;
+	const char *type;		/* "ssh-ed25519" */
+	const char *fingerprint;	/* "SHA256:..." */
 };
 
 /* one key file */
@@ -69,5 +72,12 @@ long keyindex_files(const struct keyindex *ix, const char *tenant,
  */
 long keyindex_owners(const struct keyindex *ix, const char *base64,
     const char ***names);
+
+/*
+ * The type and fingerprint base64's key had when the index was made
+ * (borrowed). 0, or -1 when base64 is not indexed or the index is damaged.
+ */
+int keyindex_fingerprint(const struct keyindex *ix, const char *base64,
+    const char **type, const char **fingerprint);
 
 #endif

@@ -80,8 +80,14 @@ int keys_index_owner(const char *dir, const char *base64, char *out,
 int keys_fingerprint(const char *type, const char *base64, char *out,
     size_t outlen);
 
-/* The key that logged in, from the SSH_USER_AUTH file (ExposeAuthInfo):
- * its fingerprint into out. 0 on success, -1 when unknown. */
-int keys_from_auth_info(const char *path, char *out, size_t outlen);
+/*
+ * The key that logged in, from the SSH_USER_AUTH file (ExposeAuthInfo):
+ * its fingerprint into out, the one keys_fingerprint gives. Taken from
+ * keys_dir's index (keyindex.h) when it holds that key, which spares
+ * loading libssh; keys_dir NULL, no trusted index or a key not in it:
+ * keys_fingerprint. 0 on success, -1 when unknown.
+ */
+int keys_from_auth_info(const char *path, const char *keys_dir, char *out,
+    size_t outlen);
 
 #endif

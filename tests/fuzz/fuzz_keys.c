@@ -211,7 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	keys_free(&ring);
 	diag_clear(&d);
 
-	if (keys_from_auth_info(path_auth, fp, sizeof(fp)) == 0)
+	if (keys_from_auth_info(path_auth, dir, fp, sizeof(fp)) == 0)
 		CHECK(strncmp(fp, FP_PREFIX, strlen(FP_PREFIX)) == 0);
 	else
 		CHECK(fp[0] == '\0');

@@ -825,6 +825,132 @@ test_index_shared_and_untrusted(void **state)
 	skip_unless_root("another owner's index");
 }
 
+/* keys_from_auth_info for key k of the fixture, named by type, through
+ * the index of dir (NULL: none); the fingerprint, "" when none */
+static void
+auth_fp(const struct fixture *fx, const char *dir, const char *type,
+    const struct key *k, char *fp, size_t fplen)
+{
+	char *path = NULL, *text = NULL;
+
+	assert_true(asprintf(&path, "%s/auth", fx->dir) > 0);
+	assert_true(asprintf(&text, "publickey %s %s\n", type, k->base64) > 0);
+	write_text(path, text);
+	if (keys_from_auth_info(path, dir, fp, fplen) != 0)
+		assert_string_equal(fp, "");
+	free(text);
+	free(path);
+}
+
+/* libssh's fingerprint of key k */
+static void
+libssh_fp(const struct key *k, char *fp, size_t fplen)
+{
+	assert_int_equal(keys_fingerprint(k->type, k->base64, fp, fplen), 0);
+}
+
+/*
+ * The login key's fingerprint comes from the index when it holds that
+ * key, equal to libssh's; with no trusted index, a stale one, or a key it
+ * does not hold, libssh makes it.
+ */
+static void
+test_index_fingerprint(void **state)
+{
+	struct fixture *fx = *state;
+	struct keyring ring;
+	struct keyindex *ix;
+	struct diag d;
+	struct stat st;
+	const char *t, *f;
+	char *dir = NULL, *file = NULL, *path, fp[KEYS_FP_LEN];
+	char want[KEYS_FP_LEN];
+	const int indexed[] = { 0, 1, 3 };
+	struct keyindex_key fake;
+	const struct keyindex_file fake_file = { "alice", "alice.pub" };
+	size_t i;
+
+	assert_true(asprintf(&dir, "%s/fpkeys", fx->dir) > 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_true(asprintf(&file, "%s %s a\n%s %s b\n", fx->k[0].type,
+	    fx->k[0].base64, fx->k[3].type, fx->k[3].base64) > 0);
+	assert_true(asprintf(&path, "%s/alice.pub", dir) > 0);
+	write_text(path, file);
+	free(path);
+	free(file);
+	assert_true(asprintf(&path, "%s/bob.pub", dir) > 0);
+	assert_true(asprintf(&file, "%s %s\n", fx->k[1].type,
+	    fx->k[1].base64) > 0);
+	write_text(path, file);
+	free(path);
+	free(file);
+	sleep(SETTLE);
+	diag_init(&d);
+	assert_int_equal(keys_load(dir, NULL, NULL, &ring, &d), 0);
+	keys_free(&ring);
+	diag_clear(&d);
+	path = keyindex_path(dir);
+	assert_int_equal(stat(dir, &st), 0);
+
+	/* the index carries libssh's type and fingerprint of each key */
+	assert_non_null(ix = keyindex_open(path, &st));
+	for (i = 0; i < sizeof(indexed) / sizeof(indexed[0]); i++) {
+		const struct key *k = &fx->k[indexed[i]];
+
+		libssh_fp(k, want, sizeof(want));
+		assert_int_equal(keyindex_fingerprint(ix, k->base64, &t, &f),
+		    0);
+		assert_string_equal(t, k->type);
+		assert_string_equal(f, want);
+		auth_fp(fx, dir, k->type, k, fp, sizeof(fp));
+		assert_string_equal(fp, want);
+	}
+	assert_int_equal(keyindex_fingerprint(ix, fx->k[2].base64, &t, &f),
+	    -1);
+	keyindex_close(ix);
+
+	/* an index whose fingerprint is not libssh's shows where the answer
+	 * comes from: the index, for exactly its key and type */
+	memset(&fake, 0, sizeof(fake));
+	fake.base64 = fx->k[0].base64;
+	fake.tenant = "alice";
+	fake.type = fx->k[0].type;
+	fake.fingerprint = "SHA256:from-the-index";
+	assert_int_equal(keyindex_write(path, &st, &fake, 1, &fake_file, 1),
+	    0);
+	auth_fp(fx, dir, fx->k[0].type, &fx->k[0], fp, sizeof(fp));
+	assert_string_equal(fp, "SHA256:from-the-index");
+	/* no index given, another type named, a key not indexed: libssh */
+	libssh_fp(&fx->k[0], want, sizeof(want));
+	auth_fp(fx, NULL, fx->k[0].type, &fx->k[0], fp, sizeof(fp));
+	assert_string_equal(fp, want);
+	auth_fp(fx, dir, fx->k[1].type, &fx->k[0], fp, sizeof(fp));
+	assert_string_equal(fp, "");
+	libssh_fp(&fx->k[2], want, sizeof(want));
+	auth_fp(fx, dir, fx->k[2].type, &fx->k[2], fp, sizeof(fp));
+	assert_string_equal(fp, want);
+	/* an index others may write: not trusted */
+	libssh_fp(&fx->k[0], want, sizeof(want));
+	assert_int_equal(chmod(path, 0666), 0);
+	auth_fp(fx, dir, fx->k[0].type, &fx->k[0], fp, sizeof(fp));
+	assert_string_equal(fp, want);
+	assert_int_equal(chmod(path, 0644), 0);
+	auth_fp(fx, dir, fx->k[0].type, &fx->k[0], fp, sizeof(fp));
+	assert_string_equal(fp, "SHA256:from-the-index");
+	/* stale: a file added to the directory */
+	assert_true(asprintf(&file, "%s/carol.pub", dir) > 0);
+	write_text(file, "");
+	auth_fp(fx, dir, fx->k[0].type, &fx->k[0], fp, sizeof(fp));
+	assert_string_equal(fp, want);
+	/* missing */
+	assert_int_equal(unlink(path), 0);
+	auth_fp(fx, dir, fx->k[0].type, &fx->k[0], fp, sizeof(fp));
+	assert_string_equal(fp, want);
+	free(file);
+	free(path);
+	free(dir);
+}
+
 /*
  * The file changes between the look at its identity and the read: the
  * text read is not the text that identity names, so no snapshot may be
@@ -936,6 +1062,7 @@ main(void)
 		cmocka_unit_test(test_index_same_answers),
 		cmocka_unit_test(test_index_removed_key_stops),
 		cmocka_unit_test(test_index_shared_and_untrusted),
+		cmocka_unit_test(test_index_fingerprint),
 		cmocka_unit_test(test_snapshot_changed_while_read),
 		cmocka_unit_test(test_mapfile_sizes),
 	};

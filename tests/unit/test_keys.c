@@ -625,7 +625,7 @@ auth_line(char *fp, size_t fplen, const char *type, const char *b64, int rc)
 	if (asprintf(&text, "publickey %s %s\n", type, b64) < 0)
 		abort();
 	path = unit_write_file("auth", text, 0600);
-	if (keys_from_auth_info(path, fp, fplen) != rc)
+	if (keys_from_auth_info(path, NULL, fp, fplen) != rc)
 		fail_msg("auth info '%s': not %d", text, rc);
 	free(text);
 	free(path);
@@ -717,7 +717,7 @@ test_auth_info(void **state)
 	    pool[1].base64) < 0)
 		abort();
 	path = unit_write_file("auth", text, 0600);
-	assert_int_equal(keys_from_auth_info(path, fp, sizeof(fp)), 0);
+	assert_int_equal(keys_from_auth_info(path, NULL, fp, sizeof(fp)), 0);
 	assert_string_equal(fp, pool[1].fp);
 	free(text);
 	free(path);
@@ -727,19 +727,19 @@ test_auth_info(void **state)
 	    pool[2].type, pool[2].base64, pool[0].type, pool[0].base64) < 0)
 		abort();
 	path = unit_write_file("auth", text, 0600);
-	assert_int_equal(keys_from_auth_info(path, fp, sizeof(fp)), 0);
+	assert_int_equal(keys_from_auth_info(path, NULL, fp, sizeof(fp)), 0);
 	assert_string_equal(fp, pool[2].fp);
 	free(text);
 	free(path);
 
 	path = unit_write_file("auth", "password\nkeyboard-interactive\n",
 	    0600);
-	assert_int_equal(keys_from_auth_info(path, fp, sizeof(fp)), -1);
+	assert_int_equal(keys_from_auth_info(path, NULL, fp, sizeof(fp)), -1);
 	assert_string_equal(fp, "");
 	free(path);
 	path = unit_write_file("auth", "publickey ssh-ed25519 AAAAbroken\n",
 	    0600);
-	assert_int_equal(keys_from_auth_info(path, fp, sizeof(fp)), -1);
+	assert_int_equal(keys_from_auth_info(path, NULL, fp, sizeof(fp)), -1);
 	free(path);
 
 	/* every key of the pool gets keys_fingerprint's answer */
@@ -781,9 +781,9 @@ test_auth_info(void **state)
 	auth_line(fp, sizeof(fp), "ssh-unknown", b64, -1);
 	free(b64);
 	auth_line(fp, 20, pool[0].type, pool[0].base64, -1);
-	assert_int_equal(keys_from_auth_info("/nonexistent/auth", fp,
-	    sizeof(fp)), -1);
-	assert_int_equal(keys_from_auth_info(NULL, fp, sizeof(fp)), -1);
+	assert_int_equal(keys_from_auth_info("/nonexistent/auth", NULL,
+	    fp, sizeof(fp)), -1);
+	assert_int_equal(keys_from_auth_info(NULL, NULL, fp, sizeof(fp)), -1);
 }
 
 int
