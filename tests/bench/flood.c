@@ -17,8 +17,10 @@
  * each side joins its own group before the barrier, as each user of the
  * per-user account model runs in its own slice under systemd.
  *
- * SSH_USER_AUTH and SSH_CONNECTION, when set, are passed on to every
- * request, as sshd sets them.
+ * What sshd passes besides the command, when set in the environment:
+ * SSH_CONNECTION to every request, and as SSH_USER_AUTH the file named
+ * by FLOOD_USER_AUTH to the flood's and by QUIET_USER_AUTH to quiet's
+ * (ExposeAuthInfo: the key each tenant logged in with).
  *
  * Prints "MICROSECONDS REFUSED", REFUSED being how many of the flood
  * exited 75 (the session limit). Exits 1 if quiet's status did not
@@ -94,6 +96,27 @@ spawn_held(const char *cgroup, int gate_r, int gate_w, int out,
 	_exit(127);
 }
 
+/*
+ * env's free slots (from its third) get what sshd would pass: SSH_USER_AUTH
+ * from the variable authvar names, SSH_CONNECTION as given; each when set.
+ */
+static void
+add_sshd_env(char **env, char *auth, size_t authlen, const char *authvar,
+    char *from, size_t fromlen)
+{
+	size_t k = 2;
+
+	if (getenv(authvar) != NULL) {
+		snprintf(auth, authlen, "SSH_USER_AUTH=%s", getenv(authvar));
+		env[k++] = auth;
+	}
+	if (getenv("SSH_CONNECTION") != NULL) {
+		snprintf(from, fromlen, "SSH_CONNECTION=%s",
+		    getenv("SSH_CONNECTION"));
+		env[k++] = from;
+	}
+}
+
 static int
 usage(void)
 {
@@ -107,8 +130,9 @@ main(int argc, char **argv)
 {
 	static pid_t flood[MAX_FLOOD];
 	char request[256], self[4096], buf[4096], chunk[4096];
-	char auth[4200], from[256];
-	char *env[] = { request, "PATH=/usr/bin:/bin", NULL, NULL, NULL };
+	char auth_a[4200], auth_b[4200], from[256];
+	char *env_a[] = { request, "PATH=/usr/bin:/bin", NULL, NULL, NULL };
+	char *env_b[] = { request, "PATH=/usr/bin:/bin", NULL, NULL, NULL };
 	char *quiet_argv[6], *flood_argv[6], *noop_argv[] = { self, NOOP_ARG,
 	    NULL };
 	const char *cg_a = NULL, *cg_b = NULL;
@@ -139,18 +163,10 @@ main(int argc, char **argv)
 	self[k] = '\0';
 	snprintf(request, sizeof(request), "SSH_ORIGINAL_COMMAND=status %s",
 	    argv[3]);
-	/* what sshd passes besides the command, when the caller has it */
-	k = 2;
-	if (getenv("SSH_USER_AUTH") != NULL) {
-		snprintf(auth, sizeof(auth), "SSH_USER_AUTH=%s",
-		    getenv("SSH_USER_AUTH"));
-		env[k++] = auth;
-	}
-	if (getenv("SSH_CONNECTION") != NULL) {
-		snprintf(from, sizeof(from), "SSH_CONNECTION=%s",
-		    getenv("SSH_CONNECTION"));
-		env[k++] = from;
-	}
+	add_sshd_env(env_a, auth_a, sizeof(auth_a), "FLOOD_USER_AUTH", from,
+	    sizeof(from));
+	add_sshd_env(env_b, auth_b, sizeof(auth_b), "QUIET_USER_AUTH", from,
+	    sizeof(from));
 	quiet_argv[0] = flood_argv[0] = argv[1];
 	quiet_argv[1] = flood_argv[1] = "-f";
 	quiet_argv[2] = flood_argv[2] = argv[2];
@@ -163,14 +179,14 @@ main(int argc, char **argv)
 		return 1;
 	for (i = 0; i < n; i++)
 		if ((flood[i] = spawn_held(cg_a, gate[0], gate[1], -1,
-		    noop ? noop_argv : flood_argv, env)) < 0)
+		    noop ? noop_argv : flood_argv, env_a)) < 0)
 			return 1;
 	/* made after the flood: none of it may hold quiet's output open,
 	 * or its end would wait for the whole flood */
 	if (pipe2(out, O_CLOEXEC) != 0)
 		return 1;
 	if ((quiet = spawn_held(cg_b, gate[0], gate[1], out[1], quiet_argv,
-	    env)) < 0)
+	    env_b)) < 0)
 		return 1;
 	close(gate[0]);
 	close(out[1]);

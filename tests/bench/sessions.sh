@@ -116,13 +116,24 @@ trap cleanup_cgroups EXIT
 
 cc -O2 -Wall -Wextra -Werror -o "$WORK/flood" "$BENCH_DIR/flood.c" ||
     die "flood build failed"
-# every request gets what sshd (ExposeAuthInfo yes) passes with it
-rm -f "$WORK/sessions/key" "$WORK/sessions/key.pub"
-ssh-keygen -q -t ed25519 -N '' -f "$WORK/sessions/key" ||
-    die "ssh-keygen failed"
-echo "publickey $(cut -d' ' -f1,2 "$WORK/sessions/key.pub")" \
-    >"$WORK/sessions/auth"
-export SSH_USER_AUTH="$WORK/sessions/auth"
+# every request gets what sshd (ExposeAuthInfo yes) passes with it: the
+# key its tenant logged in with, one of its key files'; `vmgate check`
+# indexes them, as on a host, so the fingerprint comes from the index
+for t in flooder quiet; do
+	rm -f "$WORK/sessions/$t" "$WORK/sessions/$t.pub"
+	ssh-keygen -q -t ed25519 -N '' -C "$t" -f "$WORK/sessions/$t" ||
+	    die "ssh-keygen failed"
+	cp "$WORK/sessions/$t.pub" "$WORK/sessions/keys/$t.pub"
+	chmod 0644 "$WORK/sessions/keys/$t.pub"
+	echo "publickey $(cut -d' ' -f1,2 "$WORK/sessions/$t.pub")" \
+	    >"$WORK/sessions/$t.auth"
+done
+export FLOOD_USER_AUTH="$WORK/sessions/flooder.auth"
+export QUIET_USER_AUTH="$WORK/sessions/quiet.auth"
+sleep 3		# the key directory settles before it is indexed
+"$VMGATE" -f "$INI" check >"$WORK/sessions/check.out" 2>&1 ||
+    { cat "$WORK/sessions/check.out"; die "check failed"; }
+[ -f "$WORK/sessions/keys.index" ] || die "check wrote no key index"
 export SSH_CONNECTION="192.0.2.10 50000 127.0.0.1 22"
 
 # tenant quiet's status alone and during each flood, the cases in turn
