@@ -102,7 +102,8 @@ cc $CFLAGS_B -o "$WORK/mini" "$BENCH_DIR/mini.c" $(pkg-config --cflags --libs li
 # shellcheck disable=SC2046
 cc $CFLAGS_B -I"$TOP/tests/e2e" -DE2E_DIR="\"$TOP/tests/e2e\"" -o "$WORK/guest" \
     "$BENCH_DIR/guest.c" "$TOP/tests/e2e/e2e.c" \
-    $(pkg-config --cflags --libs libvirt) -lutil || die "guest build failed"
+    $(pkg-config --cflags --libs libvirt cmocka) -lutil ||
+    die "guest build failed"
 
 for n in $SIZES; do
 	mkdir -p "$WORK/$n"
