@@ -44,9 +44,12 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 E2E_SRC   := $(wildcard tests/e2e/test_*.c)
 E2E_BIN   := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/e2e/%)
 E2E_LIB   := $(wildcard tests/e2e/e2e.c)
+# make bench's own programs; make check builds them so they cannot rot
+BENCH_BIN := $(addprefix $(BUILD)/bench/,runner mini guest flood)
+BENCH_CFLAGS := -O2 -Wall -Wextra -Werror
 
-.PHONY: all deps check check-unit unit-binaries check-e2e check-sanitize demo demo-stop \
-        bench fuzz install clean
+.PHONY: all deps check check-unit unit-binaries bench-binaries check-e2e \
+        check-sanitize demo demo-stop bench fuzz install clean
 
 all: $(BUILD)/vmgate $(BUILD)/pam_vmgate.so
 
@@ -82,7 +85,17 @@ $(BUILD)/e2e/%: tests/e2e/%.c $(E2E_LIB) $(wildcard tests/e2e/*.h) $(BUILD)/libv
 	  -DE2E_DIR='"$(CURDIR)/tests/e2e"' -DBUILD_DIR='"$(CURDIR)/$(BUILD)"' \
 	  -o $@ $< $(E2E_LIB) $(BUILD)/libvmgate.a $(PKG_LIBS) -lcmocka -lutil
 
-$(BUILD)/obj $(BUILD)/pic $(BUILD)/tests $(BUILD)/e2e:
+$(BUILD)/bench/runner $(BUILD)/bench/flood: $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BUILD)/bench/mini: tests/bench/mini.c | $(BUILD)/bench
+	$(CC) $(BENCH_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --cflags --libs libvirt)
+
+$(BUILD)/bench/guest: tests/bench/guest.c $(E2E_LIB) $(wildcard tests/e2e/*.h) | $(BUILD)/bench
+	$(CC) $(BENCH_CFLAGS) -Itests/e2e -DE2E_DIR='"$(CURDIR)/tests/e2e"' \
+	  -o $@ $< $(E2E_LIB) $(shell $(PKG_CONFIG) --cflags --libs libvirt cmocka) -lutil
+
+$(BUILD)/obj $(BUILD)/pic $(BUILD)/tests $(BUILD)/e2e $(BUILD)/bench:
 	mkdir -p $@
 
 # the last line of make check is the end-to-end summary (or, not root,
@@ -92,7 +105,7 @@ check: deps
 	$(MAKE) check-unit
 	@$(MAKE) --no-print-directory check-e2e
 
-check-unit: unit-binaries
+check-unit: unit-binaries bench-binaries
 	@sh tests/unit/pamtester.sh $(BUILD)/pam_vmgate.so
 	@MAKE=$(MAKE) sh tests/unit/install.sh
 
@@ -100,6 +113,8 @@ check-unit: unit-binaries
 # system's pamtester, which is not built with ASan)
 unit-binaries: $(UNIT_BIN) $(BUILD)/vmgate $(BUILD)/pam_vmgate.so
 	@sh tests/unit/run.sh $(UNIT_BIN)
+
+bench-binaries: $(BENCH_BIN)
 
 check-e2e: $(BUILD)/vmgate $(BUILD)/pam_vmgate.so $(E2E_BIN)
 	@sh tests/e2e/run.sh $(E2E_BIN)
@@ -116,8 +131,8 @@ demo: deps
 demo-stop:
 	@sh contrib/demo.sh stop
 
-bench: all
-	@sh tests/bench/run.sh
+bench: all bench-binaries
+	@BENCH_BIN=$(CURDIR)/$(BUILD)/bench sh tests/bench/run.sh
 
 fuzz:
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS)

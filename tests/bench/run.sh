@@ -22,6 +22,9 @@ set -u
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$BENCH_DIR/../.." && pwd)
 VMGATE=${VMGATE:-$TOP/build/vmgate}
+# the bench's programs (make bench-binaries builds them)
+BENCH_BIN=${BENCH_BIN:-$TOP/build/bench}
+export BENCH_BIN
 ROUNDS=${BENCH_ROUNDS:-30}
 WARMUP=${BENCH_WARMUP:-3}
 CONSOLE_LINES=${BENCH_CONSOLE_LINES:-30000}
@@ -67,7 +70,7 @@ LINUX_UP=0
 cleanup()
 {
 	[ "$GUEST_UP" = 1 ] && sh "$TOP/tests/e2e/stack.sh" rmguest "$GUEST" >/dev/null
-	[ "$LINUX_UP" = 1 ] && "$WORK/guest" down "$LINUX_GUEST" >/dev/null
+	[ "$LINUX_UP" = 1 ] && "$BENCH_BIN/guest" down "$LINUX_GUEST" >/dev/null
 	[ "$HOSTS_UP" = 1 ] && sh "$TOP/tests/e2e/stack.sh" rmguest "$HOST2_GUEST" >/dev/null
 	[ "$NODE_UP" = 1 ] && sh "$TOP/tests/e2e/node.sh" down "$NODE_DIR" >/dev/null &&
 	    rm -rf "$NODE_DIR"
@@ -94,16 +97,9 @@ sh "$TOP/tests/e2e/node.sh" up "$NODE_DIR" "$NODE_ADDR" 16510 >/dev/null ||
 sh "$TOP/tests/e2e/node.sh" guest "$NODE_DIR" "$NODE_GUEST" "$NODE_GUEST_PORT" >/dev/null ||
     die "guest $NODE_GUEST did not start on the second host"
 
-CFLAGS_B="-O2 -Wall -Wextra -Werror"
-cc $CFLAGS_B -o "$WORK/runner" "$BENCH_DIR/runner.c" || die "runner build failed"
-# shellcheck disable=SC2046
-cc $CFLAGS_B -o "$WORK/mini" "$BENCH_DIR/mini.c" $(pkg-config --cflags --libs libvirt) ||
-    die "mini build failed"
-# shellcheck disable=SC2046
-cc $CFLAGS_B -I"$TOP/tests/e2e" -DE2E_DIR="\"$TOP/tests/e2e\"" -o "$WORK/guest" \
-    "$BENCH_DIR/guest.c" "$TOP/tests/e2e/e2e.c" \
-    $(pkg-config --cflags --libs libvirt cmocka) -lutil ||
-    die "guest build failed"
+for p in runner mini guest flood; do
+	[ -x "$BENCH_BIN/$p" ] || die "$BENCH_BIN/$p not built (make bench-binaries)"
+done
 
 for n in $SIZES; do
 	mkdir -p "$WORK/$n"
@@ -182,7 +178,7 @@ INI100K=$WORK/100000/vmgate.ini
 SSH_ORIGINAL_COMMAND="status $GUEST" "$VMGATE" -f "$INI100K" --tenant "$LAST" >"$WORK/st.out" ||
     die "vmgate status failed"
 grep -q '^state: running$' "$WORK/st.out" || { cat "$WORK/st.out"; die "vmgate status: wrong answer"; }
-"$WORK/mini" "$URI" "$GUEST" | grep -q '^state: 1$' || die "mini: wrong answer"
+"$BENCH_BIN/mini" "$URI" "$GUEST" | grep -q '^state: 1$' || die "mini: wrong answer"
 
 for c in status-1 status-20; do
 	SSH_ORIGINAL_COMMAND="status $GUEST" "$VMGATE" -f "$WORK/$c/vmgate.ini" --tenant bt >"$WORK/st.out" ||
@@ -198,9 +194,9 @@ SSH_ORIGINAL_COMMAND=list "$VMGATE" -f "$WORK/list-2/vmgate.ini" --tenant bt >"$
 
 VIRSH=$(command -v virsh)
 say "status: $ROUNDS rounds after $WARMUP warm-up rounds"
-"$WORK/runner" "$ROUNDS" "$WARMUP" \
-	mini "$WORK/mini" "$URI" "$GUEST" ';;' \
-	mini-full "$WORK/mini" "$URI" "$GUEST" --full ';;' \
+"$BENCH_BIN/runner" "$ROUNDS" "$WARMUP" \
+	mini "$BENCH_BIN/mini" "$URI" "$GUEST" ';;' \
+	mini-full "$BENCH_BIN/mini" "$URI" "$GUEST" --full ';;' \
 	vmgate-100k "SSH_ORIGINAL_COMMAND=status $GUEST" "$VMGATE" -f "$INI100K" --tenant "$LAST" ';;' \
 	vmgate-100 "SSH_ORIGINAL_COMMAND=status $GUEST" "$VMGATE" -f "$WORK/100/vmgate.ini" --tenant t000099 ';;' \
 	virsh "$VIRSH" -c "$URI" domstate "$GUEST" >"$WORK/status.res" || die "status runs failed"
@@ -214,22 +210,22 @@ for n in $SIZES; do
 	set -- "$@" "shared-$n" "$VMGATE" -f "$WORK/$n/vmgate.ini" authorized-keys "$SERVICE_USER" ssh-ed25519 "$b" ';;'
 	set -- "$@" "peruser-$n" "$VMGATE" -f "$WORK/$n/vmgate.ini" authorized-keys "$t" ssh-ed25519 "$b" ';;'
 done
-"$WORK/runner" "$ROUNDS" "$WARMUP" "$@" >"$WORK/keys.res" || die "authorized-keys runs failed"
+"$BENCH_BIN/runner" "$ROUNDS" "$WARMUP" "$@" >"$WORK/keys.res" || die "authorized-keys runs failed"
 
 # the two status cases alone, then the two list cases: each case of a
 # pair follows the other, so neither inherits a different daemon's load
 say "many hosts: $ROUNDS rounds after $WARMUP warm-up rounds"
-"$WORK/runner" "$ROUNDS" "$WARMUP" \
+"$BENCH_BIN/runner" "$ROUNDS" "$WARMUP" \
 	hosts-status-1 "SSH_ORIGINAL_COMMAND=status $GUEST" "$VMGATE" -f "$WORK/status-1/vmgate.ini" --tenant bt ';;' \
 	hosts-status-20 "SSH_ORIGINAL_COMMAND=status $GUEST" "$VMGATE" -f "$WORK/status-20/vmgate.ini" --tenant bt \
 	>"$WORK/hosts.res" || die "many-hosts status runs failed"
-"$WORK/runner" "$ROUNDS" "$WARMUP" \
+"$BENCH_BIN/runner" "$ROUNDS" "$WARMUP" \
 	hosts-list-1host SSH_ORIGINAL_COMMAND=list "$VMGATE" -f "$WORK/list-1/vmgate.ini" --tenant bt ';;' \
 	hosts-list-2hosts SSH_ORIGINAL_COMMAND=list "$VMGATE" -f "$WORK/list-2/vmgate.ini" --tenant bt \
 	>>"$WORK/hosts.res" || die "many-hosts list runs failed"
 
 say "console: $CONSOLE_ROUNDS rounds of $CONSOLE_LINES lines from $LINUX_GUEST"
-"$WORK/guest" up "$LINUX_GUEST" || die "guest $LINUX_GUEST did not boot"
+"$BENCH_BIN/guest" up "$LINUX_GUEST" || die "guest $LINUX_GUEST did not boot"
 LINUX_UP=1
 mkdir -p "$WORK/console/keys"
 printf '[vmgate]\nuri = %s\nkeys = %s\n\n[tenant %s]\ndomains = %s\n' \

@@ -114,8 +114,8 @@ CGROUPS=$(cpu_cgroups)
 cleanup_cgroups() { [ -z "$CGROUPS" ] || rmdir $CGROUPS 2>/dev/null; }
 trap cleanup_cgroups EXIT
 
-cc -O2 -Wall -Wextra -Werror -o "$WORK/flood" "$BENCH_DIR/flood.c" ||
-    die "flood build failed"
+FLOOD_BIN=${BENCH_BIN:-$TOP/build/bench}/flood
+[ -x "$FLOOD_BIN" ] || die "$FLOOD_BIN not built (make bench-binaries)"
 # every request gets what sshd (ExposeAuthInfo yes) passes with it: the
 # key its tenant logged in with, one of its key files'; `vmgate check`
 # indexes them, as on a host, so the fingerprint comes from the index
@@ -142,20 +142,20 @@ rm -f "$WORK/sessions/idle" "$WORK/sessions/flood8" "$WORK/sessions/flood0" \
     "$WORK/sessions/noop" "$WORK/sessions/cg8" "$WORK/sessions/cg0"
 L0=$WORK/sessions/limit-0.ini
 for r in $(seq "$ROUNDS"); do
-	"$WORK/flood" "$VMGATE" "$INI" "$GUEST" 0 \
+	"$FLOOD_BIN" "$VMGATE" "$INI" "$GUEST" 0 \
 	    >>"$WORK/sessions/idle" || die "quiet alone failed"
-	"$WORK/flood" "$VMGATE" "$INI" "$GUEST" "$FLOOD" \
+	"$FLOOD_BIN" "$VMGATE" "$INI" "$GUEST" "$FLOOD" \
 	    >>"$WORK/sessions/flood8" || die "the flood with a limit failed"
-	"$WORK/flood" "$VMGATE" "$L0" "$GUEST" "$FLOOD" \
+	"$FLOOD_BIN" "$VMGATE" "$L0" "$GUEST" "$FLOOD" \
 	    >>"$WORK/sessions/flood0" || die "the flood without a limit failed"
-	"$WORK/flood" --noop "$VMGATE" "$INI" "$GUEST" "$FLOOD" \
+	"$FLOOD_BIN" --noop "$VMGATE" "$INI" "$GUEST" "$FLOOD" \
 	    >>"$WORK/sessions/noop" || die "the no-op flood failed"
 	[ -n "$CGROUPS" ] || continue
 	# shellcheck disable=SC2086
-	"$WORK/flood" "$VMGATE" "$INI" "$GUEST" "$FLOOD" $CGROUPS \
+	"$FLOOD_BIN" "$VMGATE" "$INI" "$GUEST" "$FLOOD" $CGROUPS \
 	    >>"$WORK/sessions/cg8" || die "the flood in cgroups failed"
 	# shellcheck disable=SC2086
-	"$WORK/flood" "$VMGATE" "$L0" "$GUEST" "$FLOOD" $CGROUPS \
+	"$FLOOD_BIN" "$VMGATE" "$L0" "$GUEST" "$FLOOD" $CGROUPS \
 	    >>"$WORK/sessions/cg0" || die "the flood in cgroups failed"
 done
 # a result only if the limit did its work: refusals with it, none without
