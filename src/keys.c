@@ -693,6 +693,30 @@ index_files(const char *dir, const struct stat *dir_st,
 	return r;
 }
 
+/*
+ * Whoever may write the key directory may add keys, and write its index:
+ * it must be root's (or the running account's), not writable by group or
+ * others, under directories that are safe too. 0, or -1 with why.
+ */
+static int
+key_dir_trusted(const char *dir, const struct stat *st, char *why,
+    size_t whylen)
+{
+	char how[PATH_MAX];
+
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) ||
+	    (st->st_uid != 0 && st->st_uid != geteuid())) {
+		snprintf(why, whylen, "key directory must be owned by root "
+		    "and not writable by group or others");
+		return -1;
+	}
+	if (path_dirs_safe(dir, geteuid(), how, sizeof(how)) != 0) {
+		snprintf(why, whylen, "refusing the key directory: %s", how);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 load(const char *dir, const struct load_scope *scope, struct keyring *ring,
     struct diag *d)
@@ -713,15 +737,13 @@ load(const char *dir, const struct load_scope *scope, struct keyring *ring,
 		    strerror(errno));
 		goto out;
 	}
-	/* whoever may write the directory may add keys */
-	if (fstat(dfd, &st) == -1 || (st.st_mode & (S_IWGRP | S_IWOTH)) ||
-	    (st.st_uid != 0 && st.st_uid != geteuid())) {
-		diag_add(d, "%s:0: key directory must be owned by root and "
-		    "not writable by group or others", dir);
+	if (fstat(dfd, &st) == -1) {
+		diag_add(d, "%s:0: cannot open key directory: %s", dir,
+		    strerror(errno));
 		goto out;
 	}
-	if (path_dirs_safe(dir, geteuid(), why, sizeof(why)) != 0) {
-		diag_add(d, "%s:0: refusing the key directory: %s", dir, why);
+	if (key_dir_trusted(dir, &st, why, sizeof(why)) != 0) {
+		diag_add(d, "%s:0: %s", dir, why);
 		goto out;
 	}
 	if (index_files(dir, &st, scope, &files, &nfiles) != 0 &&
@@ -806,19 +828,23 @@ keys_load_only(const char *dir, bool (*known)(const char *tenant, void *arg),
 	return load(dir, &scope, ring, d);
 }
 
-/* dir's index, read only, when keyindex_open trusts it; else NULL */
+/*
+ * dir's index, read only, when the directory is one keys are read from
+ * (key_dir_trusted) and keyindex_open trusts the index; else NULL
+ */
 static struct keyindex *
 index_of(const char *dir)
 {
 	struct keyindex *ix = NULL;
 	struct stat st;
-	char *path;
+	char *path, why[PATH_MAX + 64];
 	int dfd;
 
 	if ((path = keyindex_path(dir)) == NULL)
 		return NULL;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd != -1 && fstat(dfd, &st) == 0)
+	if (dfd != -1 && fstat(dfd, &st) == 0 &&
+	    key_dir_trusted(dir, &st, why, sizeof(why)) == 0)
 		ix = keyindex_open(path, &st);
 	if (dfd != -1)
 		close(dfd);

@@ -30,6 +30,7 @@
 
 #define NKEYS		6	/* tests/unit/data/keys/k0..k5.pub */
 #define SETTLE		(CACHE_SETTLE_SEC + 1)
+#define OTHER_UID	65534	/* nobody: not root, not us */
 #define OTHER_UID	65534
 
 /* same size as CONFIG_ALICE_OFF: an in-place edit keeps st_size */
@@ -946,6 +947,20 @@ test_index_fingerprint(void **state)
 	assert_int_equal(unlink(path), 0);
 	auth_fp(fx, dir, fx->k[0].type, &fx->k[0], fp, sizeof(fp));
 	assert_string_equal(fp, want);
+	/* a directory another account owns: that account may write its
+	 * index too, so no key is read from it, nor a fingerprint */
+	if (geteuid() == 0) {
+		assert_int_equal(chown(dir, OTHER_UID, (gid_t)-1), 0);
+		sleep(SETTLE);
+		assert_int_equal(stat(dir, &st), 0);
+		assert_int_equal(keyindex_write(path, &st, &fake, 1,
+		    &fake_file, 1), 0);
+		assert_int_equal(chown(path, OTHER_UID, (gid_t)-1), 0);
+		assert_non_null(ix = keyindex_open(path, &st));	/* as such */
+		keyindex_close(ix);
+		auth_fp(fx, dir, fx->k[0].type, &fx->k[0], fp, sizeof(fp));
+		assert_string_equal(fp, want);
+	}
 	free(file);
 	free(path);
 	free(dir);
