@@ -641,6 +641,7 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	virDomainInfo vi;
 	struct hv_xml dx;
 	bool agent = true, nic = true;
+	int rc;
 
 	memset(info, 0, sizeof(*info));
 	if (virDomainGetInfo(dom->dom, &vi) != 0)
@@ -651,7 +652,9 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	/* one parse of the definition for every fact; without SECURE: status
 	 * shows the endpoint only, no passwords in our memory. What cannot be
 	 * read shows as none, never guessed. */
-	if (hv_xml_fetch(dom, 0, &dx) == HV_OK) {
+	if ((rc = hv_xml_fetch(dom, 0, &dx)) == HV_EUNREACHABLE)
+		return rc;
+	if (rc == HV_OK) {
 		(void)hv_spice_read(dom, &dx, &info->spice);
 		/* unreadable interfaces: none shown, but still asked about */
 		nic = hv_nics_read(&dx, &info->nics) != 0 || info->nics.n > 0;
@@ -666,7 +669,8 @@ hv_get_info(struct hv_domain *dom, struct hv_info *info)
 	    vi.state == VIR_DOMAIN_PAUSED)
 		if (nic)
 			get_addrs(dom, info, agent);
-	return HV_OK;
+	/* a host lost while it was asked: what was shown as none is not */
+	return hv_failed_on(dom->conn, HV_OK);
 }
 
 int

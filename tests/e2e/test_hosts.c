@@ -647,6 +647,7 @@ test_console_ends_when_the_node_freezes(void **state)
  * program, its version and the procedure, each 4 bytes, big-endian */
 #define REMOTE_PROGRAM		0x20008086u
 #define PROC_LOOKUP_BY_NAME	23u	/* REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME */
+#define PROC_GET_XML_DESC	14u	/* REMOTE_PROC_DOMAIN_GET_XML_DESC */
 #define MSG_HEADER		16
 #define PROXY_BUF		(1 << 20)
 
@@ -673,13 +674,14 @@ send_all(int fd, const unsigned char *p, size_t n)
 
 /*
  * The child of freezing_proxy: one client, relayed to the node, until the
- * client looks a machine up. From then on nothing passes either way (not
+ * client sends its first call of procedure proc (the lookup of a machine,
+ * or a later call of the request). From then on nothing passes either way (not
  * even keepalive pings) while both connections stay open: a node that
  * took the connection, answered the handshake, and froze. The marker file
  * says it froze there.
  */
 static void
-proxy_relay(int lfd, const char *marker)
+proxy_relay(int lfd, const char *marker, uint32_t proc)
 {
 	static unsigned char buf[PROXY_BUF], in[65536];
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -716,7 +718,7 @@ proxy_relay(int lfd, const char *marker)
 			_exit(1);
 		memcpy(buf + len, in, (size_t)n);
 		len += (size_t)n;
-		/* whole messages pass, up to the lookup */
+		/* whole messages pass, up to the first call of proc */
 		used = 0;
 		while (!frozen && len - used >= MSG_HEADER &&
 		    len - used >= be32_at(buf + used)) {
@@ -725,7 +727,7 @@ proxy_relay(int lfd, const char *marker)
 			if (mlen < MSG_HEADER)
 				_exit(1);
 			if (be32_at(buf + used + 4) == REMOTE_PROGRAM &&
-			    be32_at(buf + used + 12) == PROC_LOOKUP_BY_NAME) {
+			    be32_at(buf + used + 12) == proc) {
 				frozen = true;
 				close(open(marker, O_WRONLY | O_CREAT, 0600));
 				break;
@@ -740,9 +742,9 @@ proxy_relay(int lfd, const char *marker)
 	_exit(0);
 }
 
-/* freezing_proxy on an ephemeral loopback port (*port): the child's pid */
+/* proxy_relay on an ephemeral loopback port (*port): the child's pid */
 static pid_t
-freezing_proxy(const char *marker, int *port)
+freezing_proxy(const char *marker, uint32_t proc, int *port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t salen = sizeof(sa);
@@ -756,7 +758,7 @@ freezing_proxy(const char *marker, int *port)
 		return -1;
 	*port = ntohs(sa.sin_port);
 	if ((pid = fork()) == 0)
-		proxy_relay(lfd, marker);
+		proxy_relay(lfd, marker, proc);
 	close(lfd);
 	return pid;
 }
@@ -770,7 +772,7 @@ freezing_proxy(const char *marker, int *port)
  * naming the relay.
  */
 static void
-test_request_ends_when_the_node_stops_answering(void **state)
+status_through_freezing_relay(uint32_t proc, const char *when)
 {
 	char text[2048], cfg2[300], audit2[300], marker[300], env_cmd[64];
 	char uri[128], expect[256];
@@ -782,15 +784,14 @@ test_request_ends_when_the_node_stops_answering(void **state)
 	pid_t proxy;
 	int port = 0, st;
 
-	(void)state;
-	SKIP_UNLESS_READY();
 	snprintf(cfg2, sizeof(cfg2), "%s/relay.ini", work);
 	snprintf(audit2, sizeof(audit2), "%s/relay-audit.log", work);
 	snprintf(marker, sizeof(marker), "%s/relay-frozen", work);
 	snprintf(env_cmd, sizeof(env_cmd), "SSH_ORIGINAL_COMMAND=status "
 	    GUEST_N1);
 	unlink(marker);
-	proxy = freezing_proxy(marker, &port);
+	unlink(audit2);
+	proxy = freezing_proxy(marker, proc, &port);
 	assert_true(proxy > 0);
 	snprintf(uri, sizeof(uri), "qemu+tcp://127.0.0.1:%d/system", port);
 	snprintf(text, sizeof(text),
@@ -807,17 +808,18 @@ test_request_ends_when_the_node_stops_answering(void **state)
 	t0 = e2e_now_ms();
 	/* -1 when it did not end in time (then killed) */
 	(void)e2e_run(argv, envp, NULL, FROZEN_MS, &r);
-	fprintf(stderr, SUITE ": status with the node frozen: %s after %lld "
-	    "ms\n", r.timed_out ? "still running" : "ended",
+	fprintf(stderr, SUITE ": status with the node frozen at %s: %s after "
+	    "%lld ms\n", when, r.timed_out ? "still running" : "ended",
 	    e2e_now_ms() - t0);
 	kill(proxy, SIGKILL);
 	waitpid(proxy, &st, 0);
-	/* it froze once the connection was made, at the lookup */
+	/* it froze once the connection was made, where it was told to */
 	assert_int_equal(access(marker, F_OK), 0);
 	if (r.timed_out) {
 		e2e_result_free(&r);
-		fail_msg("status hangs on a frozen node");
+		fail_msg("status hangs on a node frozen at %s", when);
 	}
+	/* never a status with what could not be read shown as none */
 	assert_int_equal(r.status, 69);
 	assert_string_equal(r.out, "");
 	snprintf(expect, sizeof(expect), "vmgate: %s: unreachable\n", uri);
@@ -826,6 +828,23 @@ test_request_ends_when_the_node_stops_answering(void **state)
 	assert_int_equal(e2e_sh("grep -q 'verb=status domain=" GUEST_N1
 	    " result=error .*detail=\"libvirt unreachable: .*keepalive' %s",
 	    audit2), 0);
+}
+
+static void
+test_request_ends_when_the_node_stops_answering(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	status_through_freezing_relay(PROC_LOOKUP_BY_NAME, "the lookup");
+}
+
+/* frozen after the machine's state was read, before its definition */
+static void
+test_status_never_half_answers(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	status_through_freezing_relay(PROC_GET_XML_DESC, "the definition");
 }
 
 /* Last: the node's daemon stops. */
@@ -887,6 +906,7 @@ main(void)
 		cmocka_unit_test_teardown(test_console_ends_when_the_node_freezes,
 		    node_continue),
 		cmocka_unit_test(test_request_ends_when_the_node_stops_answering),
+		cmocka_unit_test(test_status_never_half_answers),
 		cmocka_unit_test(test_node_down),
 	};
 
