@@ -13,7 +13,8 @@
  * The node's daemon freezes (SIGSTOP) under an open console: the request
  * ends as unreachable once keepalive gives up, and the node answers again
  * after SIGCONT. A status request whose lookup a relay never passes on
- * ends the same way.
+ * ends the same way, and so does one whose relay freezes after the
+ * machine's state, at its definition: never a half status.
  * Last, the node's daemon stops: its machine is listed unknown, exit 69,
  * and the first host still answers.
  */
