@@ -171,7 +171,7 @@ hv_console_open(struct hv_domain *dom, bool force, struct hv_stream **out)
 	st = virStreamNew(dom->conn, VIR_STREAM_NONBLOCK);
 	if (st == NULL) {
 		hv_note_error(dom->hv);
-		return HV_EFAIL;
+		return hv_failed_on(dom->conn, HV_EFAIL);
 	}
 	/* SAFE: refuse when another session holds the console instead of
 	 * silently sharing it; FORCE: end that session and take over */
@@ -182,7 +182,8 @@ hv_console_open(struct hv_domain *dom, bool force, struct hv_stream **out)
 		virStreamFree(st);
 		/* libvirt's only OPERATION_FAILED here is "Active console
 		 * session exists for this domain" */
-		return code == VIR_ERR_OPERATION_FAILED ? HV_ESTATE : HV_EFAIL;
+		return code == VIR_ERR_OPERATION_FAILED ? HV_ESTATE :
+		    hv_failed_on(dom->conn, HV_EFAIL);
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->hv = dom->hv;
@@ -205,7 +206,7 @@ hv_screenshot_open(struct hv_domain *dom, struct hv_stream **out,
 		return r;
 	if ((st = virStreamNew(dom->conn, 0)) == NULL) {
 		hv_note_error(dom->hv);
-		return HV_EFAIL;
+		return hv_failed_on(dom->conn, HV_EFAIL);
 	}
 	/* screen 0: the first display head */
 	if ((type = virDomainScreenshot(dom->dom, st, 0, 0)) == NULL) {

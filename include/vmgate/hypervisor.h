@@ -293,8 +293,10 @@ void hv_stream_close(struct hv_stream *st, bool abort_it);
 int hv_watch_stopped(struct hv_domain *dom, void (*cb)(void *arg), void *arg);
 void hv_unwatch_stopped(struct hv_domain *dom, int id);
 /* cb once the machine's connection is lost (its host stopped answering,
- * its daemon went away), from the event loop; one watch per connection.
- * HV_OK or HV_EFAIL. hv_unwatch_lost: before the connection closes. */
+ * its daemon went away): from the event loop, or from inside a libvirt
+ * call that found the loss, so cb only records it and never calls
+ * libvirt. One watch per connection. HV_OK or HV_EFAIL. hv_unwatch_lost:
+ * before the connection closes. */
 int hv_watch_lost(struct hv_domain *dom, void (*cb)(void *arg), void *arg);
 void hv_unwatch_lost(struct hv_domain *dom);
 /* 1 while the machine is up (running, paused, ...), 0 once it is shut
