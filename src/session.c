@@ -215,25 +215,42 @@ session_take(const char *dir, const char *tenant, unsigned limit,
  * (the key line's `exec` keeps it the leader) lowers its session's, and
  * vmgate run from someone's shell never lowers that shell's session.
  */
-static void
-yield_autogroup(void)
+int
+session_autogroup_nice(pid_t pid)
 {
-	char buf[64];
+	char path[64], buf[64];
+	const char *at;
 	ssize_t n = -1;
 	int fd, nice;
-	const char *at;
 
-	if (getsid(0) != getpid())
-		return;
-	if ((fd = open(SESSION_AUTOGROUP, O_RDONLY | O_CLOEXEC)) >= 0) {
+	if (pid == 0)
+		snprintf(path, sizeof(path), "%s", SESSION_AUTOGROUP);
+	else
+		snprintf(path, sizeof(path), "/proc/%ld/autogroup", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		n = read(fd, buf, sizeof(buf) - 1);
 		close(fd);
 	}
 	if (n <= 0)
-		return;		/* no autogroup in this kernel */
+		return -1;
 	buf[n] = '\0';
 	if ((at = strstr(buf, " nice ")) == NULL ||
-	    sscanf(at, " nice %d", &nice) != 1 || nice >= SESSION_EXTRA_NICE)
+	    sscanf(at, " nice %d", &nice) != 1)
+		return -1;
+	return nice;
+}
+
+static void
+yield_autogroup(void)
+{
+	char buf[16];
+	int fd, nice;
+
+	if (getsid(0) != getpid())
+		return;
+	/* -1: no autogroup in this kernel */
+	if ((nice = session_autogroup_nice(0)) == -1 ||
+	    nice >= SESSION_EXTRA_NICE)
 		return;
 	snprintf(buf, sizeof(buf), "%d\n", SESSION_EXTRA_NICE);
 	if ((fd = open(SESSION_AUTOGROUP, O_WRONLY | O_CLOEXEC)) < 0)

@@ -16,6 +16,7 @@
 #define VMGATE_SESSION_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define SESSION_DIR	"/run/vmgate/sessions"
 #define SESSION_DIR_MODE 01733	/* root's, sticky: each account adds its own */
@@ -59,5 +60,11 @@ int session_take(const char *dir, const char *tenant, unsigned limit,
  * priority; a failure leaves it as it was and changes nothing else.
  */
 void session_yield(unsigned slot);
+
+/*
+ * The nice of pid's autogroup (sched(7): "/autogroup-N nice X" in
+ * /proc/PID/autogroup; pid 0: the caller's), -1 when there is none.
+ */
+int session_autogroup_nice(pid_t pid);
 
 #endif

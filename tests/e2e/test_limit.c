@@ -40,7 +40,7 @@
 #include <unistd.h>
 
 #include "e2e.h"
-#include "vmgate/session.h"	/* SESSION_EXTRA_NICE */
+#include "vmgate/session.h"	/* SESSION_EXTRA_NICE, its autogroup */
 
 #define SSHD_PORT	2300
 #define LIMIT		4
@@ -374,29 +374,6 @@ nice_of(pid_t pid)
 }
 
 /*
- * The nice of pid's autogroup (sched(7)): sshd gives each login a session
- * of its own, and its group's nice is what weighs against other sessions.
- * -1 when the kernel has no autogroup.
- */
-static int
-autogroup_nice_of(pid_t pid)
-{
-	char path[64], buf[64];
-	const char *at;
-	int nice = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/autogroup", (int)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	if (fgets(buf, sizeof(buf), f) != NULL &&
-	    (at = strstr(buf, " nice ")) != NULL)
-		(void)sscanf(at, " nice %d", &nice);
-	fclose(f);
-	return nice;
-}
-
-/*
  * How many of the held sessions run at nice first, the others all at
  * extra; -1 when one runs at anything else.
  */
@@ -472,8 +449,8 @@ test_limit_through_sshd(void **state)
 			first = pids[0];
 			assert_int_equal(nice_of(first), ours);
 			/* a session of its own, its group left as it began */
-			if (autogroup_nice_of(first) != -1)
-				assert_int_equal(autogroup_nice_of(first), 0);
+			if (session_autogroup_nice(first) != -1)
+				assert_int_equal(session_autogroup_nice(first), 0);
 		} else if (i == 1) {
 			pid_t second;
 
@@ -482,8 +459,8 @@ test_limit_through_sshd(void **state)
 			second = pids[pids[0] == first];
 			assert_int_equal(nice_of(second), extra);
 			/* and the session's group yields with it */
-			if (autogroup_nice_of(second) != -1)
-				assert_int_equal(autogroup_nice_of(second),
+			if (session_autogroup_nice(second) != -1)
+				assert_int_equal(session_autogroup_nice(second),
 				    extra);
 		}
 	}

@@ -368,24 +368,6 @@ test_extra_slots_yield(void **state)
 	free(base);
 }
 
-/* the autogroup nice of the calling process; -1 without autogroup */
-static int
-autogroup_nice(void)
-{
-	char buf[64];
-	const char *at;
-	int nice = -1;
-	FILE *f = fopen(SESSION_AUTOGROUP, "r");
-
-	if (f == NULL)
-		return -1;
-	if (fgets(buf, sizeof(buf), f) != NULL &&
-	    (at = strstr(buf, " nice ")) != NULL)
-		(void)sscanf(at, " nice %d", &nice);
-	fclose(f);
-	return nice;
-}
-
 /*
  * A session leader (vmgate under sshd) lowers its session's autogroup
  * too; a process in someone else's session (vmgate run from a shell)
@@ -394,7 +376,7 @@ autogroup_nice(void)
 static void
 test_extra_slot_yields_its_session(void **state)
 {
-	int st, ours = autogroup_nice();
+	int st, ours = session_autogroup_nice(0);
 	pid_t pid;
 
 	(void)state;
@@ -403,21 +385,21 @@ test_extra_slot_yields_its_session(void **state)
 	assert_true(ours < SESSION_EXTRA_NICE);	/* else nothing to see */
 	if ((pid = fork()) == 0) {
 		session_yield(1);	/* not a leader: ours is untouched */
-		_exit(autogroup_nice() == ours ? 0 : 1);
+		_exit(session_autogroup_nice(0) == ours ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_int_equal(autogroup_nice(), ours);
+	assert_int_equal(session_autogroup_nice(0), ours);
 
 	if ((pid = fork()) == 0) {
 		if (setsid() < 0)
 			_exit(2);
 		session_yield(0);	/* a first session: nothing changes */
-		if (autogroup_nice() != 0)	/* a new session's group */
+		if (session_autogroup_nice(0) != 0)	/* a new session's group */
 			_exit(3);
 		session_yield(1);
-		_exit(autogroup_nice() == SESSION_EXTRA_NICE ? 0 : 1);
+		_exit(session_autogroup_nice(0) == SESSION_EXTRA_NICE ? 0 : 1);
 	}
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
