@@ -36,6 +36,8 @@
 #include "vmgate/policy.h"
 #include "vmgate/util.h"
 
+#include "fuzz.h"
+
 #define TMP_DEFAULT	"/dev/shm"
 #define TMP_ENV		"VMGATE_FUZZ_TMP"
 #define SELF		"/usr/local/bin/vmgate"
@@ -49,13 +51,7 @@
 #define FIELD_FILES	2	/* one per entry of tenants[] */
 #define FIELD_SELF	7
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		abort();						\
-} while (0)
 
 /* key files: dave is no tenant, carol is disabled */
 static const char *const tenants[] = { "alice", "bob", "carol", "dave",

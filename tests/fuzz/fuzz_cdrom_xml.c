@@ -16,14 +16,9 @@
 
 #include "vmgate/hypervisor.h"
 
+#include "fuzz.h"
+
 #define MAX_INPUT (1u << 16)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		abort();						\
-} while (0)
 
 static bool
 same_drive(const struct hv_cdrom *a, const struct hv_cdrom *b)
@@ -40,12 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *xml, *out = NULL, *out2 = NULL;
 	int rc;
 
-	if (size > MAX_INPUT)
+	if ((xml = fuzz_text(data, size, MAX_INPUT)) == NULL)
 		return 0;
-	xml = malloc(size + 1);
-	CHECK(xml != NULL);
-	memcpy(xml, data, size);
-	xml[size] = '\0';
 
 	memset(&cd, 0x5a, sizeof(cd));
 	if (hv_cdrom_parse_xml(xml, &cd) == 0) {

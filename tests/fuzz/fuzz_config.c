@@ -25,15 +25,10 @@
 #include "vmgate/util.h"
 #include "vmgate/verb.h"
 
+#include "fuzz.h"
+
 #define FUZZ_NAME	"fuzz.ini"
 #define MAX_PORT	65535
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		abort();						\
-} while (0)
 
 /* Does the input hold a line the spec says must be refused outright? */
 static bool

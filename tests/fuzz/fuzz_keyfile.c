@@ -19,15 +19,10 @@
 #include "vmgate/keys.h"
 #include "vmgate/util.h"
 
+#include "fuzz.h"
+
 #define PATH	"/keys/alice.pub"
 #define TENANT	"alice"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		abort();						\
-} while (0)
 
 static bool
 one_word(const char *s)

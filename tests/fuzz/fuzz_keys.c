@@ -27,6 +27,8 @@
 #include "vmgate/keys.h"
 #include "vmgate/util.h"
 
+#include "fuzz.h"
+
 #define TMP_DEFAULT	"/dev/shm"
 #define TMP_ENV		"VMGATE_FUZZ_TMP"
 #define SPLIT		"\n--\n"
@@ -35,13 +37,7 @@
 #define FILE_AUTH	"auth-info"
 #define FP_PREFIX	"SHA256:"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		abort();						\
-} while (0)
 
 static char *dir;
 static char *path_alice, *path_bob, *path_auth;

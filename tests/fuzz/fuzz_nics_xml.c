@@ -13,14 +13,9 @@
 
 #include "vmgate/hypervisor.h"
 
+#include "fuzz.h"
+
 #define MAX_INPUT (1u << 20)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		abort();						\
-} while (0)
 
 #define TERMINATED(field) CHECK(memchr((field), '\0', sizeof(field)) != NULL)
 
@@ -32,12 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i, j;
 	int rc;
 
-	if (size > MAX_INPUT)
+	if ((xml = fuzz_text(data, size, MAX_INPUT)) == NULL)
 		return 0;
-	xml = malloc(size + 1);
-	CHECK(xml != NULL);
-	memcpy(xml, data, size);
-	xml[size] = '\0';
 
 	memset(&nics, 0x5a, sizeof(nics));
 	rc = hv_nics_parse_xml(xml, &nics);

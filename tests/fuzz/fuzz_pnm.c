@@ -15,14 +15,9 @@
 
 #include "vmgate/image.h"
 
+#include "fuzz.h"
+
 #define MAX_INPUT (1u << 20)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		abort();						\
-} while (0)
 
 struct seen {
 	unsigned headers;

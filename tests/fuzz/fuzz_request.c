@@ -22,17 +22,12 @@
 #include "vmgate/util.h"
 #include "vmgate/verb.h"
 
+#include "fuzz.h"
+
 #define REASON_MAX	256
 #define SMALL_REASON	16	/* exact-size buffers up to this length */
 #define MAX_PORT	65535
 #define FORBIDDEN	";&|$`<>(){}[]*?!~'\"\\"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		abort();						\
-} while (0)
 
 /* What the spec says about the raw bytes alone: refused, or maybe fine. */
 static bool

@@ -18,14 +18,9 @@
 
 #include "vmgate/hypervisor.h"
 
+#include "fuzz.h"
+
 #define MAX_INPUT (1u << 20)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond) do {						\
-	if (!(cond))							\
-		abort();						\
-} while (0)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -34,12 +29,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *xml;
 	size_t i, hlen;
 
-	if (size > MAX_INPUT)
+	if ((xml = fuzz_text(data, size, MAX_INPUT)) == NULL)
 		return 0;
-	xml = malloc(size + 1);
-	CHECK(xml != NULL);
-	memcpy(xml, data, size);
-	xml[size] = '\0';
 
 	memset(&sp, 0x5a, sizeof(sp));
 	if (hv_spice_parse_xml(xml, &sp) == 0) {
