@@ -199,6 +199,23 @@ load(const char *path)
 	return cfg;
 }
 
+/* text (freed) written to path and loaded into *cfg, which audit checks
+ * against the sshd config sshd; its output in c, its result returned */
+static enum result
+audit_written(const char *path, char *text, const char *sshd,
+    struct config **cfg, struct capture *c)
+{
+	enum result r;
+
+	write_text(path, text, 0600);
+	free(text);
+	*cfg = load(path);
+	cap_open(c);
+	r = admin_audit(*cfg, sshd, NULL, c->out, c->err);
+	cap_close(c);
+	return r;
+}
+
 static void
 test_check_ok(void **state)
 {
@@ -910,13 +927,8 @@ test_audit_accounts(void **state)
 	    "[tenant alice]\ndomains = gate-ok\n"
 	    "[tenant bin]\ndomains = gate-ok\n", TEST_DATA, work) < 0)
 		abort();
-	write_text(path, text, 0600);
-	free(text);
-	cfg = load(path);
-	cap_open(&c);
-	assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err),
+	assert_int_equal(audit_written(path, text, sshd, &cfg, &c),
 	    RESULT_FAILED);
-	cap_close(&c);
 	/* bin is in no vmgate-tenants group: the snippet forces nothing
 	 * (and limits no forwarding either) */
 	assert_non_null(strstr(c.outbuf, "sshd (user bin): no ForceCommand: "
@@ -934,12 +946,7 @@ test_audit_accounts(void **state)
 		    "[tenant alice]\ndomains = gate-ok\n", TEST_DATA,
 		    work) < 0)
 			abort();
-		write_text(path, text, 0600);
-		free(text);
-		cfg = load(path);
-		cap_open(&c);
-		(void)admin_audit(cfg, sshd, NULL, c.out, c.err);
-		cap_close(&c);
+		(void)audit_written(path, text, sshd, &cfg, &c);
 		assert_non_null(strstr(c.outbuf, "account root: login shell "));
 		cap_free(&c);
 		config_free(cfg);
@@ -1393,13 +1400,8 @@ test_audit_network(void **state)
 	    "[domain net-learn]\nipv4 = 198.51.100.10\n", TEST_DATA,
 	    work) < 0)
 		abort();
-	write_text(path, text, 0600);
-	free(text);
-	cfg = load(path);
-	cap_open(&c);
-	assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err),
+	assert_int_equal(audit_written(path, text, sshd, &cfg, &c),
 	    RESULT_FAILED);
-	cap_close(&c);
 	assert_string_equal(c.outbuf, expect);
 	cap_free(&c);
 	config_free(cfg);
@@ -1437,13 +1439,8 @@ test_audit_cdrom_path_escaped(void **state)
 	    "service_user = daemon\n[tenant alice]\ndomains = cd-odd\n",
 	    node, work) < 0)
 		abort();
-	write_text(path, text, 0600);
-	free(text);
-	cfg = load(path);
-	cap_open(&c);
-	assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err),
+	assert_int_equal(audit_written(path, text, sshd, &cfg, &c),
 	    RESULT_FAILED);
-	cap_close(&c);
 	assert_string_equal(c.outbuf, "domain cd-odd: the CD drive holds "
 	    "/srv/a\\xc2\\x9b2Jb.iso, which is not in the media catalog\n");
 	cap_free(&c);
