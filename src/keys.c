@@ -885,6 +885,19 @@ keys_free(struct keyring *ring)
 	memset(ring, 0, sizeof(*ring));
 }
 
+/* what libssh writes for SHA-256: the prefix and base64, nothing else
+ * (it is printed to the tenant and logged as it is) */
+static bool
+fingerprint_shaped(const char *fp)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(KEYS_FP_PREFIX);
+
+	return strncmp(fp, KEYS_FP_PREFIX, n) == 0 && fp[n] != '\0' &&
+	    strspn(fp + n, b64) == strlen(fp + n);
+}
+
 /*
  * The fingerprint dir's index holds for exactly this type and base64: the
  * one libssh made when the key was read from its file, so the same
@@ -902,7 +915,8 @@ indexed_fingerprint(const char *dir, const char *type, const char *base64,
 	if (dir == NULL || (ix = index_of(dir)) == NULL)
 		return -1;
 	if (keyindex_fingerprint(ix, base64, &t, &fp) == 0 &&
-	    strcmp(t, type) == 0 && strlen(fp) < outlen) {
+	    strcmp(t, type) == 0 && fingerprint_shaped(fp) &&
+	    strlen(fp) < outlen) {
 		memcpy(out, fp, strlen(fp) + 1);
 		r = 0;
 	}

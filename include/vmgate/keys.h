@@ -14,6 +14,7 @@
 #define KEYS_MAX_FILE	(1u << 20)	/* bytes per key file */
 #define KEYS_MAX_LINE	16384		/* one key line */
 #define KEYS_FP_LEN	64		/* "SHA256:" + 43 base64 + NUL fits */
+#define KEYS_FP_PREFIX	"SHA256:"
 #define KEYS_MAX_AUTH_INFO (64u << 10)	/* the SSH_USER_AUTH file */
 
 struct key_entry {
