@@ -502,6 +502,24 @@ e2e_write_file(const char *dir, const char *name, const char *text,
 	return path;
 }
 
+char *
+e2e_read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t cap = 0;
+
+	if (f == NULL)
+		return NULL;
+	/* NUL is not in the files read here: all of it, up to EOF */
+	if (getdelim(&buf, &cap, '\0', f) == -1) {
+		free(buf);
+		buf = ferror(f) ? NULL : strdup("");	/* empty */
+	}
+	fclose(f);
+	return buf;
+}
+
 static int
 rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {

@@ -109,6 +109,8 @@ char *e2e_tmpdir(const char *tag);
 /* write text to dir/name with mode; malloc'd path, NULL on error */
 char *e2e_write_file(const char *dir, const char *name, const char *text,
     mode_t mode);
+/* the whole file at path, NUL-terminated and malloc'd; NULL when unread */
+char *e2e_read_file(const char *path);
 /* remove dir and everything under it; accepts NULL */
 void e2e_rmtree(const char *dir);
 

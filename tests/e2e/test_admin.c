@@ -81,23 +81,6 @@ cmd(const char *const argv[], struct e2e_result *keep)
 	return st;
 }
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	if (f == NULL)
-		return NULL;
-	if (getdelim(&buf, &len, '\0', f) == -1) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	return buf;
-}
-
 /* text with every "from" replaced by "to"; malloc'd */
 static char *
 replace(const char *text, const char *from, const char *to)
@@ -160,7 +143,7 @@ define_example(const char *name, int port)
 
 	snprintf(path, sizeof(path), "%s/../../conf/domain-example.xml",
 	    E2E_DIR);
-	if ((text = slurp(path)) == NULL)
+	if ((text = e2e_read_file(path)) == NULL)
 		return -1;
 	if (asprintf(&a, "<name>%s</name>", name) < 0)
 		abort();
@@ -497,7 +480,7 @@ test_per_user_account(void **state)
 	assert_string_equal(r.err, "vmgate: " GUEST_DB ": no such machine\n");
 	e2e_result_free(&r);
 	/* the audit log took alice's lines, as the group's member */
-	assert_non_null(log = slurp(audit_log));
+	assert_non_null(log = e2e_read_file(audit_log));
 	assert_non_null(strstr(log, "tenant=" ALICE " "));
 	assert_non_null(strstr(log, " verb=console domain=" GUEST_DB
 	    " result=denied "));
@@ -522,7 +505,7 @@ test_shared_account(void **state)
 	login(SVC, "stranger", "whoami", &r);
 	assert_int_equal(r.status, 255);
 	e2e_result_free(&r);
-	assert_non_null(log = slurp(audit_log));
+	assert_non_null(log = e2e_read_file(audit_log));
 	assert_non_null(strstr(log, "tenant=" BOB " "));
 	free(log);
 }
@@ -579,7 +562,7 @@ test_broken_config(void **state)
 	assert_int_equal(r.status, 255);
 	assert_non_null(strstr(r.err, "Permission denied (publickey)"));
 	e2e_result_free(&r);
-	assert_non_null(log = slurp(sshd.log));
+	assert_non_null(log = e2e_read_file(sshd.log));
 	snprintf(want, sizeof(want), "AuthorizedKeysCommand " VMGATE " -f %s "
 	    "authorized-keys " ALICE " ", cfg);
 	/* "AuthorizedKeysCommand PROGRAM -f FILE authorized-keys USER

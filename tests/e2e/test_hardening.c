@@ -126,29 +126,6 @@ group_teardown(void **state)
 		skip();							\
 } while (0)
 
-static char *
-slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, len = 0, n;
-
-	if (f == NULL)
-		return strdup("");
-	do {
-		if (cap - len < 4096) {
-			cap = cap * 2 + 4096;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-	} while (n > 0);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
-}
-
 /*
  * A tenant with a terminal (ssh -t vmhost reset VM) presses a key that
  * sends a signal while libvirt is still working, or the host sends
@@ -210,7 +187,7 @@ test_signals_keep_the_audit_line(void **state)
 			fail_msg("%s: vmgate did not end (stopped?)",
 			    interrupts[i].name);
 	}
-	log = slurp(audit_log);
+	assert_non_null(log = e2e_read_file(audit_log));
 	for (i = 0; i < NINTERRUPTS; i++) {
 		snprintf(want, sizeof(want), " tenant=" TENANT " key=- from=- "
 		    "verb=reset domain=%s result=error request=\"%s\"",
@@ -268,7 +245,7 @@ test_malformed_request_audited(void **state)
 			fail_msg("%s: exit %d, err: %s", cases[i].request,
 			    r.status, r.err);
 		e2e_result_free(&r);
-		log = slurp(audit_log);
+		assert_non_null(log = e2e_read_file(audit_log));
 		snprintf(want, sizeof(want), " tenant=" TENANT " key=- from=- "
 		    "%s request=\"%s\"", cases[i].fields, cases[i].request);
 		if (strstr(log, want) == NULL || strchr(log, '\n') !=
@@ -339,7 +316,7 @@ test_shared_uid_refused(void **state)
 		fail_msg("exit %d, out: %s err: %s", r.status, r.out, r.err);
 	assert_string_equal(r.err, "vmgate: access denied\n");
 	e2e_result_free(&r);
-	log = slurp(audit_log);
+	assert_non_null(log = e2e_read_file(audit_log));
 	if (strstr(log, " from=192.0.2.7 verb=whoami domain=- result=denied "
 	    "request=\"whoami\"") == NULL || strstr(log, "result=ok") != NULL)
 		fail_msg("audit log:\n%s", log);
