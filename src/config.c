@@ -396,6 +396,22 @@ vmgate_spice_ttl(struct parser *p, const char *value)
 	p->cfg->spice_ttl = (unsigned)v;
 }
 
+static void
+vmgate_libvirt_timeout(struct parser *p, const char *value)
+{
+	unsigned long v;
+	char buf[SHOW_MAX];
+
+	if (parse_number(value, CONFIG_MAX_LIBVIRT_TIMEOUT, &v) != 0 ||
+	    v < CONFIG_MIN_LIBVIRT_TIMEOUT) {
+		perr(p, p->line, "libvirt_timeout: '%s' is not a number of "
+		    "seconds from %d to %d", show(buf, sizeof(buf), value),
+		    CONFIG_MIN_LIBVIRT_TIMEOUT, CONFIG_MAX_LIBVIRT_TIMEOUT);
+		return;
+	}
+	p->cfg->libvirt_timeout = (unsigned)v;
+}
+
 /* max_sessions: 0 (no limit) or 1..CONFIG_MAX_SESSIONS */
 static void
 set_max_sessions(struct parser *p, const char *value, unsigned *out)
@@ -723,6 +739,7 @@ static const struct key_rule vmgate_keys_rules[] = {
 	{ "uri", vmgate_uri },
 	{ "keys", vmgate_keys },
 	{ "spice_ttl", vmgate_spice_ttl },
+	{ "libvirt_timeout", vmgate_libvirt_timeout },
 	{ "max_sessions", vmgate_max_sessions },
 	{ "service_user", vmgate_service_user },
 	{ "tenant_group", vmgate_tenant_group },
@@ -1334,6 +1351,7 @@ config_parse(const char *name, const char *buf, size_t len,
 	p.cfg = xcalloc(1, sizeof(*p.cfg));
 	p.cfg->path = xstrdup(name);
 	p.cfg->spice_ttl = CONFIG_DEFAULT_SPICE_TTL;
+	p.cfg->libvirt_timeout = CONFIG_DEFAULT_LIBVIRT_TIMEOUT;
 	p.cfg->max_sessions = CONFIG_DEFAULT_MAX_SESSIONS;
 
 	r = ini_parse_stream(read_line, &p, on_pair, &p);

@@ -17,6 +17,7 @@
 
 #include "vmgate/audit.h"
 #include "vmgate/console.h"
+#include "vmgate/deadline.h"
 #include "vmgate/env.h"
 #include "vmgate/hypervisor.h"
 #include "vmgate/image.h"
@@ -125,6 +126,13 @@ json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* the install media the request itself names (insert VM MEDIA), or NULL */
+static const char *
+named_media(const struct request *q)
+{
+	return verb_arg(q->verb) == VERB_ARG_MEDIA ? q->arg : NULL;
+}
+
 static enum result
 no_such_machine(struct run *r, const char *why)
 {
@@ -135,26 +143,44 @@ no_such_machine(struct run *r, const char *why)
 
 /* "vmgate: URI: unreachable", the URI as a tenant may read it */
 static void
-say_host_unreachable(struct run *r, const char *uri)
+host_unreachable_line(char *buf, size_t len, const char *uri)
 {
 	char shown[SHELL_URI_SHOWN];
 
 	uri_shown(shown, sizeof(shown), uri);
-	fprintf(r->ctx->err, "vmgate: %s: unreachable\n", shown);
+	snprintf(buf, len, "vmgate: %s: unreachable\n", shown);
+}
+
+static void
+say_host_unreachable(struct run *r, const char *uri)
+{
+	char line[SHELL_URI_SHOWN + 32];
+
+	host_unreachable_line(line, sizeof(line), uri);
+	fputs(line, r->ctx->err);
 }
 
 /* A machine on a host elsewhere names that host, as list does; the
  * gateway's own daemon is "the hypervisor". */
-static enum result
-unreachable(struct run *r)
+static void
+unreachable_line(const struct run *r, char *buf, size_t len)
 {
 	const char *uri = r->req.domain != NULL ?
 	    config_domain_uri(r->ctx->cfg, r->req.domain) : NULL;
 
 	if (uri != NULL && !uri_local(uri))
-		say_host_unreachable(r, uri);
+		host_unreachable_line(buf, len, uri);
 	else
-		fprintf(r->ctx->err, "vmgate: cannot reach the hypervisor\n");
+		snprintf(buf, len, "vmgate: cannot reach the hypervisor\n");
+}
+
+static enum result
+unreachable(struct run *r)
+{
+	char line[SHELL_URI_SHOWN + 32];
+
+	unreachable_line(r, line, sizeof(line));
+	fputs(line, r->ctx->err);
 	set_detail(r, "libvirt unreachable: %s", libvirt_text(r));
 	return RESULT_UNAVAILABLE;
 }
@@ -616,7 +642,7 @@ do_insert(struct run *r)
 	enum result res;
 	int err;
 
-	r->media = r->req.arg;
+	r->media = named_media(&r->req);
 	if ((res = open_machine(r)) != RESULT_OK)
 		return res;
 	/* not the tenant's and not in the catalog: one answer */
@@ -725,6 +751,9 @@ do_console(struct run *r)
 		set_detail(r, "state %s", hv_state_name(state));
 		return RESULT_FAILED;
 	}
+	/* from here on the tenant's own session, with its terminal raw:
+	 * the console watches the host itself */
+	deadline_disarm();
 	err = console_run(r->dom, name, r->req.force, &end);
 	if (err == HV_ESTATE) {
 		fprintf(r->ctx->err, "vmgate: %s: console busy "
@@ -869,6 +898,8 @@ do_screenshot(struct run *r)
 		return RESULT_USAGE;
 	}
 	err = hv_screenshot_open(r->dom, &st, mime, sizeof(mime));
+	/* the image is taken: it goes out at the pace the tenant reads */
+	deadline_disarm();
 	if (err == HV_ESTATE)
 		return not_running(r);
 	if (err != HV_OK)
@@ -984,7 +1015,8 @@ audit_result_of(enum result res)
 }
 
 static void
-record(const struct run *r, enum result res)
+record(const struct run *r, enum result res, const char *why,
+    const char *media)
 {
 	const struct shell_ctx *c = r->ctx;
 	struct audit_event ev;
@@ -997,11 +1029,11 @@ record(const struct run *r, enum result res)
 	/* a refused request keeps the verb and machine it named, if any */
 	ev.verb = r->req.verb != VERB_NONE ? verb_name(r->req.verb) : NULL;
 	ev.domain = r->req.domain;
-	ev.media = r->media;
+	ev.media = media;
 	ev.result = audit_result_of(res);
 	ev.request = c->request;
-	snprintf(detail, sizeof(detail), "%s%s%s", r->detail,
-	    r->detail[0] != '\0' && r->slot_note[0] != '\0' ? "; " : "",
+	snprintf(detail, sizeof(detail), "%s%s%s", why,
+	    why[0] != '\0' && r->slot_note[0] != '\0' ? "; " : "",
 	    r->slot_note);
 	ev.detail = detail[0] != '\0' ? detail : NULL;
 	audit_record(c->cfg->audit_log, &ev);
@@ -1079,6 +1111,40 @@ hold_session(struct run *r)
 	spice_wait();
 }
 
+/*
+ * libvirt_timeout has passed with the request still waiting on libvirt:
+ * it ends as when the host cannot be reached (exit 69), audited. This
+ * runs in the deadline's thread while the request's may be inside libvirt
+ * or writing to the tenant, so it reads only what was settled before the
+ * deadline was armed, and writes the tenant's line past stdio.
+ */
+static int
+deadline_passed(void *arg)
+{
+	const struct run *r = arg;
+	char line[SHELL_URI_SHOWN + 32], why[64];
+
+	unreachable_line(r, line, sizeof(line));
+	(void)!write(fileno(r->ctx->err), line, strlen(line));
+	snprintf(why, sizeof(why), "no answer from libvirt within %us",
+	    r->ctx->cfg->libvirt_timeout);
+	record(r, RESULT_UNAVAILABLE, why, named_media(&r->req));
+	return result_exit_code(RESULT_UNAVAILABLE);
+}
+
+/* the verb's handler, bounded by the admin's libvirt_timeout */
+static enum result
+run_bounded(struct run *r)
+{
+	if (deadline_arm(r->ctx->cfg->libvirt_timeout, deadline_passed,
+	    r) != 0) {
+		fprintf(r->ctx->err, "vmgate: cannot reach the hypervisor\n");
+		set_detail(r, "no thread to bound the wait on libvirt");
+		return RESULT_UNAVAILABLE;
+	}
+	return handlers[r->req.verb].run(r);
+}
+
 enum result
 shell_run(const struct shell_ctx *ctx)
 {
@@ -1107,10 +1173,11 @@ shell_run(const struct shell_ctx *ctx)
 		set_detail(&r, "verb not allowed");
 		res = RESULT_DENIED;
 	} else if ((res = take_slot(&r)) == RESULT_OK)
-		res = handlers[r.req.verb].run(&r);
+		res = run_bounded(&r);
+	deadline_disarm();
 	fflush(ctx->out);
 	fflush(ctx->err);
-	record(&r, res);
+	record(&r, res, r.detail, r.media);
 	/* the line is written: a held SIGTERM may end us now */
 	env_signals_release();
 

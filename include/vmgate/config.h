@@ -22,6 +22,8 @@
  *   "a,", ",a"), an empty value and an item listed twice are errors.
  * - Booleans: yes/no, true/false, on/off, 1/0, lower case only.
  * - Numbers: decimal digits only, no sign, no leading zero.
+ * - libvirt_timeout: CONFIG_MIN_LIBVIRT_TIMEOUT..CONFIG_MAX_LIBVIRT_TIMEOUT
+ *   seconds.
  * - max_sessions ([vmgate], and [tenant] to override it): 0 (no limit)
  *   or 1..CONFIG_MAX_SESSIONS.
  * - uri: printable ASCII without blanks. keys, audit_log: absolute paths,
@@ -62,6 +64,9 @@
 #define CONFIG_MAX_BYTES	(64u << 20)	/* whole file */
 #define CONFIG_MAX_LIST		4096		/* items in one list value */
 #define CONFIG_MAX_SPICE_TTL	86400
+#define CONFIG_DEFAULT_LIBVIRT_TIMEOUT 120	/* seconds a request waits on libvirt */
+#define CONFIG_MIN_LIBVIRT_TIMEOUT 5
+#define CONFIG_MAX_LIBVIRT_TIMEOUT 3600
 #define CONFIG_DEFAULT_MAX_SESSIONS 8	/* per tenant at once */
 #define CONFIG_MAX_SESSIONS	10000	/* a larger limit is no limit */
 #define CONFIG_MAX_LOGIN	32		/* service_user: useradd's limit */
@@ -142,6 +147,7 @@ struct config {
 	char *uri;		/* [vmgate] uri */
 	char *keys_dir;
 	unsigned spice_ttl;
+	unsigned libvirt_timeout;	/* seconds; see deadline.h */
 	unsigned max_sessions;	/* per tenant at once; 0: no limit */
 	char *service_user;	/* NULL when unset */
 	char *tenant_group;	/* NULL when unset: CONFIG_DEFAULT_TENANT_GROUP */

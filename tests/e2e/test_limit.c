@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -60,6 +61,7 @@
 #define REQUEST_MS	20000
 #define GONE_MS		5000
 #define LOCK_MS		600000
+#define HUNG_TIMEOUT_S	"5"	/* libvirt_timeout of the hung-machine test */
 #define LIMITED_MSG	"vmgate: too many sessions at once for " TENANT_A \
 			" (" LIMIT_S "): close one and retry\n"
 
@@ -96,24 +98,35 @@ write_text(const char *name, const char *text, mode_t mode)
 	return p == NULL;
 }
 
+/* vmgate.ini with max_sessions = limit and more [vmgate] lines */
+static int
+write_ini(const char *limit, const char *more)
+{
+	char *text = NULL;
+	int r;
+
+	if (asprintf(&text,
+	    "[vmgate]\nuri = " E2E_URI "\nkeys = %s/keys\n"
+	    "service_user = " SVC_USER "\naudit_log = %s/audit.log\n"
+	    "max_sessions = %s\n%s"
+	    "[tenant " TENANT_A "]\ndomains = " GUEST_A "\n"
+	    "[tenant " TENANT_B "]\ndomains = " GUEST_B "\n"
+	    "[domain " GUEST_A "]\nspice = 127.0.0.1:%d\n"
+	    "[domain " GUEST_B "]\nspice = 127.0.0.1:%d\n",
+	    work, work, limit, more, PORT_A, PORT_B) < 0)
+		abort();
+	r = write_text("vmgate.ini", text, 0644);
+	free(text);
+	return r;
+}
+
 static int
 write_files(void)
 {
 	char *text = NULL;
 	int r = 0;
 
-	if (asprintf(&text,
-	    "[vmgate]\nuri = " E2E_URI "\nkeys = %s/keys\n"
-	    "service_user = " SVC_USER "\naudit_log = %s/audit.log\n"
-	    "max_sessions = " LIMIT_S "\n"
-	    "[tenant " TENANT_A "]\ndomains = " GUEST_A "\n"
-	    "[tenant " TENANT_B "]\ndomains = " GUEST_B "\n"
-	    "[domain " GUEST_A "]\nspice = 127.0.0.1:%d\n"
-	    "[domain " GUEST_B "]\nspice = 127.0.0.1:%d\n",
-	    work, work, PORT_A, PORT_B) < 0)
-		abort();
-	r |= write_text("vmgate.ini", text, 0644);
-	free(text);
+	r |= write_ini(LIMIT_S, "");
 	r |= e2e_gate_sshd_config(work, SSHD_PORT, VMGATE, SVC_USER,
 	    "MaxSessions 20\nMaxStartups 50\n");
 	/* the tenants' side: one host name per key */
@@ -515,6 +528,112 @@ test_limit_through_sshd(void **state)
 	e2e_result_free(&res);
 }
 
+/* ---- a machine that stopped answering ---- */
+
+/* the pid of name's QEMU, from libvirt's pid file */
+static pid_t
+qemu_pid(const char *name)
+{
+	char path[256];
+	long pid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/run/libvirt/qemu/%s.pid", name);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = -1;
+	fclose(f);
+	return (pid_t)pid;
+}
+
+/* tenant A's slot 0 is held by some process: its lock is taken */
+static bool
+slot0_held(void)
+{
+	struct passwd *pw = getpwnam(SVC_USER);
+	char path[512];
+	bool held;
+	int fd;
+
+	assert_non_null(pw);
+	snprintf(path, sizeof(path), "/run/vmgate/sessions/%lu/" TENANT_A
+	    "/0", (unsigned long)pw->pw_uid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	held = flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+	close(fd);	/* a lock taken here ends with it */
+	return held;
+}
+
+/*
+ * A QEMU that no longer answers its monitor (SIGSTOP) keeps `reset`
+ * inside libvirt with no end of its own. With libvirt_timeout = 5 the
+ * request ends anyway: exit 69, the tenant's line, an audit line; and its
+ * slot is the tenant's again. With max_sessions = 1, a request made while
+ * the reset waits is refused (75); one made after it ended is served.
+ */
+static void
+test_hung_machine_gives_its_slot_back(void **state)
+{
+	char *cfg = path_of("ssh_config"), *errf = path_of("reset.err");
+	char *log = path_of("audit.log"), *text;
+	const char *const argv[] = { SSH, "-F", cfg, "vmhost",
+	    "reset " GUEST_A, NULL };
+	const char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
+	struct e2e_result res;
+	pid_t qemu, reset;
+	int fd, i, status;
+
+	(void)state;
+	if (!ready)
+		skip();
+	assert_int_equal(write_ini("1", "libvirt_timeout = "
+	    HUNG_TIMEOUT_S "\n"), 0);
+	assert_true((qemu = qemu_pid(GUEST_A)) > 0);
+	assert_int_equal(kill(qemu, SIGSTOP), 0);
+
+	fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	reset = e2e_spawn(argv, envp, -1, -1, fd);
+	close(fd);
+	assert_true(reset > 0);
+	for (i = 0; i < 500 && !slot0_held(); i++)
+		usleep(20000);
+	assert_true(slot0_held());
+	/* the reset holds the tenant's one slot while libvirt keeps it */
+	ssh_request("vmhost", "status " GUEST_A, &res);
+	assert_int_equal(res.status, 75);
+	e2e_result_free(&res);
+
+	status = e2e_wait_exit(reset, REQUEST_MS);
+	/* whatever happened, the machine runs on before anything is checked */
+	assert_int_equal(kill(qemu, SIGCONT), 0);
+	if (status < 0) {
+		e2e_stop(&reset);
+		fail_msg("reset of a hung machine still waits after %d ms",
+		    REQUEST_MS);
+	}
+	assert_int_equal(status, 69);
+	text = e2e_read_file(errf);
+	assert_non_null(text);
+	assert_string_equal(text, "vmgate: cannot reach the hypervisor\n");
+	free(text);
+	assert_int_equal(e2e_sh("grep -q 'tenant=" TENANT_A " .*verb=reset "
+	    "domain=" GUEST_A " result=error .*detail=\"no answer from "
+	    "libvirt within " HUNG_TIMEOUT_S "s\"' %s", log), 0);
+
+	/* the slot is free again: the next request is served */
+	ssh_request("vmhost", "status " GUEST_A, &res);
+	assert_int_equal(res.status, 0);
+	assert_non_null(strstr(res.out, "state: running\n"));
+	e2e_result_free(&res);
+	assert_int_equal(write_ini(LIMIT_S, ""), 0);
+	free(cfg);
+	free(errf);
+	free(log);
+}
+
 /* audit: a tenant without a limit, and limits beyond max_clients */
 static void
 test_audit_limits(void **state)
@@ -570,6 +689,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_limit_through_sshd),
+		cmocka_unit_test(test_hung_machine_gives_its_slot_back),
 		cmocka_unit_test(test_audit_limits),
 	};
 

@@ -45,6 +45,7 @@ static const char config_fmt[] =
     "service_user = svc\n"
     "tenant_group = gate-tenants\n"
     "spice_ttl = 30\n"
+    "libvirt_timeout = 40\n"
     "max_sessions = 5\n"
     "\n"
     "[tenant alice]\n"
@@ -318,6 +319,8 @@ assert_same_answers(const struct config *full, const struct config *part,
 	assert_string_equal(full->service_user, part->service_user);
 	assert_string_equal(full->tenant_group, part->tenant_group);
 	assert_int_equal(full->spice_ttl, part->spice_ttl);
+	assert_int_equal(full->libvirt_timeout, part->libvirt_timeout);
+	assert_int_equal(part->libvirt_timeout, 40);
 	assert_int_equal(config_max_sessions(full, tenant),
 	    config_max_sessions(part, tenant));
 	assert_int_equal(policy_tenant_enabled(full, tenant),

@@ -310,6 +310,14 @@ static const struct bad_case bad_cases[] = {
 	{ "[tenant a]\ndisabled = yes no\n",
 	  NAME ":2: disabled: bad boolean 'yes no' (use yes or no)" },
 	/* numbers */
+	{ "[vmgate]\nlibvirt_timeout = 4\n",
+	  NAME ":2: libvirt_timeout: '4' is not a number of seconds from 5 to 3600" },
+	{ "[vmgate]\nlibvirt_timeout = 3601\n",
+	  NAME ":2: libvirt_timeout: '3601' is not a number of seconds from 5 to 3600" },
+	{ "[vmgate]\nlibvirt_timeout = 0\n",
+	  NAME ":2: libvirt_timeout: '0' is not a number of seconds from 5 to 3600" },
+	{ "[vmgate]\nlibvirt_timeout = 2m\n",
+	  NAME ":2: libvirt_timeout: '2m' is not a number of seconds from 5 to 3600" },
 	{ "[vmgate]\nmax_sessions = 10001\n",
 	  NAME ":2: max_sessions: '10001' is not a number from 0 (no limit) to 10000" },
 	{ "[vmgate]\nmax_sessions = -1\n",
@@ -728,6 +736,8 @@ test_defaults(void **state)
 		assert_string_equal(cfg->uri, CONFIG_DEFAULT_URI);
 		assert_string_equal(cfg->keys_dir, CONFIG_DEFAULT_KEYS);
 		assert_int_equal(cfg->spice_ttl, CONFIG_DEFAULT_SPICE_TTL);
+		assert_int_equal(cfg->libvirt_timeout,
+		    CONFIG_DEFAULT_LIBVIRT_TIMEOUT);
 		assert_int_equal(cfg->max_sessions,
 		    CONFIG_DEFAULT_MAX_SESSIONS);
 		assert_int_equal(config_max_sessions(cfg, "anyone"),
@@ -894,9 +904,11 @@ test_good_scalars(void **state)
 
 	(void)state;
 	cfg = good("[vmgate]\nspice_ttl = 1\nuri = test:///default\n"
+	    "libvirt_timeout = 5\n"
 	    "keys = /k\nservice_user = a2345678901234567890123456789012\n"
 	    "audit_log = /var/log/a;b\n");
 	assert_int_equal(cfg->spice_ttl, 1);
+	assert_int_equal(cfg->libvirt_timeout, 5);
 	assert_string_equal(cfg->uri, "test:///default");
 	assert_string_equal(cfg->keys_dir, "/k");
 	assert_string_equal(cfg->service_user,
@@ -904,10 +916,12 @@ test_good_scalars(void **state)
 	assert_string_equal(cfg->audit_log, "/var/log/a;b");
 	config_free(cfg);
 
-	cfg = good("[vmgate]\nspice_ttl = 86400\n[domain d]\n"
+	cfg = good("[vmgate]\nspice_ttl = 86400\nlibvirt_timeout = 3600\n"
+	    "[domain d]\n"
 	    "spice = 192.168.1.10:65535\n[domain e]\nspice = [fd00::1]:1\n"
 	    "[domain f]\nuri = qemu+ssh://root@h/system?keyfile=/k\n");
 	assert_int_equal(cfg->spice_ttl, 86400);
+	assert_int_equal(cfg->libvirt_timeout, 3600);
 	assert_string_equal(config_domain(cfg, "d")->spice_host,
 	    "192.168.1.10");
 	assert_int_equal(config_domain(cfg, "d")->spice_port, 65535);

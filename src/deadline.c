@@ -1,0 +1,106 @@
+/*
+ * deadline: one watching thread per process (see deadline.h). The lock
+ * is held while fire runs and until _exit, so deadline_disarm from the
+ * request's thread either wins (fire never runs) or never returns.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmgate/deadline.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t changed;
+static bool started;
+static bool armed;
+static struct timespec due;	/* CLOCK_MONOTONIC */
+static deadline_fn fire_fn;
+static void *fire_arg;
+
+static bool
+passed(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec ||
+	    (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+static void *
+watch(void *unused)
+{
+	(void)unused;
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		if (!armed)
+			pthread_cond_wait(&changed, &lock);
+		else if (pthread_cond_timedwait(&changed, &lock, &due) ==
+		    ETIMEDOUT && armed && passed(&due))
+			_exit(fire_fn(fire_arg));	/* the lock stays held */
+	}
+	return NULL;
+}
+
+/* the thread takes no signal: a held SIGTERM stays the request's */
+static int
+start(void)
+{
+	pthread_condattr_t ca;
+	pthread_attr_t ta;
+	pthread_t t;
+	sigset_t all, old;
+	int rc;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&changed, &ca);
+	pthread_condattr_destroy(&ca);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &ta, watch, NULL);
+	pthread_attr_destroy(&ta);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&changed);
+		return -1;
+	}
+	started = true;
+	return 0;
+}
+
+int
+deadline_arm(unsigned seconds, deadline_fn fire, void *arg)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&lock);
+	if (!started && start() != 0)
+		rc = -1;
+	else {
+		clock_gettime(CLOCK_MONOTONIC, &due);
+		due.tv_sec += seconds;
+		fire_fn = fire;
+		fire_arg = arg;
+		armed = true;
+		pthread_cond_signal(&changed);
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+void
+deadline_disarm(void)
+{
+	pthread_mutex_lock(&lock);
+	if (armed) {
+		armed = false;
+		pthread_cond_signal(&changed);
+	}
+	pthread_mutex_unlock(&lock);
+}
