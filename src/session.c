@@ -36,7 +36,24 @@ make_parent(const char *dir)
 	*slash = '\0';
 	if (mkdir(parent, SESSION_PARENT_MODE) == 0)
 		(void)chmod(parent, SESSION_PARENT_MODE);
-	errno = ENOENT;
+}
+
+/*
+ * root only: dir, found missing, made and opened. Another request may
+ * make it at the same moment: then it is opened as that one made it (and
+ * checked like any base), not refused.
+ */
+static int
+make_base(const char *dir)
+{
+	make_parent(dir);
+	if (mkdir(dir, SESSION_DIR_MODE) == 0) {
+		/* umask took bits away: set the mode the rule wants */
+		if (chmod(dir, SESSION_DIR_MODE) != 0)
+			return -1;
+	} else if (errno != EEXIST)
+		return -1;
+	return open(dir, DIR_FLAGS);
 }
 
 /* dir: root's (or the effective user's), never writable by others
@@ -51,13 +68,7 @@ open_base(const char *dir, char *why, size_t whylen)
 
 	fd = open(dir, DIR_FLAGS);
 	if (fd < 0 && errno == ENOENT && geteuid() == 0)
-		make_parent(dir);
-	if (fd < 0 && errno == ENOENT && geteuid() == 0 &&
-	    mkdir(dir, SESSION_DIR_MODE) == 0) {
-		/* umask took bits away: set the mode the rule wants */
-		if (chmod(dir, SESSION_DIR_MODE) == 0)
-			fd = open(dir, DIR_FLAGS);
-	}
+		fd = make_base(dir);
 	if (fd < 0) {
 		int missing = errno == ENOENT;
 

@@ -19,6 +19,8 @@
 #define WHY	256
 #define OTHER_UID 65534
 #define OTHER_GID 65534
+#define RACERS		3	/* requests that find the base missing at once */
+#define RACE_ROUNDS	200
 
 /* a fresh sessions directory as the admin makes it (root's, 1733) */
 static char *
@@ -112,6 +114,58 @@ test_kill_frees(void **state)
 	close(fd);
 	close(ready[0]);
 	free(base);
+}
+
+/*
+ * Root makes a missing base, and several requests may find it missing at
+ * once: whichever makes it, each must go on to count in it, never be
+ * refused because another made it first (its parent is made the same way).
+ */
+static void
+test_missing_base_made_at_once(void **state)
+{
+	char tmpl[] = "/tmp/vmgate-unit-XXXXXX", base[512], why[WHY];
+	int go[2], st, round, i, broken = 0, other = 0;
+	pid_t pids[RACERS];
+
+	(void)state;
+	skip_unless_root("making the missing base (root only)");
+	unit_mkdtemp(tmpl);
+	assert_int_equal(chmod(tmpl, 0755), 0);
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		snprintf(base, sizeof(base), "%s/%d/sessions", tmpl, round);
+		assert_int_equal(pipe(go), 0);
+		for (i = 0; i < RACERS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				unsigned slot;
+				int fd, r;
+				char c;
+
+				close(go[1]);
+				(void)!read(go[0], &c, 1);
+				r = session_take(base, "alice", RACERS - 1, &fd,
+				    &slot, why, sizeof(why));
+				if (r == SESSION_BROKEN)
+					fprintf(stderr, "broken: %s\n", why);
+				_exit(-r);
+			}
+		}
+		close(go[0]);
+		close(go[1]);	/* all of them at once */
+		for (i = 0; i < RACERS; i++) {
+			assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+			assert_true(WIFEXITED(st));
+			if (WEXITSTATUS(st) == -SESSION_BROKEN)
+				broken++;
+			else if (WEXITSTATUS(st) != -SESSION_TAKEN &&
+			    WEXITSTATUS(st) != -SESSION_FULL)
+				other++;
+		}
+	}
+	assert_int_equal(broken, 0);
+	assert_int_equal(other, 0);
 }
 
 /* the account's directories are its own, the slot fd close-on-exec */
@@ -444,6 +498,7 @@ main(void)
 		cmocka_unit_test(test_limit_exact),
 		cmocka_unit_test(test_no_limit),
 		cmocka_unit_test(test_kill_frees),
+		cmocka_unit_test(test_missing_base_made_at_once),
 		cmocka_unit_test(test_directories_made_private),
 		cmocka_unit_test(test_unsafe_refused),
 		cmocka_unit_test(test_other_account),
