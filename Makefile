@@ -92,7 +92,7 @@ $(BUILD)/bench/mini: tests/bench/mini.c | $(BUILD)/bench
 	$(CC) $(BENCH_CFLAGS) -o $@ $< $(shell $(PKG_CONFIG) --cflags --libs libvirt)
 
 $(BUILD)/bench/guest: tests/bench/guest.c $(E2E_LIB) $(wildcard tests/e2e/*.h) | $(BUILD)/bench
-	$(CC) $(BENCH_CFLAGS) -Itests/e2e -DE2E_DIR='"$(CURDIR)/tests/e2e"' \
+	$(CC) $(BENCH_CFLAGS) -Itests/e2e -Iinclude -DE2E_DIR='"$(CURDIR)/tests/e2e"' \
 	  -o $@ $< $(E2E_LIB) $(shell $(PKG_CONFIG) --cflags --libs libvirt cmocka) -lutil
 
 $(BUILD)/obj $(BUILD)/pic $(BUILD)/tests $(BUILD)/e2e $(BUILD)/bench:

@@ -18,6 +18,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <pty.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@
 #include <libvirt/virterror.h>
 
 #include "e2e.h"
+#include "vmgate/session.h"	/* SESSION_DIR */
 
 #define E2E_CHUNK	4096
 #define E2E_POLL_MS	20	/* granularity of waits on a child */
@@ -748,11 +750,33 @@ e2e_tenant_key(const char *dir, const char *name, const char *keys_dir,
 	return rc;
 }
 
+/*
+ * user's session directory (SESSION_DIR/UID, which vmgate run as user
+ * made), removed while its uid still names it and only when it is
+ * user's: an account given that uid later must not inherit its slots.
+ */
+static void
+account_sessions_del(const char *user)
+{
+	const struct passwd *pw = getpwnam(user);
+	char path[sizeof(SESSION_DIR) + 24];
+	struct stat st;
+
+	if (pw == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%lu", SESSION_DIR,
+	    (unsigned long)pw->pw_uid);
+	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    st.st_uid == pw->pw_uid)
+		nftw(path, rm_one, E2E_RMTREE_FDS, FTW_DEPTH | FTW_PHYS);
+}
+
 void
 e2e_account_del(const char *user)
 {
 	const char *const argv[] = { "/usr/sbin/userdel", user, NULL };
 
+	account_sessions_del(user);
 	tool_quiet(argv);
 }
 
@@ -786,7 +810,11 @@ e2e_account_add(const char *user, const char *groups)
 	};
 
 	e2e_account_del(user);
-	return tool(add) == 0 && tool(unlock) == 0 ? 0 : -1;
+	if (tool(add) != 0 || tool(unlock) != 0)
+		return -1;
+	/* a uid freed some other way (a run that crashed) left its slots */
+	account_sessions_del(user);
+	return 0;
 }
 
 /* s with every "from" replaced by "to"; malloc'd */

@@ -13,7 +13,8 @@
  *   with, every further one at the lower SESSION_EXTRA_NICE;
  * - kill -9 of one held session gives its slot back at once;
  * - audit reports a tenant without a limit, and limits that add up to
- *   more than libvirtd's max_clients.
+ *   more than libvirtd's max_clients;
+ * - the suites' account removal takes the account's slot directory along.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* asprintf */
@@ -53,6 +54,7 @@
 #define TENANT_A	"limalice"
 #define TENANT_B	"limbob"
 #define SVC_USER	"lim-svc"
+#define GONE_USER	"lim-gone"	/* an account made and removed */
 #define LIBEXEC		"/usr/local/libexec/vmgate-lim"
 #define VMGATE		LIBEXEC "/vmgate"
 #define SSH		"/usr/bin/ssh"
@@ -684,6 +686,50 @@ test_audit_limits(void **state)
 	free(sshd);
 }
 
+/*
+ * An account removed by the suites' helper takes its session directory
+ * along: an account given its uid later starts with no slots of another's.
+ */
+static void
+test_account_del_takes_its_slots(void **state)
+{
+	char path[512], why[256];
+	struct passwd *pw;
+	struct stat st;
+	unsigned slot;
+	uid_t uid;
+	pid_t pid;
+	int fd, status;
+
+	(void)state;
+	if (!ready)
+		skip();
+	assert_int_equal(e2e_account_add(GONE_USER, "libvirt"), 0);
+	assert_non_null(pw = getpwnam(GONE_USER));
+	uid = pw->pw_uid;
+	/* a request of the account's: its own directory, a slot in it */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgid(pw->pw_gid) != 0 || setuid(uid) != 0)
+			_exit(2);
+		_exit(session_take(SESSION_DIR, TENANT_A, 1, &fd, &slot, why,
+		    sizeof(why)) == SESSION_TAKEN ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	snprintf(path, sizeof(path), "%s/%lu", SESSION_DIR,
+	    (unsigned long)uid);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+
+	e2e_account_del(GONE_USER);
+	assert_null(getpwnam(GONE_USER));
+	assert_int_equal(lstat(path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
 int
 main(void)
 {
@@ -691,6 +737,7 @@ main(void)
 		cmocka_unit_test(test_limit_through_sshd),
 		cmocka_unit_test(test_hung_machine_gives_its_slot_back),
 		cmocka_unit_test(test_audit_limits),
+		cmocka_unit_test(test_account_del_takes_its_slots),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
