@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -22,6 +23,18 @@
 
 /* O_PATH: the base is not readable by the accounts that use it */
 #define DIR_FLAGS	(O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+
+/*
+ * The base is writable by every account, and /run a size-limited tmpfs:
+ * anyone can use up its space or inodes. What cannot be made for that is
+ * not counted (the request is served), as when the base is missing:
+ * anything else would let one account lock every tenant out.
+ */
+static bool
+no_room(int e)
+{
+	return e == ENOSPC || e == EDQUOT;
+}
 
 /* root only: the directory dir is in, root's and 0755, when missing */
 static void
@@ -58,7 +71,8 @@ make_base(const char *dir)
 
 /* dir: root's (or the effective user's), never writable by others
  * unless sticky, and so is every directory above it; -2 when it does not
- * exist (and root could not make it), -1 when it is not safe */
+ * exist (and root could not make it, or had no room to), -1 when it is
+ * not safe */
 static int
 open_base(const char *dir, char *why, size_t whylen)
 {
@@ -70,7 +84,7 @@ open_base(const char *dir, char *why, size_t whylen)
 	if (fd < 0 && errno == ENOENT && geteuid() == 0)
 		fd = make_base(dir);
 	if (fd < 0) {
-		int missing = errno == ENOENT;
+		int missing = errno == ENOENT || no_room(errno);
 
 		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
 		return missing ? -2 : -1;
@@ -96,7 +110,7 @@ open_base(const char *dir, char *why, size_t whylen)
 }
 
 /* name in parent: a directory of the effective user's alone, made if
- * missing */
+ * missing; -2 when there is no room to make it, -1 otherwise */
 static int
 open_own_dir(int parent, const char *name, char *why, size_t whylen)
 {
@@ -107,8 +121,10 @@ open_own_dir(int parent, const char *name, char *why, size_t whylen)
 	if (fd < 0 && errno == ENOENT) {
 		if (mkdirat(parent, name, SESSION_OWN_MODE) != 0 &&
 		    errno != EEXIST) {
-			snprintf(why, whylen, "%s: %s", name, strerror(errno));
-			return -1;
+			int e = errno;
+
+			snprintf(why, whylen, "%s: %s", name, strerror(e));
+			return no_room(e) ? -2 : -1;
 		}
 		fd = openat(parent, name, DIR_FLAGS);
 	}
@@ -128,7 +144,8 @@ open_own_dir(int parent, const char *name, char *why, size_t whylen)
 }
 
 /* slot n in dir, locked: its fd; -1 with errno EWOULDBLOCK when another
- * process holds it, or -1 with why */
+ * process holds it, or -1 with why (errno ENOSPC or EDQUOT: no room to
+ * make it) */
 static int
 lock_slot(int dir, unsigned n, char *why, size_t whylen)
 {
@@ -140,7 +157,10 @@ lock_slot(int dir, unsigned n, char *why, size_t whylen)
 	fd = openat(dir, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC |
 	    O_NOCTTY | O_NONBLOCK, SESSION_SLOT_MODE);
 	if (fd < 0) {
-		snprintf(why, whylen, "slot %s: %s", name, strerror(errno));
+		int e = errno;
+
+		snprintf(why, whylen, "slot %s: %s", name, strerror(e));
+		errno = e;
 		return -1;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
@@ -192,8 +212,12 @@ session_take(const char *dir, const char *tenant, unsigned limit,
 		r = SESSION_UNCOUNTED;
 		goto out;
 	}
-	if ((tdir = open_own_dir(mine, tenant, why, whylen)) < 0)
+	if ((tdir = open_own_dir(mine, tenant, why, whylen)) < 0) {
+		if (tdir == -2)
+			r = SESSION_UNCOUNTED;
+		tdir = -1;
 		goto out;
+	}
 	r = SESSION_FULL;
 	for (n = 0; n < limit; n++) {
 		*fd = lock_slot(tdir, n, why, whylen);
@@ -203,7 +227,7 @@ session_take(const char *dir, const char *tenant, unsigned limit,
 			break;
 		}
 		if (errno != EWOULDBLOCK) {
-			r = SESSION_BROKEN;
+			r = no_room(errno) ? SESSION_UNCOUNTED : SESSION_BROKEN;
 			break;
 		}
 	}

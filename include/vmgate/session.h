@@ -29,8 +29,10 @@ enum session_take_result {
 	SESSION_BROKEN = -2,	/* the directory is unsafe: why */
 	SESSION_UNCOUNTED = -3	/* nothing this account may count in: the
 				   directory does not exist (and it may not
-				   make it), or its UID directory there is
-				   another account's: why */
+				   make it), its UID directory there is
+				   another account's, or a directory or slot
+				   it needs cannot be made for lack of space
+				   or quota (ENOSPC, EDQUOT): why */
 };
 
 /*
@@ -42,6 +44,8 @@ enum session_take_result {
  * all, so any local account could): callers treat it as "no limit can
  * be counted here", never counting in a directory another account
  * controls, rather than as a refusal that would lock the account out.
+ * The same goes for a directory or slot file that cannot be made for
+ * lack of space or quota: any account can fill the base's file system.
  * On SESSION_TAKEN *fd is the slot's descriptor (close-on-exec), kept
  * open as long as the slot is held; otherwise *fd is -1 and, for
  * SESSION_BROKEN, why says what is wrong (for the log, not for tenants).

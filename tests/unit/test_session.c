@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -21,6 +23,7 @@
 #define OTHER_GID 65534
 #define RACERS		3	/* requests that find the base missing at once */
 #define RACE_ROUNDS	200
+#define FULL_INODES	"16"	/* a tmpfs that is soon full */
 
 /* a fresh sessions directory as the admin makes it (root's, 1733) */
 static char *
@@ -166,6 +169,88 @@ test_missing_base_made_at_once(void **state)
 	}
 	assert_int_equal(broken, 0);
 	assert_int_equal(other, 0);
+}
+
+/*
+ * In a child, in a mount namespace of its own: base on a tmpfs of
+ * FULL_INODES inodes (as /run is a size-limited tmpfs), filled up as any
+ * account could fill it through the base. What cannot be made for lack
+ * of space is uncounted (the request is served), never a refusal; what
+ * exists still counts, and what is unsafe is still refused. The exit
+ * status names the first step that failed (1: no tmpfs could be had).
+ */
+static int
+full_tmpfs_child(const char *mnt)
+{
+	char base[512], path[600], why[WHY];
+	unsigned slot;
+	int held, fd, n;
+
+	if (unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV,
+	    "mode=0755,size=256k,nr_inodes=" FULL_INODES) != 0)
+		return 1;
+	snprintf(base, sizeof(base), "%s/sessions", mnt);
+	if (mkdir(base, 0700) != 0 || chmod(base, SESSION_DIR_MODE) != 0 ||
+	    take(base, "alice", 2, &held) != SESSION_TAKEN)
+		return 2;
+	/* every inode taken */
+	for (n = 0; ; n++) {
+		snprintf(path, sizeof(path), "%s/fill%d", base, n);
+		if ((fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600)) < 0)
+			break;
+		close(fd);
+	}
+	if (errno != ENOSPC)
+		return 3;
+	/* slot 1 cannot be made */
+	if (session_take(base, "alice", 2, &fd, &slot, why,
+	    sizeof(why)) != SESSION_UNCOUNTED || fd != -1 ||
+	    strstr(why, "No space left on device") == NULL)
+		return 4;
+	/* bob's directory cannot be made */
+	if (take(base, "bob", 1, &fd) != SESSION_UNCOUNTED)
+		return 5;
+	/* nor can a missing base, by root */
+	snprintf(path, sizeof(path), "%s/sessions2", mnt);
+	if (take(path, "alice", 1, &fd) != SESSION_UNCOUNTED)
+		return 6;
+	/* slot 0 exists: it still counts, full or not */
+	if (take(base, "alice", 1, &fd) != SESSION_FULL)
+		return 7;
+	close(held);
+	if (take(base, "alice", 2, &held) != SESSION_TAKEN)
+		return 8;
+	/* an unsafe directory is refused, full or not */
+	snprintf(path, sizeof(path), "%s/%lu/alice", base,
+	    (unsigned long)geteuid());
+	if (chmod(path, 0755) != 0 ||
+	    take(base, "alice", 2, &fd) != SESSION_BROKEN)
+		return 9;
+	return 0;
+}
+
+static void
+test_full_filesystem_uncounted(void **state)
+{
+	char tmpl[] = "/tmp/vmgate-unit-XXXXXX";
+	pid_t pid;
+	int st;
+
+	(void)state;
+	skip_unless_root("a tmpfs of its own (mount namespace)");
+	unit_mkdtemp(tmpl);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(full_tmpfs_child(tmpl));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 1)
+		fail_msg("no tmpfs of its own: a mount namespace (unshare, "
+		    "mount) is refused here");
+	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
 /* the account's directories are its own, the slot fd close-on-exec */
@@ -499,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_no_limit),
 		cmocka_unit_test(test_kill_frees),
 		cmocka_unit_test(test_missing_base_made_at_once),
+		cmocka_unit_test(test_full_filesystem_uncounted),
 		cmocka_unit_test(test_directories_made_private),
 		cmocka_unit_test(test_unsafe_refused),
 		cmocka_unit_test(test_other_account),
