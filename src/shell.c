@@ -203,6 +203,22 @@ hv_failure(struct run *r, int err, const char *what)
 }
 
 /*
+ * May the tenant do all the request asks of its machine? The config
+ * alone decides, before any lookup, so "not yours" and "does not exist"
+ * get one answer; shell_run asks it before counting a session too.
+ */
+static enum result
+machine_permitted(struct run *r)
+{
+	const struct shell_ctx *c = r->ctx;
+
+	if (!policy_may_all(c->cfg, c->tenant, request_verbs(&r->req),
+	    r->req.domain))
+		return no_such_machine(r, "not permitted");
+	return RESULT_OK;
+}
+
+/*
  * The policy check and the lookup of the request's machine, with one
  * answer for "not yours" and "does not exist". On success r->dom is set.
  */
@@ -211,10 +227,11 @@ open_machine(struct run *r)
 {
 	const struct shell_ctx *c = r->ctx;
 	const char *name = r->req.domain;
+	enum result res;
 	int err = HV_OK;
 
-	if (!policy_may_all(c->cfg, c->tenant, request_verbs(&r->req), name))
-		return no_such_machine(r, "not permitted");
+	if ((res = machine_permitted(r)) != RESULT_OK)
+		return res;
 	r->dom = hv_lookup(get_hv(r), config_domain_uri(c->cfg, name), name,
 	    &err);
 	if (r->dom != NULL)
@@ -1172,6 +1189,13 @@ shell_run(const struct shell_ctx *ctx)
 		    verb_name(r.req.verb));
 		set_detail(&r, "verb not allowed");
 		res = RESULT_DENIED;
+	} else if (verb_needs_domain(r.req.verb) &&
+	    (res = machine_permitted(&r)) != RESULT_OK) {
+		/* refused before a slot is counted: a tenant at its limit is
+		 * told the same about others' machines as at any time, and a
+		 * denied request holds no slot; its line names the media
+		 * asked for, as the verb's own answers do */
+		r.media = named_media(&r.req);
 	} else if ((res = take_slot(&r)) == RESULT_OK)
 		res = run_bounded(&r);
 	deadline_disarm();

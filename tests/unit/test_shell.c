@@ -866,6 +866,63 @@ test_missing_session_dir_serves(void **state)
 }
 
 /*
+ * A tenant at its limit asking about a machine that is not its own, or
+ * that does not exist, is denied as at any other time (77, "no such
+ * machine", result=denied), not told to wait for a slot: the policy
+ * decides before a slot is counted, so a denied request holds none. Its
+ * own machines get the limit.
+ */
+static void
+test_denied_before_counted(void **state)
+{
+	static const char *const denied[] = {
+		"status other1", "status nope", "reset other1", "console nope",
+		"spice other1", "insert nope debian-12",
+	};
+	char dir[] = "/tmp/vmgate-unit-XXXXXX", why[128], *base, *want;
+	int held[CONFIG_DEFAULT_MAX_SESSIONS];
+	struct outcome o;
+	unsigned slot;
+	size_t i;
+
+	(void)state;
+	unit_mkdtemp(dir);
+	assert_true(asprintf(&base, "%s/sessions", dir) > 0);
+	assert_int_equal(mkdir(base, 01733), 0);
+	assert_int_equal(chmod(base, 01733), 0);
+	session_dir = base;
+	for (i = 0; i < CONFIG_DEFAULT_MAX_SESSIONS; i++)
+		assert_int_equal(session_take(base, "alice",
+		    CONFIG_DEFAULT_MAX_SESSIONS, &held[i], &slot, why,
+		    sizeof(why)), SESSION_TAKEN);
+	run(fx.cfg, "alice", ALICE_KEY, "status web1", &o);
+	assert_int_equal(o.result, RESULT_LIMITED);
+	assert_non_null(strstr(o.audit, " result=limited "));
+	outcome_clear(&o);
+	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		print_message("case: alice at her limit: %s\n", denied[i]);
+		run(fx.cfg, "alice", ALICE_KEY, denied[i], &o);
+		assert_int_equal(o.result, RESULT_DENIED);
+		assert_int_equal(result_exit_code(o.result), 77);
+		assert_true(asprintf(&want, NO_SUCH("%.*s"),
+		    (int)strcspn(strchr(denied[i], ' ') + 1, " "),
+		    strchr(denied[i], ' ') + 1) > 0);
+		assert_string_equal(o.err, want);
+		free(want);
+		assert_non_null(strstr(o.audit, " result=denied "));
+		assert_non_null(strstr(o.audit, " detail=\"not permitted\""));
+		/* the media asked for is named, as in every insert's line */
+		if (strncmp(denied[i], "insert ", 7) == 0)
+			assert_non_null(strstr(o.audit, " media=debian-12 "));
+		outcome_clear(&o);
+	}
+	for (i = 0; i < CONFIG_DEFAULT_MAX_SESSIONS; i++)
+		close(held[i]);
+	session_dir = NULL;
+	free(base);
+}
+
+/*
  * The nice a tenant's request runs at once its slot is taken: the
  * request runs in a child (a lowered priority cannot be raised again),
  * which sends its nice back as its exit status (nice + 20; 100 and up:
@@ -957,6 +1014,7 @@ main(void)
 		cmocka_unit_test(test_unreachable_hypervisor),
 		cmocka_unit_test(test_list_many_hosts),
 		cmocka_unit_test(test_missing_session_dir_serves),
+		cmocka_unit_test(test_denied_before_counted),
 		cmocka_unit_test(test_extra_sessions_yield),
 	};
 
