@@ -19,6 +19,7 @@
 
 struct hv_stream {
 	struct hv *hv;
+	virConnectPtr conn;	/* borrowed: the machine's */
 	virStreamPtr st;
 	bool watching;
 	void (*cb)(struct hv_stream *st, int events, void *arg);
@@ -187,6 +188,7 @@ hv_console_open(struct hv_domain *dom, bool force, struct hv_stream **out)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->hv = dom->hv;
+	s->conn = dom->conn;
 	s->st = st;
 	*out = s;
 	return HV_OK;
@@ -218,6 +220,7 @@ hv_screenshot_open(struct hv_domain *dom, struct hv_stream **out,
 	free(type);
 	s = xcalloc(1, sizeof(*s));
 	s->hv = dom->hv;
+	s->conn = dom->conn;
 	s->st = st;
 	*out = s;
 	return HV_OK;
@@ -241,6 +244,12 @@ hv_stream_send(struct hv_stream *st, const char *buf, size_t len)
 	if (n == -1)
 		hv_note_error(st->hv);
 	return n;
+}
+
+int
+hv_stream_failed(const struct hv_stream *st)
+{
+	return hv_failed_on(st->conn, HV_EFAIL);
 }
 
 static void

@@ -867,9 +867,11 @@ write_out(void *arg, const unsigned char *buf, size_t len)
 	return fwrite(buf, 1, len, (FILE *)arg) == len ? 0 : -1;
 }
 
-/* read the stream to its end into the conversion; the reason when not */
+/* read the stream to its end into the conversion; the reason when not,
+ * and *err the stream's failure (HV_EUNREACHABLE: its host was lost) */
 static const char *
-convert_stream(struct run *r, struct hv_stream *st, struct image_conv *conv)
+convert_stream(struct run *r, struct hv_stream *st, struct image_conv *conv,
+    int *err)
 {
 	char *buf = xmalloc(SHOT_CHUNK);
 	const char *why = NULL;
@@ -882,9 +884,10 @@ convert_stream(struct run *r, struct hv_stream *st, struct image_conv *conv)
 			break;
 		}
 	}
-	if (n < 0)
+	if (n < 0) {
 		why = libvirt_text(r);
-	else if (why == NULL && image_conv_finish(conv) != 0)
+		*err = hv_stream_failed(st);
+	} else if (why == NULL && image_conv_finish(conv) != 0)
 		why = image_conv_error(conv);
 	free(buf);
 	return why;
@@ -932,11 +935,13 @@ do_screenshot(struct run *r)
 	/* a reader gone early (ssh vmhost screenshot web1 | head) is a
 	 * failed write, reported and audited, not a silent death */
 	signal(SIGPIPE, SIG_IGN);
-	failed = convert_stream(r, st, conv);
+	failed = convert_stream(r, st, conv, &err);
 	if (failed == NULL && fflush(r->ctx->out) != 0)
 		failed = "cannot write the image";
 	image_conv_size(conv, &w, &h);
-	if (failed != NULL) {
+	if (err == HV_EUNREACHABLE)
+		res = unreachable(r);
+	else if (failed != NULL) {
 		fprintf(r->ctx->err, "vmgate: %s: screenshot failed\n",
 		    r->req.domain);
 		set_detail(r, "%s", failed);

@@ -262,6 +262,9 @@ int hv_console_open(struct hv_domain *dom, bool force,
 int hv_stream_recv(struct hv_stream *st, char *buf, size_t len);
 /* >0 bytes taken, -2 would block, -1 error */
 int hv_stream_send(struct hv_stream *st, const char *buf, size_t len);
+/* after -1 from either: HV_EUNREACHABLE when the stream's host was lost
+ * (keepalive gave up on it, its daemon went away), else HV_EFAIL */
+int hv_stream_failed(const struct hv_stream *st);
 enum { HV_STREAM_READABLE = 1, HV_STREAM_WRITABLE = 2,
        HV_STREAM_ERROR = 4, HV_STREAM_HANGUP = 8 };
 /* one callback per stream; events as above */

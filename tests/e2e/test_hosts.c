@@ -14,7 +14,8 @@
  * ends as unreachable once keepalive gives up, and the node answers again
  * after SIGCONT. A status request whose lookup a relay never passes on
  * ends the same way, and so does one whose relay freezes after the
- * machine's state, at its definition: never a half status.
+ * machine's state, at its definition: never a half status; and a
+ * screenshot whose relay freezes in the middle of the image.
  * Last, the node's daemon stops: its machine is listed unknown, exit 69,
  * and the first host still answers.
  */
@@ -645,12 +646,38 @@ test_console_ends_when_the_node_freezes(void **state)
 }
 
 /* libvirt's remote protocol: every message starts with its length, the
- * program, its version and the procedure, each 4 bytes, big-endian */
+ * program, its version, the procedure, the type, the serial and the
+ * status, each 4 bytes, big-endian; the payload follows */
 #define REMOTE_PROGRAM		0x20008086u
 #define PROC_LOOKUP_BY_NAME	23u	/* REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME */
 #define PROC_GET_XML_DESC	14u	/* REMOTE_PROC_DOMAIN_GET_XML_DESC */
-#define MSG_HEADER		16
+#define PROC_SCREENSHOT		211u	/* REMOTE_PROC_DOMAIN_SCREENSHOT */
+#define MSG_HEADER		16	/* as far as the procedure */
+#define MSG_FULL_HEADER		28
 #define PROXY_BUF		(1 << 20)
+
+/*
+ * Where a relay freezes: at the nth message of procedure proc that one
+ * side sends. The client's first of a procedure is its call; the node's
+ * first is the reply, and the blocks of a stream the call opened follow.
+ * half: the first half of that message's payload still passes, as a
+ * message of its own (half a block of a stream).
+ */
+struct freeze_at {
+	bool from_node;		/* the node's messages, else the client's */
+	uint32_t proc;
+	int nth;		/* 1: the first */
+	bool half;
+};
+
+/* one way through the relay: whole messages from `from` to `to` */
+struct relay_way {
+	int from, to;
+	bool node;		/* from the node */
+	unsigned char buf[PROXY_BUF];
+	size_t len;
+	int seen;		/* messages of the freeze's procedure */
+};
 
 static uint32_t
 be32_at(const unsigned char *p)
@@ -673,24 +700,75 @@ send_all(int fd, const unsigned char *p, size_t n)
 	return true;
 }
 
+/* message m (mlen bytes) with the first half of its payload only */
+static bool
+send_half(int fd, const unsigned char *m, uint32_t mlen)
+{
+	uint32_t half = MSG_FULL_HEADER + (mlen - MSG_FULL_HEADER) / 2;
+	const unsigned char len[4] = { (unsigned char)(half >> 24),
+	    (unsigned char)(half >> 16), (unsigned char)(half >> 8),
+	    (unsigned char)half };
+
+	return mlen > MSG_FULL_HEADER && send_all(fd, len, sizeof(len)) &&
+	    send_all(fd, m + sizeof(len), half - sizeof(len));
+}
+
+/* read what w->from sent and pass its whole messages on, up to the
+ * freeze: 1 at the freeze (that message held back), 0 to go on, -1 once
+ * a side closed */
+static int
+relay_pass(struct relay_way *w, const struct freeze_at *at)
+{
+	ssize_t n = read(w->from, w->buf + w->len, sizeof(w->buf) - w->len);
+	size_t used = 0;
+	int rc = 0;
+
+	if (n <= 0)
+		return -1;
+	w->len += (size_t)n;
+	while (w->len - used >= MSG_HEADER &&
+	    w->len - used >= be32_at(w->buf + used)) {
+		uint32_t mlen = be32_at(w->buf + used);
+
+		if (mlen < MSG_HEADER)
+			return -1;
+		if (w->node == at->from_node &&
+		    be32_at(w->buf + used + 4) == REMOTE_PROGRAM &&
+		    be32_at(w->buf + used + 12) == at->proc &&
+		    ++w->seen == at->nth) {
+			if (at->half && !send_half(w->to, w->buf + used, mlen))
+				return -1;
+			rc = 1;
+			break;
+		}
+		if (!send_all(w->to, w->buf + used, mlen))
+			return -1;
+		used += mlen;
+	}
+	/* a message larger than the buffer would never pass */
+	if (rc == 0 && w->len - used == sizeof(w->buf))
+		return -1;
+	memmove(w->buf, w->buf + used, w->len - used);
+	w->len -= used;
+	return rc;
+}
+
 /*
- * The child of freezing_proxy: one client, relayed to the node, until the
- * client sends its first call of procedure proc (the lookup of a machine,
- * or a later call of the request). From then on nothing passes either way (not
- * even keepalive pings) while both connections stay open: a node that
- * took the connection, answered the handshake, and froze. The marker file
- * says it froze there.
+ * The child of freezing_proxy: one client, relayed to the node, up to the
+ * message `at` names. From then on nothing passes either way (not even
+ * keepalive pings) while both connections stay open: a node that took the
+ * connection, answered the handshake, and froze. The marker file says it
+ * froze there.
  */
 static void
-proxy_relay(int lfd, const char *marker, uint32_t proc)
+proxy_relay(int lfd, const char *marker, const struct freeze_at *at)
 {
-	static unsigned char buf[PROXY_BUF], in[65536];
+	static struct relay_way way[2];
+	static unsigned char sink[65536];
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct pollfd pfd[2];
-	size_t len = 0, used;
 	bool frozen = false;
-	int c, u;
-	ssize_t n;
+	int c, u, i, r;
 
 	if ((c = accept(lfd, NULL, NULL)) < 0)
 		_exit(1);
@@ -699,53 +777,33 @@ proxy_relay(int lfd, const char *marker, uint32_t proc)
 	u = socket(AF_INET, SOCK_STREAM, 0);
 	if (connect(u, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		_exit(1);
-	pfd[0].fd = c;
-	pfd[1].fd = u;
+	way[0].from = way[1].to = pfd[0].fd = c;
+	way[1].from = way[0].to = pfd[1].fd = u;
+	way[1].node = true;
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (poll(pfd, 2, -1) > 0) {
-		if (pfd[1].revents != 0) {
-			if ((n = read(u, in, sizeof(in))) <= 0)
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			if (frozen) {
+				if (read(pfd[i].fd, sink, sizeof(sink)) <= 0)
+					_exit(0);
+				continue;
+			}
+			if ((r = relay_pass(&way[i], at)) < 0)
 				_exit(0);
-			if (!frozen && !send_all(c, in, (size_t)n))
-				_exit(0);
-		}
-		if (pfd[0].revents == 0)
-			continue;
-		if ((n = read(c, in, sizeof(in))) <= 0)
-			_exit(0);
-		if (frozen)
-			continue;
-		if (len + (size_t)n > sizeof(buf))
-			_exit(1);
-		memcpy(buf + len, in, (size_t)n);
-		len += (size_t)n;
-		/* whole messages pass, up to the first call of proc */
-		used = 0;
-		while (!frozen && len - used >= MSG_HEADER &&
-		    len - used >= be32_at(buf + used)) {
-			uint32_t mlen = be32_at(buf + used);
-
-			if (mlen < MSG_HEADER)
-				_exit(1);
-			if (be32_at(buf + used + 4) == REMOTE_PROGRAM &&
-			    be32_at(buf + used + 12) == proc) {
+			if (r == 1) {
 				frozen = true;
 				close(open(marker, O_WRONLY | O_CREAT, 0600));
-				break;
 			}
-			if (!send_all(u, buf + used, mlen))
-				_exit(0);
-			used += mlen;
 		}
-		memmove(buf, buf + used, len - used);
-		len -= used;
 	}
 	_exit(0);
 }
 
 /* proxy_relay on an ephemeral loopback port (*port): the child's pid */
 static pid_t
-freezing_proxy(const char *marker, uint32_t proc, int *port)
+freezing_proxy(const char *marker, const struct freeze_at *at, int *port)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t salen = sizeof(sa);
@@ -759,28 +817,28 @@ freezing_proxy(const char *marker, uint32_t proc, int *port)
 		return -1;
 	*port = ntohs(sa.sin_port);
 	if ((pid = fork()) == 0)
-		proxy_relay(lfd, marker, proc);
+		proxy_relay(lfd, marker, at);
 	close(lfd);
 	return pid;
 }
 
 /*
- * A request that is waiting on the node's answer when the node freezes:
- * status of its machine, through a relay that lets the connection be made
- * and then passes nothing more. The request must end, as unreachable,
- * once keepalive gives up, and say so in its audit line. vmgate runs as
- * sshd's command= runs it (root, --tenant), with a config of its own
- * naming the relay.
+ * A request that is waiting on the node when the node freezes: VERB of
+ * its machine, through a relay that lets the connection be made and then
+ * passes nothing from the message `at` names on. The request must end, as
+ * unreachable, once keepalive gives up, and say so in its audit line.
+ * vmgate runs as sshd's command= runs it (root, --tenant), with a config
+ * of its own naming the relay. *r: what it printed, for the caller.
  */
 static void
-status_through_freezing_relay(uint32_t proc, const char *when)
+request_through_freezing_relay(const char *verb, const struct freeze_at *at,
+    const char *when, struct e2e_result *r)
 {
 	char text[2048], cfg2[300], audit2[300], marker[300], env_cmd[64];
 	char uri[128], expect[256];
 	const char *const argv[] = { VMGATE, "-f", cfg2, "--tenant", TENANT,
 	    NULL };
 	const char *const envp[] = { env_cmd, NULL };
-	struct e2e_result r;
 	long long t0;
 	pid_t proxy;
 	int port = 0, st;
@@ -788,11 +846,11 @@ status_through_freezing_relay(uint32_t proc, const char *when)
 	snprintf(cfg2, sizeof(cfg2), "%s/relay.ini", work);
 	snprintf(audit2, sizeof(audit2), "%s/relay-audit.log", work);
 	snprintf(marker, sizeof(marker), "%s/relay-frozen", work);
-	snprintf(env_cmd, sizeof(env_cmd), "SSH_ORIGINAL_COMMAND=status "
-	    GUEST_N1);
+	snprintf(env_cmd, sizeof(env_cmd), "SSH_ORIGINAL_COMMAND=%s " GUEST_N1,
+	    verb);
 	unlink(marker);
 	unlink(audit2);
-	proxy = freezing_proxy(marker, proc, &port);
+	proxy = freezing_proxy(marker, at, &port);
 	assert_true(proxy > 0);
 	snprintf(uri, sizeof(uri), "qemu+tcp://127.0.0.1:%d/system", port);
 	snprintf(text, sizeof(text),
@@ -802,33 +860,47 @@ status_through_freezing_relay(uint32_t proc, const char *when)
 	    "audit_log = %s\n"
 	    "[tenant " TENANT "]\n"
 	    "domains = " GUEST_N1 "\n"
+	    "allow = status screenshot\n"
 	    "[domain " GUEST_N1 "]\n"
 	    "uri = %s\n", work, audit2, uri);
 	free(e2e_write_file(work, "relay.ini", text, 0644));
 
 	t0 = e2e_now_ms();
 	/* -1 when it did not end in time (then killed) */
-	(void)e2e_run(argv, envp, NULL, FROZEN_MS, &r);
-	fprintf(stderr, SUITE ": status with the node frozen at %s: %s after "
-	    "%lld ms\n", when, r.timed_out ? "still running" : "ended",
-	    e2e_now_ms() - t0);
+	(void)e2e_run(argv, envp, NULL, FROZEN_MS, r);
+	fprintf(stderr, SUITE ": %s with the node frozen at %s: %s after "
+	    "%lld ms\n", verb, when, r->timed_out ? "still running" :
+	    "ended", e2e_now_ms() - t0);
 	kill(proxy, SIGKILL);
 	waitpid(proxy, &st, 0);
 	/* it froze once the connection was made, where it was told to */
 	assert_int_equal(access(marker, F_OK), 0);
-	if (r.timed_out) {
-		e2e_result_free(&r);
-		fail_msg("status hangs on a node frozen at %s", when);
+	if (r->timed_out) {
+		e2e_result_free(r);
+		fail_msg("%s hangs on a node frozen at %s", verb, when);
 	}
-	/* never a status with what could not be read shown as none */
-	assert_int_equal(r.status, 69);
-	assert_string_equal(r.out, "");
+	if (r->status != 69)
+		fprintf(stderr, "%s", r->err);
+	assert_int_equal(r->status, 69);
 	snprintf(expect, sizeof(expect), "vmgate: %s: unreachable\n", uri);
-	assert_string_equal(r.err, expect);
-	e2e_result_free(&r);
-	assert_int_equal(e2e_sh("grep -q 'verb=status domain=" GUEST_N1
+	assert_string_equal(r->err, expect);
+	assert_int_equal(e2e_sh("grep -q 'verb=%s domain=" GUEST_N1
 	    " result=error .*detail=\"libvirt unreachable: .*keepalive' %s",
-	    audit2), 0);
+	    verb, audit2), 0);
+}
+
+/* status through the relay, which freezes at the node's call proc */
+static void
+status_through_freezing_relay(uint32_t proc, const char *when)
+{
+	const struct freeze_at at = { .from_node = false, .proc = proc,
+	    .nth = 1 };
+	struct e2e_result r;
+
+	request_through_freezing_relay("status", &at, when, &r);
+	/* never a status with what could not be read shown as none */
+	assert_string_equal(r.out, "");
+	e2e_result_free(&r);
 }
 
 static void
@@ -846,6 +918,25 @@ test_status_never_half_answers(void **state)
 	(void)state;
 	SKIP_UNLESS_READY();
 	status_through_freezing_relay(PROC_GET_XML_DESC, "the definition");
+}
+
+/*
+ * A screenshot whose node freezes in the middle of the image: the reply
+ * (the stream is open) and half of the image's first block passed, the
+ * rest never comes. A lost host, not a failed screenshot.
+ */
+static void
+test_screenshot_ends_when_the_node_freezes(void **state)
+{
+	const struct freeze_at at = { .from_node = true,
+	    .proc = PROC_SCREENSHOT, .nth = 2, .half = true };
+	struct e2e_result r;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	request_through_freezing_relay("screenshot", &at,
+	    "half the image", &r);
+	e2e_result_free(&r);
 }
 
 /* Last: the node's daemon stops. */
@@ -908,6 +999,7 @@ main(void)
 		    node_continue),
 		cmocka_unit_test(test_request_ends_when_the_node_stops_answering),
 		cmocka_unit_test(test_status_never_half_answers),
+		cmocka_unit_test(test_screenshot_ends_when_the_node_freezes),
 		cmocka_unit_test(test_node_down),
 	};
 
