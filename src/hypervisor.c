@@ -240,8 +240,14 @@ open_bounded(struct hv *hv, const char *uri, long long deadline,
 	started = pthread_create(&t, &ta, open_thread, c);
 	pthread_attr_destroy(&ta);
 	if (started != 0) {
-		/* no thread to spare: ask here, without a bound */
 		open_call_free(c);
+		/* an open without a bound could wait on a host elsewhere for
+		 * good: refused; the local daemon is asked here */
+		if (!uri_local(uri)) {
+			note_text(hv, "cannot start a thread to connect");
+			*transient = false;
+			return NULL;
+		}
 		if ((conn = virConnectOpen(uri)) == NULL) {
 			virErrorPtr e = virGetLastError();
 
@@ -294,7 +300,7 @@ hv_connect(struct hv *hv, const char *uri)
 {
 	virConnectPtr conn = NULL;
 	long long deadline;
-	bool keepalive;
+	bool remote;
 	struct timespec pause = { 0, HV_RETRY_SLEEP_MS * 1000000L };
 
 	/* NULL would let libvirt pick a URI from the environment or its own
@@ -312,9 +318,13 @@ hv_connect(struct hv *hv, const char *uri)
 		return HV_EFAIL;
 	}
 	/* a host elsewhere is watched with libvirt's keepalive, which needs
-	 * the event loop before the connection opens; a local daemon needs
-	 * no watch (its socket closes when it dies) nor the loop's cost */
-	keepalive = !uri_local(uri) && hv_event_background(hv) == HV_OK;
+	 * the event loop before the connection opens; without the loop (no
+	 * thread to run it) it is not asked at all, since unwatched it could
+	 * hang the request for good. A local daemon needs no watch (its
+	 * socket closes when it dies) nor the loop's cost. */
+	remote = !uri_local(uri);
+	if (remote && hv_event_background(hv) != HV_OK)
+		return HV_EUNREACHABLE;
 	deadline = now_ms() + HV_CONNECT_TIMEOUT_MS;
 	for (;;) {
 		bool transient = false;
@@ -333,7 +343,7 @@ hv_connect(struct hv *hv, const char *uri)
 	 * gives up on a host silent for HV_KEEPALIVE_DEAD_S (libvirt then
 	 * closes the connection and the call fails: hv_failed_on). 1 means a
 	 * daemon too old to answer pings: it is used without the watch. */
-	if (keepalive && virConnectSetKeepAlive(conn, HV_KEEPALIVE_INTERVAL_S,
+	if (remote && virConnectSetKeepAlive(conn, HV_KEEPALIVE_INTERVAL_S,
 	    HV_KEEPALIVE_COUNT) < 0) {
 		hv_note_error(hv);
 		virConnectClose(conn);

@@ -121,7 +121,9 @@ void hv_free(struct hv *hv);
 const char *hv_last_error(const struct hv *hv);
 
 /* Connect (cached per URI); retries for HV_CONNECT_TIMEOUT_MS. A host
- * elsewhere is watched from then on (HV_KEEPALIVE_DEAD_S). */
+ * elsewhere is watched from then on (HV_KEEPALIVE_DEAD_S); when no thread
+ * can be started for that watch or to bound the open, it is not asked at
+ * all: HV_EUNREACHABLE, the reason in hv_last_error. */
 int hv_connect(struct hv *hv, const char *uri);
 
 /* Look name up on uri. NULL with *err set on failure. */
