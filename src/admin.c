@@ -7,6 +7,7 @@
  * filters, sshd's effective settings) with what the config needs. None of them changes anything.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,6 +38,7 @@
 #define TICK_NS			5000000L	/* a clock tick, at most */
 #define SSHD_PATH		"/usr/sbin/sshd"
 #define LIBVIRTD_MAX_CLIENTS	5000	/* libvirtd.conf's default */
+#define UID_DIGITS		10	/* a uid_t in decimal, at most */
 #define LIBVIRTD_MAX_CMDLINE	4096
 #define SSHD_MAX_OUTPUT		(1u << 20)	/* sshd -T prints ~10 KiB */
 #define SSHD_MAX_SPEC		512	/* "user=...,host=...,addr=...,..." */
@@ -1403,6 +1405,77 @@ audit_session_limits(struct audit_run *a, const struct admin_host *host)
 		    max_clients, conf);
 }
 
+/* "daemon", or "uid 4242" for a uid no account has */
+static void
+account_label(uid_t uid, char *buf, size_t len)
+{
+	const struct passwd *pw = getpwuid(uid);
+
+	if (pw != NULL)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)uid);
+}
+
+/* name is a uid as session_take names its directory ("%lu"): *uid */
+static bool
+uid_name(const char *name, uid_t *uid)
+{
+	char *end;
+	unsigned long v;
+
+	if (name[0] < '0' || name[0] > '9' || (name[0] == '0' &&
+	    name[1] != '\0') || strlen(name) > UID_DIGITS)
+		return false;
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (errno != 0 || *end != '\0' || v != (unsigned long)(uid_t)v)
+		return false;
+	*uid = (uid_t)v;
+	return true;
+}
+
+/*
+ * Each account that runs vmgate makes DIR/UID itself at its first
+ * request. The base is writable by all, so any local account can make
+ * another's first (after a reboot, say); vmgate never counts in a
+ * directory it does not own, so that account's requests are then served
+ * without a limit, for as long as the directory stays.
+ */
+static void
+audit_session_uid_dirs(struct audit_run *a, const char *dir)
+{
+	char owner[64], account[64];
+	struct dirent **names = NULL;
+	struct stat st;
+	uid_t uid;
+	int fd, n, i;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return;
+	n = scandirat(fd, ".", &names, NULL, alphasort);
+	for (i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+
+		if (!uid_name(name, &uid) ||
+		    fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+		    session_own_dir(&st, uid))
+			continue;
+		account_label(uid, account, sizeof(account));
+		account_label(st.st_uid, owner, sizeof(owner));
+		finding(a, "sessions: %s/%s is not %s's own directory (%sowner "
+		    "%s, mode %04o): its requests are not counted against "
+		    "max_sessions; as root: rm -r %s/%s", dir, name, account,
+		    S_ISDIR(st.st_mode) ? "" : "not a directory, ", owner,
+		    (unsigned)(st.st_mode & 07777), dir, name);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	close(fd);
+}
+
 /*
  * Without the session directory no limit is counted (tenants are served
  * unlimited rather than locked out); an unsafe one refuses every limited
@@ -1428,10 +1501,13 @@ audit_session_dir(struct audit_run *a, const char *dir)
 		return;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 07777) != SESSION_DIR_MODE)
+	    (st.st_mode & 07777) != SESSION_DIR_MODE) {
 		finding(a, "sessions: %s is not root's directory of mode %04o: "
 		    "tenants with a limit are refused (exit 78)", dir,
 		    (unsigned)SESSION_DIR_MODE);
+		return;
+	}
+	audit_session_uid_dirs(a, dir);
 }
 
 enum result

@@ -109,6 +109,13 @@ open_base(const char *dir, char *why, size_t whylen)
 	return -1;
 }
 
+bool
+session_own_dir(const struct stat *st, uid_t uid)
+{
+	return S_ISDIR(st->st_mode) && st->st_uid == uid &&
+	    (st->st_mode & 077) == 0;
+}
+
 /* name in parent: a directory of the effective user's alone, made if
  * missing; -2 when there is no room to make it, -1 otherwise */
 static int
@@ -132,8 +139,7 @@ open_own_dir(int parent, const char *name, char *why, size_t whylen)
 		snprintf(why, whylen, "%s: %s", name, strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) != 0 || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) != 0) {
+	if (fstat(fd, &st) != 0 || !session_own_dir(&st, geteuid())) {
 		snprintf(why, whylen, "%s: not the account's own directory "
 		    "(owner uid %lu, mode %03o)", name,
 		    (unsigned long)st.st_uid, (unsigned)(st.st_mode & 0777));

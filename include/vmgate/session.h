@@ -15,7 +15,9 @@
 #ifndef VMGATE_SESSION_H
 #define VMGATE_SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define SESSION_DIR	"/run/vmgate/sessions"
@@ -52,6 +54,14 @@ enum session_take_result {
  */
 int session_take(const char *dir, const char *tenant, unsigned limit,
     int *fd, unsigned *slot, char *why, size_t whylen);
+
+/*
+ * st (of DIR/UID, or of a TENANT directory in it, not followed) is a
+ * directory of uid's that no other account may enter: the only kind
+ * session_take counts in. An account's UID directory that is not so
+ * (another account made it first) leaves that account uncounted.
+ */
+bool session_own_dir(const struct stat *st, uid_t uid);
 
 /*
  * Called with the slot just taken, before the request does any work: a

@@ -13,7 +13,9 @@
  *   with, every further one at the lower SESSION_EXTRA_NICE;
  * - kill -9 of one held session gives its slot back at once;
  * - audit reports a tenant without a limit, and limits that add up to
- *   more than libvirtd's max_clients;
+ *   more than libvirtd's max_clients, and the service account's session
+ *   directory made by another account (its requests then go uncounted)
+ *   until root removes it;
  * - the suites' account removal takes the account's slot directory along.
  */
 #ifndef _GNU_SOURCE
@@ -55,6 +57,7 @@
 #define TENANT_B	"limbob"
 #define SVC_USER	"lim-svc"
 #define GONE_USER	"lim-gone"	/* an account made and removed */
+#define SQUATTER_UID	65534		/* nobody: another local account */
 #define LIBEXEC		"/usr/local/libexec/vmgate-lim"
 #define VMGATE		LIBEXEC "/vmgate"
 #define SSH		"/usr/bin/ssh"
@@ -200,6 +203,23 @@ setup(void **state)
 	return 0;
 }
 
+/* the service account's session directory when test_squatted_uid_dir
+ * failed with it still nobody's (e2e_account_del leaves another's) */
+static void
+squat_del(void)
+{
+	const struct passwd *pw = getpwnam(SVC_USER);
+	char path[64];
+	struct stat st;
+
+	if (pw == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/%lu", SESSION_DIR,
+	    (unsigned long)pw->pw_uid);
+	if (lstat(path, &st) == 0 && st.st_uid == SQUATTER_UID)
+		e2e_sh("rm -r %s", path);
+}
+
 static int
 teardown(void **state)
 {
@@ -214,6 +234,7 @@ teardown(void **state)
 		e2e_stop(&clients[i]);
 	e2e_sh("i=0; while pgrep -u " SVC_USER " >/dev/null && [ $i -lt 50 ]; "
 	    "do sleep 0.1; i=$((i + 1)); done");
+	squat_del();
 	e2e_account_del(SVC_USER);
 	e2e_rmguest(GUEST_A);
 	e2e_rmguest(GUEST_B);
@@ -636,6 +657,27 @@ test_hung_machine_gives_its_slot_back(void **state)
 	free(log);
 }
 
+/* vmgate audit (root) of limalice's limit of 4 and then extra, an ini
+ * of its own */
+static void
+audit_with(const char *extra, struct e2e_result *res)
+{
+	char *text = NULL, *ini = path_of("audit.ini");
+	char *sshd = path_of("sshd_config");
+	const char *const argv[] = { E2E_VMGATE, "-f", ini, "audit",
+	    "--sshd-config", sshd, NULL };
+
+	if (asprintf(&text, "[vmgate]\nkeys = %s/keys\nmax_sessions = "
+	    LIMIT_S "\n[tenant " TENANT_A "]\ndomains = " GUEST_A "\n%s",
+	    work, extra) < 0)
+		abort();
+	assert_int_equal(write_text("audit.ini", text, 0644), 0);
+	assert_int_equal(e2e_run(argv, NULL, NULL, REQUEST_MS, res), 0);
+	free(text);
+	free(ini);
+	free(sshd);
+}
+
 /* audit: a tenant without a limit, and limits beyond max_clients */
 static void
 test_audit_limits(void **state)
@@ -649,41 +691,82 @@ test_audit_limits(void **state)
 		"[tenant limzero]\nmax_sessions = 0\n",
 		"[tenant limbig]\nmax_sessions = 10000\n",
 	};
-	char *base = NULL, *text = NULL, *sshd = path_of("sshd_config");
-	const char *argv[] = { E2E_VMGATE, "-f", NULL, "audit",
-	    "--sshd-config", sshd, NULL };
 	struct e2e_result res;
 	size_t i;
 
 	(void)state;
 	if (!ready)
 		skip();
-	if (asprintf(&base, "[vmgate]\nkeys = %s/keys\nmax_sessions = "
-	    LIMIT_S "\n[tenant " TENANT_A "]\ndomains = " GUEST_A "\n",
-	    work) < 0)
-		abort();
 	/* the test's own limits add up to 4: no such finding */
-	assert_int_equal(write_text("audit.ini", base, 0644), 0);
-	argv[2] = path_of("audit.ini");
-	assert_int_equal(e2e_run(argv, NULL, NULL, REQUEST_MS, &res), 0);
+	audit_with("", &res);
 	assert_null(strstr(res.out, "session limit"));
 	assert_null(strstr(res.out, "max_clients"));
 	e2e_result_free(&res);
 	for (i = 0; i < 2; i++) {
-		if (asprintf(&text, "%s%s", base, configs[i]) < 0)
-			abort();
-		assert_int_equal(write_text("audit.ini", text, 0644), 0);
-		free(text);
-		assert_int_equal(e2e_run(argv, NULL, NULL, REQUEST_MS, &res),
-		    0);
+		audit_with(configs[i], &res);
 		assert_int_equal(res.status, 1);
 		if (strstr(res.out, finding[i]) == NULL)
 			fail_msg("no '%s' in:\n%s", finding[i], res.out);
 		e2e_result_free(&res);
 	}
-	free((char *)argv[2]);
-	free(base);
-	free(sshd);
+}
+
+/*
+ * The session directory is writable by every local account, so one can
+ * make the service account's UID directory before it does (after a
+ * reboot, say). Its requests are then served uncounted; vmgate audit
+ * names the directory and its account; root removes it as the finding
+ * says, and the account counts again in a directory of its own.
+ */
+static void
+test_squatted_uid_dir(void **state)
+{
+	char path[64], want[512];
+	struct e2e_result res;
+	struct passwd *pw;
+	struct stat st;
+	uid_t uid;
+
+	(void)state;
+	if (!ready)
+		skip();
+	assert_non_null(pw = getpwnam(SVC_USER));
+	uid = pw->pw_uid;
+	snprintf(path, sizeof(path), "%s/%lu", SESSION_DIR,
+	    (unsigned long)uid);
+	assert_int_equal(e2e_sh("rm -rf %s", path), 0);
+	/* nobody's, as if that account had made it first */
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(chown(path, SQUATTER_UID, SQUATTER_UID), 0);
+
+	ssh_request("vmhost", "status " GUEST_A, &res);
+	assert_int_equal(res.status, 0);
+	e2e_result_free(&res);
+	assert_int_equal(e2e_sh("tail -n 1 %s/audit.log | grep -q "
+	    "'verb=status .*session limit not counted: %lu: not the "
+	    "account'\\''s own directory'", work, (unsigned long)uid), 0);
+
+	audit_with("", &res);
+	assert_int_equal(res.status, 1);
+	snprintf(want, sizeof(want), "sessions: %s is not " SVC_USER "'s own "
+	    "directory (owner nobody, mode 0700): its requests are not "
+	    "counted against max_sessions; as root: rm -r %s\n", path, path);
+	if (strstr(res.out, want) == NULL)
+		fail_msg("no '%s' in:\n%s", want, res.out);
+	e2e_result_free(&res);
+
+	/* the command the finding gives */
+	assert_int_equal(e2e_sh("rm -r %s", path), 0);
+	ssh_request("vmhost", "status " GUEST_A, &res);
+	assert_int_equal(res.status, 0);
+	e2e_result_free(&res);
+	assert_int_equal(e2e_sh("tail -n 1 %s/audit.log | grep 'verb=status' "
+	    "| grep -vq 'session limit'", work), 0);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_int_equal(st.st_uid, uid);
+	audit_with("", &res);
+	assert_null(strstr(res.out, path));
+	e2e_result_free(&res);
 }
 
 /*
@@ -737,6 +820,7 @@ main(void)
 		cmocka_unit_test(test_limit_through_sshd),
 		cmocka_unit_test(test_hung_machine_gives_its_slot_back),
 		cmocka_unit_test(test_audit_limits),
+		cmocka_unit_test(test_squatted_uid_dir),
 		cmocka_unit_test(test_account_del_takes_its_slots),
 	};
 

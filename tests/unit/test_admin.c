@@ -1290,14 +1290,27 @@ test_audit_trail(void **state)
 	assert_int_equal(chmod(work, 0700), 0);
 }
 
+/* dir/name, a directory of mode owned by owner */
+static void
+uid_dir(const char *dir, const char *name, mode_t mode, uid_t owner)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	assert_int_equal(mkdir(path, mode), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	assert_int_equal(chown(path, owner, owner), 0);
+}
+
 /*
  * The session directory: missing, limits are not counted; not root's
- * 1733, limited requests are refused. Both are findings.
+ * 1733, limited requests are refused; an account's UID directory made
+ * by another, that account is not counted. All are findings.
  */
 static void
 test_audit_session_dir(void **state)
 {
-	char dir[600], want[2048], *out;
+	char dir[600], sub[2600], want[4096], *out;
 
 	(void)state;
 	if (geteuid() != 0)
@@ -1318,6 +1331,38 @@ test_audit_session_dir(void **state)
 	assert_string_equal(out, want);
 	free(out);
 	assert_int_equal(chmod(dir, 01733), 0);
+	out = audit_trail_of("", NULL, RESULT_OK);
+	assert_non_null(strstr(out, "audit: ok ("));
+	free(out);
+
+	/*
+	 * The directory is writable by all: an account may make another's
+	 * UID directory first, and that account's requests are then not
+	 * counted. daemon's (uid 1) made by bin; bin's own open to others;
+	 * a file where uid 4242's would be; sys's (3) as it should be.
+	 */
+	uid_dir(dir, "1", 0700, 2);
+	uid_dir(dir, "2", 0755, 2);
+	uid_dir(dir, "3", 0700, 3);
+	snprintf(sub, sizeof(sub), "%s/4242", dir);
+	write_text(sub, "", 0644);
+	out = audit_trail_of("", NULL, RESULT_FAILED);
+	snprintf(want, sizeof(want),
+	    "sessions: %s/1 is not daemon's own directory (owner bin, mode "
+	    "0700): its requests are not counted against max_sessions; as "
+	    "root: rm -r %s/1\n"
+	    "sessions: %s/2 is not bin's own directory (owner bin, mode "
+	    "0755): its requests are not counted against max_sessions; as "
+	    "root: rm -r %s/2\n"
+	    "sessions: %s/4242 is not uid 4242's own directory (not a "
+	    "directory, owner root, mode 0644): its requests are not counted "
+	    "against max_sessions; as root: rm -r %s/4242\n",
+	    dir, dir, dir, dir, dir, dir);
+	assert_string_equal(out, want);
+	free(out);
+	snprintf(sub, sizeof(sub), "rm -r %s/1 %s/2 %s/3 %s/4242", dir, dir,
+	    dir, dir);
+	assert_int_equal(system(sub), 0);
 	out = audit_trail_of("", NULL, RESULT_OK);
 	assert_non_null(strstr(out, "audit: ok ("));
 	free(out);
