@@ -1370,7 +1370,10 @@ libvirtd_max_clients(const char *conf)
 /*
  * Consoles and running requests each hold a libvirtd client; when the
  * tenants' limits together exceed max_clients, some tenants can make
- * everyone's requests wait.
+ * everyone's requests wait. Slots are counted per account vmgate runs
+ * as, so a tenant that logs in both as itself (an account of its own,
+ * as audit_sshd finds it) and through the service_user has its limit in
+ * each.
  */
 static void
 audit_session_limits(struct audit_run *a, const struct admin_host *host)
@@ -1378,13 +1381,17 @@ audit_session_limits(struct audit_run *a, const struct admin_host *host)
 	const struct config *cfg = a->cfg;
 	char conf[PATH_MAX];
 	unsigned long max_clients, total = 0;
-	size_t i;
+	struct account *accounts = NULL;
+	bool twice = false;
+	size_t i, n = 0;
 
 	if (host == NULL || host->libvirtd_conf == NULL)
 		return;
 	libvirtd_conf_path(host, conf, sizeof(conf));
 	if ((max_clients = libvirtd_max_clients(conf)) == 0)
 		return;	/* no local libvirtd to compare with */
+	if (cfg->service_user != NULL)
+		accounts = account_list(&n);
 	for (i = 0; i < cfg->ntenants; i++) {
 		unsigned limit = config_max_sessions(cfg, cfg->tenants[i].name);
 
@@ -1395,14 +1402,23 @@ audit_session_limits(struct audit_run *a, const struct admin_host *host)
 			    "(max_sessions = 0): it alone can take every one "
 			    "of libvirtd's %lu clients (%s)",
 			    cfg->tenants[i].name, max_clients, conf);
-			return;
+			goto out;
 		}
 		total += limit;
+		if (accounts != NULL && account_find(accounts, n,
+		    cfg->tenants[i].name) != NULL) {
+			total += limit;
+			twice = true;
+		}
 	}
 	if (total > max_clients)
 		finding(a, "sessions: the tenants' max_sessions add up to %lu, "
-		    "more than libvirtd's max_clients %lu (%s)", total,
-		    max_clients, conf);
+		    "more than libvirtd's max_clients %lu (%s)%s", total,
+		    max_clients, conf, twice ? "; a tenant with an account of "
+		    "its own has its max_sessions there and again through the "
+		    "service_user" : "");
+ out:
+	account_list_free(accounts, n);
 }
 
 /* "daemon", or "uid 4242" for a uid no account has */

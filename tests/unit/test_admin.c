@@ -1385,12 +1385,25 @@ test_audit_libvirtd_max_clients(void **state)
 	(void)state;
 	snprintf(conf, sizeof(conf), "%s/libvirtd.conf", work);
 	assert_non_null(f = fopen(conf, "w"));
-	fputs("#max_clients = 5000\nmax_clients = 5\n", f);
+	fputs("#max_clients = 5000\nmax_clients = 10\n", f);
 	fclose(f);
 	trail_libvirtd_conf = conf;
+	/* bin logs in both as itself and through the service_user, daemon,
+	 * with slots of its own in each: 8 twice */
 	out = audit_trail_of("", NULL, RESULT_FAILED);
 	snprintf(want, sizeof(want), "sessions: the tenants' max_sessions add "
-	    "up to 8, more than libvirtd's max_clients 5 (%s)\n", conf);
+	    "up to 16, more than libvirtd's max_clients 10 (%s); a tenant "
+	    "with an account of its own has its max_sessions there and "
+	    "again through the service_user\n", conf);
+	assert_string_equal(out, want);
+	free(out);
+	/* a tenant without an account of its own: once */
+	out = audit_trail_of("[tenant zz9]\ndomains = gate-ok\n", NULL,
+	    RESULT_FAILED);
+	snprintf(want, sizeof(want), "sessions: the tenants' max_sessions add "
+	    "up to 24, more than libvirtd's max_clients 10 (%s); a tenant "
+	    "with an account of its own has its max_sessions there and "
+	    "again through the service_user\n", conf);
 	assert_string_equal(out, want);
 	free(out);
 	/* no file to read: nothing to compare with, no finding */
