@@ -15,7 +15,8 @@
  * after SIGCONT. A status request whose lookup a relay never passes on
  * ends the same way, and so does one whose relay freezes after the
  * machine's state, at its definition: never a half status; and a
- * screenshot whose relay freezes in the middle of the image.
+ * screenshot whose relay freezes, or hangs up, in the middle of the
+ * image.
  * Last, the node's daemon stops: its machine is listed unknown, exit 69,
  * and the first host still answers.
  */
@@ -652,22 +653,24 @@ test_console_ends_when_the_node_freezes(void **state)
 #define PROC_LOOKUP_BY_NAME	23u	/* REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME */
 #define PROC_GET_XML_DESC	14u	/* REMOTE_PROC_DOMAIN_GET_XML_DESC */
 #define PROC_SCREENSHOT		211u	/* REMOTE_PROC_DOMAIN_SCREENSHOT */
-#define MSG_HEADER		16	/* as far as the procedure */
-#define MSG_FULL_HEADER		28
+#define MSG_HEADER		28
+#define MSG_REPLY		1u	/* VIR_NET_REPLY */
+#define MSG_STREAM		3u	/* VIR_NET_STREAM */
 #define PROXY_BUF		(1 << 20)
 
 /*
- * Where a relay freezes: at the nth message of procedure proc that one
- * side sends. The client's first of a procedure is its call; the node's
- * first is the reply, and the blocks of a stream the call opened follow.
- * half: the first half of that message's payload still passes, as a
- * message of its own (half a block of a stream).
+ * Where a relay freezes, in the messages of procedure proc: the client's
+ * call; or, with in_stream, the first block of data of the stream the
+ * call opened, once the call's reply has passed (the node may send the
+ * block before the reply, which the relay then passes first): the first
+ * half of that block still passes, as a message of its own. hang_up: the
+ * relay then closes both connections, as when the node's daemon dies,
+ * instead of freezing.
  */
 struct freeze_at {
-	bool from_node;		/* the node's messages, else the client's */
 	uint32_t proc;
-	int nth;		/* 1: the first */
-	bool half;
+	bool in_stream;
+	bool hang_up;
 };
 
 /* one way through the relay: whole messages from `from` to `to` */
@@ -676,7 +679,9 @@ struct relay_way {
 	bool node;		/* from the node */
 	unsigned char buf[PROXY_BUF];
 	size_t len;
-	int seen;		/* messages of the freeze's procedure */
+	bool replied;		/* the reply to proc has passed */
+	unsigned char held[PROXY_BUF];	/* the stream's first block */
+	uint32_t held_len;
 };
 
 static uint32_t
@@ -700,22 +705,51 @@ send_all(int fd, const unsigned char *p, size_t n)
 	return true;
 }
 
-/* message m (mlen bytes) with the first half of its payload only */
+/* message m (mlen bytes, a payload after the header) with the first half
+ * of its payload only */
 static bool
 send_half(int fd, const unsigned char *m, uint32_t mlen)
 {
-	uint32_t half = MSG_FULL_HEADER + (mlen - MSG_FULL_HEADER) / 2;
+	uint32_t half = MSG_HEADER + (mlen - MSG_HEADER) / 2;
 	const unsigned char len[4] = { (unsigned char)(half >> 24),
 	    (unsigned char)(half >> 16), (unsigned char)(half >> 8),
 	    (unsigned char)half };
 
-	return mlen > MSG_FULL_HEADER && send_all(fd, len, sizeof(len)) &&
+	return send_all(fd, len, sizeof(len)) &&
 	    send_all(fd, m + sizeof(len), half - sizeof(len));
 }
 
+/*
+ * Message m (mlen bytes) on its way w: 1 when the relay freezes here, 0
+ * when it went on or was held, -1 when a side closed.
+ */
+static int
+relay_message(struct relay_way *w, const struct freeze_at *at,
+    const unsigned char *m, uint32_t mlen)
+{
+	bool ours = w->node == at->in_stream &&
+	    be32_at(m + 4) == REMOTE_PROGRAM && be32_at(m + 12) == at->proc;
+
+	if (ours && !at->in_stream)
+		return 1;		/* the call */
+	if (ours && be32_at(m + 16) == MSG_STREAM) {
+		/* the first block with data waits for the reply; the stream
+		 * after it would come after the freeze anyway */
+		if (w->held_len == 0 && mlen > MSG_HEADER) {
+			memcpy(w->held, m, mlen);
+			w->held_len = mlen;
+		}
+	} else if (!send_all(w->to, m, mlen))
+		return -1;
+	if (ours && be32_at(m + 16) == MSG_REPLY)
+		w->replied = true;
+	if (!w->replied || w->held_len == 0)
+		return 0;
+	return send_half(w->to, w->held, w->held_len) ? 1 : -1;
+}
+
 /* read what w->from sent and pass its whole messages on, up to the
- * freeze: 1 at the freeze (that message held back), 0 to go on, -1 once
- * a side closed */
+ * freeze: 1 at the freeze, 0 to go on, -1 once a side closed */
 static int
 relay_pass(struct relay_way *w, const struct freeze_at *at)
 {
@@ -726,23 +760,13 @@ relay_pass(struct relay_way *w, const struct freeze_at *at)
 	if (n <= 0)
 		return -1;
 	w->len += (size_t)n;
-	while (w->len - used >= MSG_HEADER &&
+	while (rc == 0 && w->len - used >= MSG_HEADER &&
 	    w->len - used >= be32_at(w->buf + used)) {
 		uint32_t mlen = be32_at(w->buf + used);
 
 		if (mlen < MSG_HEADER)
 			return -1;
-		if (w->node == at->from_node &&
-		    be32_at(w->buf + used + 4) == REMOTE_PROGRAM &&
-		    be32_at(w->buf + used + 12) == at->proc &&
-		    ++w->seen == at->nth) {
-			if (at->half && !send_half(w->to, w->buf + used, mlen))
-				return -1;
-			rc = 1;
-			break;
-		}
-		if (!send_all(w->to, w->buf + used, mlen))
-			return -1;
+		rc = relay_message(w, at, w->buf + used, mlen);
 		used += mlen;
 	}
 	/* a message larger than the buffer would never pass */
@@ -795,6 +819,8 @@ proxy_relay(int lfd, const char *marker, const struct freeze_at *at)
 			if (r == 1) {
 				frozen = true;
 				close(open(marker, O_WRONLY | O_CREAT, 0600));
+				if (at->hang_up)
+					_exit(0);
 			}
 		}
 	}
@@ -825,8 +851,9 @@ freezing_proxy(const char *marker, const struct freeze_at *at, int *port)
 /*
  * A request that is waiting on the node when the node freezes: VERB of
  * its machine, through a relay that lets the connection be made and then
- * passes nothing from the message `at` names on. The request must end, as
- * unreachable, once keepalive gives up, and say so in its audit line.
+ * passes nothing from the message `at` names on (or hangs up there). The
+ * request must end, as unreachable, once keepalive gives up (at once on
+ * the hang-up), and say so in its audit line.
  * vmgate runs as sshd's command= runs it (root, --tenant), with a config
  * of its own naming the relay. *r: what it printed, for the caller.
  */
@@ -868,9 +895,9 @@ request_through_freezing_relay(const char *verb, const struct freeze_at *at,
 	t0 = e2e_now_ms();
 	/* -1 when it did not end in time (then killed) */
 	(void)e2e_run(argv, envp, NULL, FROZEN_MS, r);
-	fprintf(stderr, SUITE ": %s with the node frozen at %s: %s after "
-	    "%lld ms\n", verb, when, r->timed_out ? "still running" :
-	    "ended", e2e_now_ms() - t0);
+	fprintf(stderr, SUITE ": %s with the node %s at %s: %s after "
+	    "%lld ms\n", verb, at->hang_up ? "gone" : "frozen", when,
+	    r->timed_out ? "still running" : "ended", e2e_now_ms() - t0);
 	kill(proxy, SIGKILL);
 	waitpid(proxy, &st, 0);
 	/* it froze once the connection was made, where it was told to */
@@ -886,17 +913,19 @@ request_through_freezing_relay(const char *verb, const struct freeze_at *at,
 	assert_int_equal(r->status, 69);
 	snprintf(expect, sizeof(expect), "vmgate: %s: unreachable\n", uri);
 	assert_string_equal(r->err, expect);
-	assert_int_equal(e2e_sh("grep -q 'verb=%s domain=" GUEST_N1
-	    " result=error .*detail=\"libvirt unreachable: .*keepalive' %s",
-	    verb, audit2), 0);
+	if (e2e_sh("grep -q 'verb=%s domain=" GUEST_N1 " result=error "
+	    ".*detail=\"libvirt unreachable: %s' %s", verb,
+	    at->hang_up ? "" : ".*keepalive", audit2) != 0) {
+		e2e_sh("cat %s >&2", audit2);
+		fail_msg("no audit line of a lost host");
+	}
 }
 
 /* status through the relay, which freezes at the node's call proc */
 static void
 status_through_freezing_relay(uint32_t proc, const char *when)
 {
-	const struct freeze_at at = { .from_node = false, .proc = proc,
-	    .nth = 1 };
+	const struct freeze_at at = { .proc = proc };
 	struct e2e_result r;
 
 	request_through_freezing_relay("status", &at, when, &r);
@@ -923,22 +952,37 @@ test_status_never_half_answers(void **state)
 }
 
 /*
- * A screenshot whose node freezes in the middle of the image: the reply
+ * A screenshot whose node is lost in the middle of the image: the reply
  * (the stream is open) and half of the image's first block passed, the
  * rest never comes. A lost host, not a failed screenshot.
  */
 static void
-test_screenshot_ends_when_the_node_freezes(void **state)
+screenshot_lost_halfway(bool hang_up)
 {
-	const struct freeze_at at = { .from_node = true,
-	    .proc = PROC_SCREENSHOT, .nth = 2, .half = true };
+	const struct freeze_at at = { .proc = PROC_SCREENSHOT,
+	    .in_stream = true, .hang_up = hang_up };
 	struct e2e_result r;
 
+	request_through_freezing_relay("screenshot", &at, "half the image",
+	    &r);
+	e2e_result_free(&r);
+}
+
+static void
+test_screenshot_ends_when_the_node_freezes(void **state)
+{
 	(void)state;
 	SKIP_UNLESS_READY();
-	request_through_freezing_relay("screenshot", &at,
-	    "half the image", &r);
-	e2e_result_free(&r);
+	screenshot_lost_halfway(false);
+}
+
+/* its daemon gone there: the connection closes */
+static void
+test_screenshot_ends_when_the_node_dies(void **state)
+{
+	(void)state;
+	SKIP_UNLESS_READY();
+	screenshot_lost_halfway(true);
 }
 
 /* Last: the node's daemon stops. */
@@ -1002,6 +1046,7 @@ main(void)
 		cmocka_unit_test(test_request_ends_when_the_node_stops_answering),
 		cmocka_unit_test(test_status_never_half_answers),
 		cmocka_unit_test(test_screenshot_ends_when_the_node_freezes),
+		cmocka_unit_test(test_screenshot_ends_when_the_node_dies),
 		cmocka_unit_test(test_node_down),
 	};
 
