@@ -10,13 +10,15 @@
  * AuthorizedKeysCommand) with OpenSSH's own client, and spicy-screenshot
  * logs in to the node's display through the tenant's `ssh -L` tunnel, by
  * hand and through contrib/vmgate-viewer.
- * The node's daemon freezes (SIGSTOP) under an open console: the request
- * ends as unreachable once keepalive gives up, and the node answers again
- * after SIGCONT. A status request whose lookup a relay never passes on
- * ends the same way, and so does one whose relay freezes after the
- * machine's state, at its definition: never a half status; and a
- * screenshot whose relay freezes, or hangs up, in the middle of the
- * image.
+ * With the tenant's account at its process limit, the node's machine is
+ * refused as unreachable (never asked without keepalive), the first
+ * host's answers. The node's daemon freezes (SIGSTOP) under an open
+ * console: the request ends as unreachable once keepalive gives up, and
+ * the node answers again after SIGCONT. A status request whose lookup a
+ * relay never passes on ends the same way, and so does one whose relay
+ * freezes after the machine's state, at its definition: never a half
+ * status; and a screenshot whose relay freezes, or hangs up, in the
+ * middle of the image.
  * Last, the node's daemon stops: its machine is listed unknown, exit 69,
  * and the first host still answers.
  */
@@ -34,6 +36,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -595,6 +598,60 @@ test_audit_checks_the_node(void **state)
 }
 
 /*
+ * vmgate as sshd runs it for the tenant's account (ForceCommand), with the
+ * account at a process limit of PROC_LIMIT tasks: the request's own and
+ * one thread more. REQUEST's result in *r.
+ */
+#define PROC_LIMIT	"2"
+static void
+run_at_process_limit(const char *request, struct e2e_result *r)
+{
+	char env_cmd[128], reuid[32], regid[32];
+	const char *const argv[] = { "/usr/bin/prlimit", "--nproc=" PROC_LIMIT,
+	    "/usr/bin/setpriv", reuid, regid, "--init-groups", "--", VMGATE,
+	    "-f", cfg_path, NULL };
+	const char *const envp[] = { env_cmd, NULL };
+	const struct passwd *pw = getpwnam(TENANT);
+
+	assert_non_null(pw);
+	snprintf(reuid, sizeof(reuid), "--reuid=%u", (unsigned)pw->pw_uid);
+	snprintf(regid, sizeof(regid), "--regid=%u", (unsigned)pw->pw_gid);
+	snprintf(env_cmd, sizeof(env_cmd), "SSH_ORIGINAL_COMMAND=%s", request);
+	/* the limit counts every task of the account: its logins have ended */
+	assert_int_equal(e2e_sh("for i in $(seq 50); do pgrep -u " TENANT
+	    " >/dev/null || exit 0; sleep 0.2; done; exit 1"), 0);
+	assert_int_equal(e2e_run(argv, envp, NULL, RUN_MS, r), 0);
+	assert_false(r->timed_out);
+}
+
+/*
+ * With no thread to spare for keepalive (or for the bounded open), the
+ * node is never asked unwatched: its machine is unreachable at once, and
+ * the log says why. The first host's daemon answers as usual.
+ */
+static void
+test_node_refused_at_the_process_limit(void **state)
+{
+	struct e2e_result r;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	run_at_process_limit("status " GUEST_N1, &r);
+	assert_int_equal(r.status, 69);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "vmgate: " NODE_URI ": unreachable\n");
+	e2e_result_free(&r);
+	assert_int_equal(e2e_sh("grep -Eq 'verb=status domain=" GUEST_N1
+	    " result=error .*detail=\"libvirt unreachable: cannot start "
+	    "(the event loop thread|a thread to connect)' %s", audit_path), 0);
+
+	run_at_process_limit("status " GUEST_H1, &r);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "state: running\n"));
+	e2e_result_free(&r);
+}
+
+/*
  * The node's libvirtd freezes once the console is connected and relaying
  * (the guest's output after a reset arrived through it): the daemon keeps
  * its socket, so nothing closes, it just never answers again. The request
@@ -1041,6 +1098,7 @@ main(void)
 		cmocka_unit_test(test_no_tunnel_to_the_node_daemon),
 		cmocka_unit_test(test_viewer_script_reaches_the_node),
 		cmocka_unit_test(test_audit_checks_the_node),
+		cmocka_unit_test(test_node_refused_at_the_process_limit),
 		cmocka_unit_test_teardown(test_console_ends_when_the_node_freezes,
 		    node_continue),
 		cmocka_unit_test(test_request_ends_when_the_node_stops_answering),
