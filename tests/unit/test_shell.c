@@ -760,7 +760,8 @@ test_screenshot_is_a_png(void **state)
 
 /*
  * Machines on three hosts: two that answer (the same node file under two
- * URIs, so two connections) and one no driver takes, which fails at once.
+ * URIs, so two connections) and one libvirt refuses at once (a Unix
+ * socket on a remote server: no retry, no ssh or other program started).
  * The dead host's machine is "unknown", its URI is named once on stderr
  * without what may be private (user, socket path), and the answer is
  * exit 69; every other machine is still listed.
@@ -777,10 +778,10 @@ test_list_many_hosts(void **state)
 	assert_true(asprintf(&text, "[vmgate]\nuri = %s\naudit_log = %s\n"
 	    "[tenant alice]\ndomains = web1 db1 ghost1 other1 lab1\n"
 	    "[domain other1]\nuri = test://%s/../data/node.xml\n"
-	    "[domain lab1]\nuri = nosuch+ssh://root@node9.example/system"
-	    "?keyfile=/root/.ssh/node9\n"
-	    "[domain ghost1]\nuri = nosuch+ssh://root@node9.example/system"
-	    "?keyfile=/root/.ssh/node9\n", NODE_URI, fx.audit_log,
+	    "[domain lab1]\nuri = nosuch+unix://root@node9.example/system"
+	    "?socket=/run/node9/sock\n"
+	    "[domain ghost1]\nuri = nosuch+unix://root@node9.example/system"
+	    "?socket=/run/node9/sock\n", NODE_URI, fx.audit_log,
 	    TEST_DATA) > 0);
 	path = unit_write_file("vmgate.ini", text, 0600);
 	diag_init(&d);
@@ -793,7 +794,7 @@ test_list_many_hosts(void **state)
 	assert_string_equal(o.out, "db1 shut off\nghost1 unknown\n"
 	    "lab1 unknown\nother1 running\nweb1 running\n");
 	assert_string_equal(o.err,
-	    "vmgate: nosuch+ssh://node9.example/system: unreachable\n");
+	    "vmgate: nosuch+unix://node9.example/system: unreachable\n");
 	assert_audit(o.audit, AUDIT_ALICE "verb=list domain=- result=error "
 	    "request=\"list\"");
 	assert_non_null(strstr(o.audit, "detail=\"1 host unreachable: "));
@@ -819,7 +820,7 @@ test_list_many_hosts(void **state)
 	assert_int_equal(result_exit_code(o.result), 69);
 	assert_string_equal(o.out, "");
 	assert_string_equal(o.err,
-	    "vmgate: nosuch+ssh://node9.example/system: unreachable\n");
+	    "vmgate: nosuch+unix://node9.example/system: unreachable\n");
 	assert_non_null(strstr(o.audit, "detail=\"libvirt unreachable: "));
 	outcome_clear(&o);
 	config_free(cfg);
