@@ -15,6 +15,7 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed;
 static bool started;
+static bool running;	/* the thread has begun waiting */
 static bool armed;
 static struct timespec due;	/* CLOCK_MONOTONIC */
 static deadline_fn fire_fn;
@@ -35,6 +36,8 @@ watch(void *unused)
 {
 	(void)unused;
 	pthread_mutex_lock(&lock);
+	running = true;
+	pthread_cond_broadcast(&changed);
 	for (;;) {
 		if (!armed)
 			pthread_cond_wait(&changed, &lock);
@@ -45,7 +48,13 @@ watch(void *unused)
 	return NULL;
 }
 
-/* the thread takes no signal: a held SIGTERM stays the request's */
+/*
+ * The thread takes no signal: a held SIGTERM stays the request's. start
+ * returns once the thread waits, so that its own setting up is over
+ * before the request goes on: libvirt may fork to run a command, and a
+ * child forked while another thread is half set up (under a sanitizer,
+ * holding its allocator's lock) can hang for good.
+ */
 static int
 start(void)
 {
@@ -71,6 +80,8 @@ start(void)
 		return -1;
 	}
 	started = true;
+	while (!running)
+		pthread_cond_wait(&changed, &lock);
 	return 0;
 }
 
