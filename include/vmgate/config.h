@@ -65,7 +65,8 @@
 #define CONFIG_MAX_LIST		4096		/* items in one list value */
 #define CONFIG_MAX_SPICE_TTL	86400
 #define CONFIG_DEFAULT_LIBVIRT_TIMEOUT 120	/* seconds a request waits on libvirt */
-#define CONFIG_MIN_LIBVIRT_TIMEOUT 5
+#define CONFIG_MIN_LIBVIRT_TIMEOUT 30	/* past the connect retries and
+						   a node's keepalive (5 + 16 s) */
 #define CONFIG_MAX_LIBVIRT_TIMEOUT 3600
 #define CONFIG_DEFAULT_MAX_SESSIONS 8	/* per tenant at once */
 #define CONFIG_MAX_SESSIONS	10000	/* a larger limit is no limit */

@@ -66,7 +66,8 @@
 #define REQUEST_MS	20000
 #define GONE_MS		5000
 #define LOCK_MS		600000
-#define HUNG_TIMEOUT_S	"5"	/* libvirt_timeout of the hung-machine test */
+#define HUNG_TIMEOUT_S	"30"	/* libvirt_timeout of the hung-machine test */
+#define HUNG_WAIT_MS	60000	/* its reset ends within this */
 #define LIMITED_MSG	"vmgate: too many sessions at once for " TENANT_A \
 			" (" LIMIT_S "): close one and retry\n"
 
@@ -76,6 +77,8 @@ static pid_t clients[LIMIT * 2];	/* held sessions' ssh, ended at the end */
 static size_t nclients;
 static int lock_fd = -1;
 static bool ready;
+static pid_t stopped_qemu = -1;	/* a guest's QEMU under SIGSTOP */
+static pid_t hung_reset = -1;	/* the ssh of the hung-machine test */
 
 /* one held session: ssh with its stdin held open */
 struct held {
@@ -228,6 +231,10 @@ teardown(void **state)
 	(void)state;
 	if (geteuid() != 0)
 		return 0;
+	/* a failed hung-machine test: its machine runs on, its ssh ends */
+	if (stopped_qemu > 0)
+		kill(stopped_qemu, SIGCONT);
+	e2e_stop(&hung_reset);
 	e2e_stop(&sshd_pid);
 	/* a failed test's sessions: their ssh, then the server side ends */
 	for (i = 0; i < nclients; i++)
@@ -591,7 +598,7 @@ slot0_held(void)
 
 /*
  * A QEMU that no longer answers its monitor (SIGSTOP) keeps `reset`
- * inside libvirt with no end of its own. With libvirt_timeout = 5 the
+ * inside libvirt with no end of its own. With libvirt_timeout = 30 the
  * request ends anyway: exit 69, the tenant's line, an audit line; and its
  * slot is the tenant's again. With max_sessions = 1, a request made while
  * the reset waits is refused (75); one made after it ended is served.
@@ -605,7 +612,7 @@ test_hung_machine_gives_its_slot_back(void **state)
 	    "reset " GUEST_A, NULL };
 	const char *const envp[] = { "PATH=/usr/bin:/bin", NULL };
 	struct e2e_result res;
-	pid_t qemu, reset;
+	pid_t qemu;
 	int fd, i, status;
 
 	(void)state;
@@ -615,12 +622,13 @@ test_hung_machine_gives_its_slot_back(void **state)
 	    HUNG_TIMEOUT_S "\n"), 0);
 	assert_true((qemu = qemu_pid(GUEST_A)) > 0);
 	assert_int_equal(kill(qemu, SIGSTOP), 0);
+	stopped_qemu = qemu;
 
 	fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	assert_true(fd >= 0);
-	reset = e2e_spawn(argv, envp, -1, -1, fd);
+	hung_reset = e2e_spawn(argv, envp, -1, -1, fd);
 	close(fd);
-	assert_true(reset > 0);
+	assert_true(hung_reset > 0);
 	for (i = 0; i < 500 && !slot0_held(); i++)
 		usleep(20000);
 	assert_true(slot0_held());
@@ -629,14 +637,14 @@ test_hung_machine_gives_its_slot_back(void **state)
 	assert_int_equal(res.status, 75);
 	e2e_result_free(&res);
 
-	status = e2e_wait_exit(reset, REQUEST_MS);
+	status = e2e_wait_exit(hung_reset, HUNG_WAIT_MS);
 	/* whatever happened, the machine runs on before anything is checked */
 	assert_int_equal(kill(qemu, SIGCONT), 0);
-	if (status < 0) {
-		e2e_stop(&reset);
+	stopped_qemu = -1;
+	if (status < 0)
 		fail_msg("reset of a hung machine still waits after %d ms",
-		    REQUEST_MS);
-	}
+		    HUNG_WAIT_MS);
+	hung_reset = -1;	/* reaped */
 	assert_int_equal(status, 69);
 	text = e2e_read_file(errf);
 	assert_non_null(text);

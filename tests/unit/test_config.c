@@ -310,14 +310,14 @@ static const struct bad_case bad_cases[] = {
 	{ "[tenant a]\ndisabled = yes no\n",
 	  NAME ":2: disabled: bad boolean 'yes no' (use yes or no)" },
 	/* numbers */
-	{ "[vmgate]\nlibvirt_timeout = 4\n",
-	  NAME ":2: libvirt_timeout: '4' is not a number of seconds from 5 to 3600" },
+	{ "[vmgate]\nlibvirt_timeout = 29\n",
+	  NAME ":2: libvirt_timeout: '29' is not a number of seconds from 30 to 3600" },
 	{ "[vmgate]\nlibvirt_timeout = 3601\n",
-	  NAME ":2: libvirt_timeout: '3601' is not a number of seconds from 5 to 3600" },
+	  NAME ":2: libvirt_timeout: '3601' is not a number of seconds from 30 to 3600" },
 	{ "[vmgate]\nlibvirt_timeout = 0\n",
-	  NAME ":2: libvirt_timeout: '0' is not a number of seconds from 5 to 3600" },
+	  NAME ":2: libvirt_timeout: '0' is not a number of seconds from 30 to 3600" },
 	{ "[vmgate]\nlibvirt_timeout = 2m\n",
-	  NAME ":2: libvirt_timeout: '2m' is not a number of seconds from 5 to 3600" },
+	  NAME ":2: libvirt_timeout: '2m' is not a number of seconds from 30 to 3600" },
 	{ "[vmgate]\nmax_sessions = 10001\n",
 	  NAME ":2: max_sessions: '10001' is not a number from 0 (no limit) to 10000" },
 	{ "[vmgate]\nmax_sessions = -1\n",
@@ -904,11 +904,11 @@ test_good_scalars(void **state)
 
 	(void)state;
 	cfg = good("[vmgate]\nspice_ttl = 1\nuri = test:///default\n"
-	    "libvirt_timeout = 5\n"
+	    "libvirt_timeout = 30\n"
 	    "keys = /k\nservice_user = a2345678901234567890123456789012\n"
 	    "audit_log = /var/log/a;b\n");
 	assert_int_equal(cfg->spice_ttl, 1);
-	assert_int_equal(cfg->libvirt_timeout, 5);
+	assert_int_equal(cfg->libvirt_timeout, 30);
 	assert_string_equal(cfg->uri, "test:///default");
 	assert_string_equal(cfg->keys_dir, "/k");
 	assert_string_equal(cfg->service_user,
