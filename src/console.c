@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "vmgate/console.h"
+#include "vmgate/deadline.h"
 #include "vmgate/util.h"
 
 #define STOP_POLL_MS 100	/* state checks while waiting for a stop */
@@ -531,6 +532,9 @@ console_run(struct hv_domain *dom, const char *name, bool force,
 	/* busy is decided before the terminal is touched */
 	if ((ret = hv_console_open(dom, force, &c->st)) != HV_OK)
 		goto out;
+	/* the console is open: from here on the tenant's own time, and
+	 * the console watches its host itself (hang-up, machine, keepalive) */
+	deadline_disarm();
 	/* the banner only once the console is really ours */
 	fprintf(stderr, "Connected to %s (escape character is ^])\n",
 	    name);

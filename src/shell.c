@@ -68,6 +68,7 @@ typedef enum result (*verb_fn)(struct run *);
  */
 struct handler {
 	verb_fn run;
+	bool libvirt;		/* reaches libvirt: bounded (libvirt_timeout) */
 	int (*act)(struct hv_domain *);
 	const char *done;
 	const char *wrong_state;
@@ -768,9 +769,7 @@ do_console(struct run *r)
 		set_detail(r, "state %s", hv_state_name(state));
 		return RESULT_FAILED;
 	}
-	/* from here on the tenant's own session, with its terminal raw:
-	 * the console watches the host itself */
-	deadline_disarm();
+	/* bounded until its stream is open (console_run disarms) */
 	err = console_run(r->dom, name, r->req.force, &end);
 	if (err == HV_ESTATE) {
 		fprintf(r->ctx->err, "vmgate: %s: console busy "
@@ -985,26 +984,27 @@ do_sendkey(struct run *r)
 }
 
 static const struct handler handlers[VERB_COUNT] = {
-	[VERB_HELP] = { do_help, NULL, NULL, NULL },
-	[VERB_LIST] = { do_list, NULL, NULL, NULL },
-	[VERB_STATUS] = { do_status, NULL, NULL, NULL },
-	[VERB_START] = { do_action, hv_start, "started", "already running" },
-	[VERB_STOP] = { do_action, hv_shutdown, "shutdown requested",
+	[VERB_HELP] = { do_help, false, NULL, NULL, NULL },
+	[VERB_LIST] = { do_list, true, NULL, NULL, NULL },
+	[VERB_STATUS] = { do_status, true, NULL, NULL, NULL },
+	[VERB_START] = { do_action, true, hv_start, "started",
+	    "already running" },
+	[VERB_STOP] = { do_action, true, hv_shutdown, "shutdown requested",
 	    "not running" },
-	[VERB_POWEROFF] = { do_action, hv_destroy, "powered off",
+	[VERB_POWEROFF] = { do_action, true, hv_destroy, "powered off",
 	    "not running" },
-	[VERB_RESET] = { do_action, hv_reset, "reset", "not running" },
-	[VERB_REBOOT] = { do_action, hv_reboot, "reboot requested",
+	[VERB_RESET] = { do_action, true, hv_reset, "reset", "not running" },
+	[VERB_REBOOT] = { do_action, true, hv_reboot, "reboot requested",
 	    "not running" },
-	[VERB_CONSOLE] = { do_console, NULL, NULL, NULL },
-	[VERB_SPICE] = { do_spice, NULL, NULL, NULL },
-	[VERB_MEDIA] = { do_media, NULL, NULL, NULL },
-	[VERB_INSERT] = { do_insert, NULL, NULL, NULL },
-	[VERB_EJECT] = { do_eject, NULL, NULL, NULL },
-	[VERB_SCREENSHOT] = { do_screenshot, NULL, NULL, NULL },
-	[VERB_SENDKEY] = { do_sendkey, NULL, NULL, NULL },
-	[VERB_WHOAMI] = { do_whoami, NULL, NULL, NULL },
-	[VERB_VERSION] = { do_version, NULL, NULL, NULL },
+	[VERB_CONSOLE] = { do_console, true, NULL, NULL, NULL },
+	[VERB_SPICE] = { do_spice, true, NULL, NULL, NULL },
+	[VERB_MEDIA] = { do_media, false, NULL, NULL, NULL },
+	[VERB_INSERT] = { do_insert, true, NULL, NULL, NULL },
+	[VERB_EJECT] = { do_eject, true, NULL, NULL, NULL },
+	[VERB_SCREENSHOT] = { do_screenshot, true, NULL, NULL, NULL },
+	[VERB_SENDKEY] = { do_sendkey, true, NULL, NULL, NULL },
+	[VERB_WHOAMI] = { do_whoami, false, NULL, NULL, NULL },
+	[VERB_VERSION] = { do_version, false, NULL, NULL, NULL },
 };
 
 static const struct handler *
@@ -1154,17 +1154,24 @@ deadline_passed(void *arg)
 	return result_exit_code(RESULT_UNAVAILABLE);
 }
 
-/* the verb's handler, bounded by the admin's libvirt_timeout */
+/*
+ * The verb's handler; one that reaches libvirt is bounded by the admin's
+ * libvirt_timeout, and refused as unreachable when no thread can be
+ * started to bound it (it could otherwise hang, holding its slot).
+ */
 static enum result
 run_bounded(struct run *r)
 {
-	if (deadline_arm(r->ctx->cfg->libvirt_timeout, deadline_passed,
-	    r) != 0) {
-		fprintf(r->ctx->err, "vmgate: cannot reach the hypervisor\n");
+	const struct handler *h = &handlers[r->req.verb];
+	enum result res;
+
+	if (h->libvirt && deadline_arm(r->ctx->cfg->libvirt_timeout,
+	    deadline_passed, r) != 0) {
+		res = unreachable(r);
 		set_detail(r, "no thread to bound the wait on libvirt");
-		return RESULT_UNAVAILABLE;
+		return res;
 	}
-	return handlers[r->req.verb].run(r);
+	return h->run(r);
 }
 
 enum result

@@ -38,6 +38,8 @@
 #define ATTACH_MS	10000	/* vmgate up and the terminal raw */
 #define SEABIOS_MS	10000	/* reset to "SeaBIOS" on the console */
 #define QUICK_MS	3000	/* escape and hang-up end this fast */
+#define TIMEOUT_S	"30"	/* libvirt_timeout: the least there is */
+#define PAST_TIMEOUT_MS	33000
 #define STOP_MS		10000	/* destroy/take-over to the session's end */
 
 #define LOCK_MS		600000	/* another run of this suite may be going */
@@ -50,6 +52,7 @@ static const char config_text[] =
 	"[vmgate]\n"
 	"uri = qemu:///system\n"
 	"keys = %s/keys\n"
+	"libvirt_timeout = " TIMEOUT_S "\n"
 	"\n"
 	"[tenant con-alice]\n"
 	"domains = con-web1 con-web2\n"
@@ -254,6 +257,29 @@ test_console_relays_and_escapes(void **state)
 	leave_with_escape(&p);
 	e2e_pty_free(&p);
 	assert_true(e2e_domain_running(VM));
+}
+
+/*
+ * libvirt_timeout bounds the wait on libvirt, not the tenant's own time:
+ * a console open past it still relays, and escape still ends it with 0.
+ */
+static void
+test_console_outlives_libvirt_timeout(void **state)
+{
+	struct e2e_pty p;
+
+	(void)state;
+	e2e_skip_unless_root();
+	attach(&p, "console " VM);
+	if (e2e_pty_wait(&p, PAST_TIMEOUT_MS) == 0)
+		fail_msg("console ended (exit %d) within %d ms; terminal "
+		    "said: %s", p.status, PAST_TIMEOUT_MS, p.buf);
+	reset_vm();
+	if (e2e_pty_expect(&p, "SeaBIOS", SEABIOS_MS) != 0)
+		fail_msg("no SeaBIOS after reset; terminal said: %s", p.buf);
+	leave_with_escape(&p);
+	assert_null(strstr(p.buf, "cannot reach"));
+	e2e_pty_free(&p);
 }
 
 static void
@@ -461,6 +487,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_console_relays_and_escapes,
 		    setup_vm, teardown_vm),
+		cmocka_unit_test_setup_teardown(
+		    test_console_outlives_libvirt_timeout, setup_vm, teardown_vm),
 		cmocka_unit_test_setup_teardown(test_console_needs_terminal,
 		    setup_vm, teardown_vm),
 		cmocka_unit_test_setup_teardown(test_console_busy,

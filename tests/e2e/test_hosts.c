@@ -599,21 +599,25 @@ test_audit_checks_the_node(void **state)
 
 /*
  * vmgate as sshd runs it for the tenant's account (ForceCommand), with the
- * account at a process limit of PROC_LIMIT tasks: the request's own and
- * one thread more. REQUEST's result in *r.
+ * account at a process limit of nproc tasks: PROC_LIMIT is the request's
+ * own and one thread more (the one that bounds its wait), PROC_NONE the
+ * request alone. REQUEST's result in *r.
  */
 #define PROC_LIMIT	"2"
+#define PROC_NONE	"1"
 static void
-run_at_process_limit(const char *request, struct e2e_result *r)
+run_at_process_limit(const char *nproc, const char *request,
+    struct e2e_result *r)
 {
-	char env_cmd[128], reuid[32], regid[32];
-	const char *const argv[] = { "/usr/bin/prlimit", "--nproc=" PROC_LIMIT,
+	char env_cmd[128], reuid[32], regid[32], limit[32];
+	const char *const argv[] = { "/usr/bin/prlimit", limit,
 	    "/usr/bin/setpriv", reuid, regid, "--init-groups", "--", VMGATE,
 	    "-f", cfg_path, NULL };
 	const char *const envp[] = { env_cmd, NULL };
 	const struct passwd *pw = getpwnam(TENANT);
 
 	assert_non_null(pw);
+	snprintf(limit, sizeof(limit), "--nproc=%s", nproc);
 	snprintf(reuid, sizeof(reuid), "--reuid=%u", (unsigned)pw->pw_uid);
 	snprintf(regid, sizeof(regid), "--regid=%u", (unsigned)pw->pw_gid);
 	snprintf(env_cmd, sizeof(env_cmd), "SSH_ORIGINAL_COMMAND=%s", request);
@@ -636,7 +640,7 @@ test_node_refused_at_the_process_limit(void **state)
 
 	(void)state;
 	SKIP_UNLESS_READY();
-	run_at_process_limit("status " GUEST_N1, &r);
+	run_at_process_limit(PROC_LIMIT, "status " GUEST_N1, &r);
 	assert_int_equal(r.status, 69);
 	assert_string_equal(r.out, "");
 	assert_string_equal(r.err, "vmgate: " NODE_URI ": unreachable\n");
@@ -645,9 +649,40 @@ test_node_refused_at_the_process_limit(void **state)
 	    " result=error .*detail=\"libvirt unreachable: cannot start "
 	    "(the event loop thread|a thread to connect)' %s", audit_path), 0);
 
-	run_at_process_limit("status " GUEST_H1, &r);
+	run_at_process_limit(PROC_LIMIT, "status " GUEST_H1, &r);
 	assert_int_equal(r.status, 0);
 	assert_non_null(strstr(r.out, "state: running\n"));
+	e2e_result_free(&r);
+}
+
+/*
+ * Without even the thread that bounds a request's wait, no request that
+ * would reach libvirt is made: each host's machine is unreachable, in
+ * that host's words. A request that never reaches libvirt is served.
+ */
+static void
+test_unbounded_requests_refused(void **state)
+{
+	struct e2e_result r;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	run_at_process_limit(PROC_NONE, "whoami", &r);
+	assert_int_equal(r.status, 0);
+	e2e_result_free(&r);
+
+	run_at_process_limit(PROC_NONE, "status " GUEST_H1, &r);
+	assert_int_equal(r.status, 69);
+	assert_string_equal(r.out, "");
+	assert_string_equal(r.err, "vmgate: cannot reach the hypervisor\n");
+	e2e_result_free(&r);
+	assert_int_equal(e2e_sh("grep -q 'verb=status domain=" GUEST_H1
+	    " result=error .*detail=\"no thread to bound the wait on "
+	    "libvirt\"' %s", audit_path), 0);
+
+	run_at_process_limit(PROC_NONE, "status " GUEST_N1, &r);
+	assert_int_equal(r.status, 69);
+	assert_string_equal(r.err, "vmgate: " NODE_URI ": unreachable\n");
 	e2e_result_free(&r);
 }
 
@@ -1099,6 +1134,7 @@ main(void)
 		cmocka_unit_test(test_viewer_script_reaches_the_node),
 		cmocka_unit_test(test_audit_checks_the_node),
 		cmocka_unit_test(test_node_refused_at_the_process_limit),
+		cmocka_unit_test(test_unbounded_requests_refused),
 		cmocka_unit_test_teardown(test_console_ends_when_the_node_freezes,
 		    node_continue),
 		cmocka_unit_test(test_request_ends_when_the_node_stops_answering),
