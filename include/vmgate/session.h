@@ -70,8 +70,8 @@ bool session_own_dir(const struct stat *st, uid_t uid);
  * lowers its own to SESSION_EXTRA_NICE, and so does its session's
  * autogroup when it leads the session (as under sshd), so that one
  * tenant's many requests give the CPU to other tenants' first ones.
- * Never raises a
- * priority; a failure leaves it as it was and changes nothing else.
+ * Never raises a priority; a failure leaves it as it was and changes
+ * nothing else.
  */
 void session_yield(unsigned slot);
 
