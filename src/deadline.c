@@ -5,12 +5,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vmgate/deadline.h"
+#include "vmgate/util.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t changed;
@@ -49,33 +49,22 @@ watch(void *unused)
 }
 
 /*
- * The thread takes no signal: a held SIGTERM stays the request's. start
- * returns once the thread waits, so that its own setting up is over
- * before the request goes on: libvirt may fork to run a command, and a
- * child forked while another thread is half set up (under a sanitizer,
- * holding its allocator's lock) can hang for good.
+ * The thread takes no signal (thread_detached). start returns once the
+ * thread waits, so that its own setting up is over before the request
+ * goes on: libvirt may fork to run a command, and a child forked while
+ * another thread is half set up (under a sanitizer, holding its
+ * allocator's lock) can hang for good.
  */
 static int
 start(void)
 {
 	pthread_condattr_t ca;
-	pthread_attr_t ta;
-	pthread_t t;
-	sigset_t all, old;
-	int rc;
 
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&changed, &ca);
 	pthread_condattr_destroy(&ca);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&ta);
-	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-	rc = pthread_create(&t, &ta, watch, NULL);
-	pthread_attr_destroy(&ta);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	if (thread_detached(watch, NULL) != 0) {
 		pthread_cond_destroy(&changed);
 		return -1;
 	}

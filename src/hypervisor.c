@@ -222,12 +222,9 @@ open_bounded(struct hv *hv, const char *uri, long long deadline,
 {
 	struct open_call *c = xcalloc(1, sizeof(*c));
 	pthread_condattr_t ca;
-	pthread_attr_t ta;
-	pthread_t t;
 	struct timespec until;
 	virConnectPtr conn;
 	bool gave_up = false;
-	int started;
 
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -235,11 +232,7 @@ open_bounded(struct hv *hv, const char *uri, long long deadline,
 	pthread_cond_init(&c->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	c->uri = xstrdup(uri);
-	pthread_attr_init(&ta);
-	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-	started = pthread_create(&t, &ta, open_thread, c);
-	pthread_attr_destroy(&ta);
-	if (started != 0) {
+	if (thread_detached(open_thread, c) != 0) {
 		open_call_free(c);
 		/* an open without a bound could wait on a host elsewhere for
 		 * good: refused; the local daemon is asked here */

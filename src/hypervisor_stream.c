@@ -8,7 +8,6 @@
  * libvirt type.
  */
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,9 +126,6 @@ loop_thread(void *arg)
 int
 hv_event_background(struct hv *hv)
 {
-	pthread_attr_t ta;
-	pthread_t t;
-	sigset_t all, old;
 	int rc;
 
 	pthread_mutex_lock(&loop_lock);
@@ -137,19 +133,13 @@ hv_event_background(struct hv *hv)
 		goto out;
 	/* signals stay with the main thread: a held SIGTERM must not end
 	 * the process here before the audit line is written */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&ta);
-	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
-	if (pthread_create(&t, &ta, loop_thread, NULL) == 0)
+	if (thread_detached(loop_thread, NULL) == 0)
 		loop_runner = LOOP_THREAD;
 	else {
 		snprintf(hv->last_error, sizeof(hv->last_error),
 		    "cannot start the event loop thread");
 		rc = HV_EFAIL;
 	}
-	pthread_attr_destroy(&ta);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
  out:
 	pthread_mutex_unlock(&loop_lock);
 	return rc;

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include "vmgate/util.h"
 
@@ -447,4 +449,22 @@ str_sort_unique(const char **v, size_t n)
 			v[o++] = v[i];
 	}
 	return o;
+}
+
+int
+thread_detached(void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t ta;
+	pthread_t t;
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pthread_attr_init(&ta);
+	pthread_attr_setdetachstate(&ta, PTHREAD_CREATE_DETACHED);
+	rc = pthread_create(&t, &ta, fn, arg);
+	pthread_attr_destroy(&ta);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

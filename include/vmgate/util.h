@@ -98,4 +98,11 @@ void diag_clear(struct diag *d);
 /* every message on its own line, then how many were dropped, if any */
 void diag_print(const struct diag *d, FILE *f);
 
+/*
+ * Start fn(arg) in a detached thread that takes no signal, so that the
+ * signals a request holds or ignores (SIGTERM until its audit line is
+ * written) stay the main thread's. 0, or pthread_create's error.
+ */
+int thread_detached(void *(*fn)(void *), void *arg);
+
 #endif
