@@ -289,7 +289,7 @@ yield_autogroup(void)
 
 	if (getsid(0) != getpid())
 		return;
-	/* -1: no autogroup in this kernel */
+	/* -1: no group shown (no autogroup in this kernel) */
 	if ((nice = session_autogroup_nice(0)) == -1 ||
 	    nice >= SESSION_EXTRA_NICE)
 		return;

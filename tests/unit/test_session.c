@@ -508,69 +508,77 @@ test_extra_slots_yield(void **state)
 }
 
 /*
- * A session leader, on a kernel without autogroup, has only its own nice
- * to lower: it must lower that all the same.
+ * In a session of its own, a process that is not the leader (vmgate run
+ * from a shell) yields only itself: the session's group keeps the nice
+ * it had. Runs in the leader's child; exits 0 when it holds.
  */
-static void
-leader_yields_without_autogroup(void)
+static int
+member_leaves_its_session_alone(int group)
 {
 	int st;
 	pid_t pid;
 
-	errno = 0;
-	assert_true(getpriority(PRIO_PROCESS, 0) < SESSION_EXTRA_NICE);
-	assert_int_equal(errno, 0);
 	if ((pid = fork()) == 0) {
-		if (setsid() < 0)
-			_exit(2);
 		session_yield(1);
 		errno = 0;
 		if (getpriority(PRIO_PROCESS, 0) != SESSION_EXTRA_NICE ||
 		    errno != 0)
 			_exit(1);
-		_exit(session_autogroup_nice(0) == -1 ? 0 : 3);
+		_exit(session_autogroup_nice(0) == group ? 0 : 1);
 	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return 1;
+	return WEXITSTATUS(st);
 }
 
 /*
- * A session leader (vmgate under sshd) lowers its session's autogroup
- * too; a process in someone else's session (vmgate run from a shell)
- * leaves that session's alone. Where the kernel has no autogroup
- * (CONFIG_SCHED_AUTOGROUP unset), the leader still lowers its own nice.
+ * A session leader (vmgate under sshd) lowers its session's autogroup as
+ * well as its own nice; a first session changes neither. The test makes a
+ * session of its own, so that it does not depend on the session it was
+ * started in: a process that never left init's session reads an empty
+ * /proc/self/autogroup even where the kernel has autogroup, and one where
+ * the kernel has none (CONFIG_SCHED_AUTOGROUP unset, or
+ * kernel.sched_autogroup_enabled = 0) reads none at all; the leader must
+ * lower its own nice all the same.
  */
 static void
 test_extra_slot_yields_its_session(void **state)
 {
-	int st, ours = session_autogroup_nice(0);
+	int st;
 	pid_t pid;
 
 	(void)state;
-	if (ours == -1) {
-		leader_yields_without_autogroup();
-		return;
-	}
-	assert_true(ours < SESSION_EXTRA_NICE);	/* else nothing to see */
+	errno = 0;
+	assert_true(getpriority(PRIO_PROCESS, 0) < SESSION_EXTRA_NICE);
+	assert_int_equal(errno, 0);
 	if ((pid = fork()) == 0) {
-		session_yield(1);	/* not a leader: ours is untouched */
-		_exit(session_autogroup_nice(0) == ours ? 0 : 1);
-	}
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_int_equal(session_autogroup_nice(0), ours);
+		int group, start;
 
-	if ((pid = fork()) == 0) {
 		if (setsid() < 0)
-			_exit(2);
+			_exit(10);
+		/* 0 in a new session's group; -1 with no autogroup */
+		group = session_autogroup_nice(0);
+		if (group != 0 && group != -1)
+			_exit(11);
+		if (member_leaves_its_session_alone(group) != 0)
+			_exit(12);
+		errno = 0;
+		start = getpriority(PRIO_PROCESS, 0);
 		session_yield(0);	/* a first session: nothing changes */
-		if (session_autogroup_nice(0) != 0)	/* a new session's group */
-			_exit(3);
+		if (getpriority(PRIO_PROCESS, 0) != start ||
+		    session_autogroup_nice(0) != group)
+			_exit(13);
 		session_yield(1);
-		_exit(session_autogroup_nice(0) == SESSION_EXTRA_NICE ? 0 : 1);
+		errno = 0;
+		if (getpriority(PRIO_PROCESS, 0) != SESSION_EXTRA_NICE ||
+		    errno != 0)
+			_exit(14);
+		if (session_autogroup_nice(0) !=
+		    (group == -1 ? -1 : SESSION_EXTRA_NICE))
+			_exit(15);
+		_exit(0);
 	}
+	assert_true(pid > 0);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
