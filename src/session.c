@@ -11,6 +11,7 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmgate/session.h"
@@ -281,11 +282,21 @@ session_autogroup_nice(pid_t pid)
 	return nice;
 }
 
+/*
+ * Without CAP_SYS_ADMIN the kernel takes one autogroup change per tenth of
+ * a second from the whole host and refuses the others with EAGAIN, so
+ * extra sessions that start together (a flood) would mostly stay at full
+ * weight: each tries again, for SESSION_YIELD_TRIES tenths at most. Any
+ * other failure leaves the group as it is, and the request is served all
+ * the same.
+ */
 static void
 yield_autogroup(void)
 {
+	static const struct timespec tenth = { 0, 100 * 1000 * 1000 };
 	char buf[16];
-	int fd, nice;
+	int fd, nice, i;
+	size_t len;
 
 	if (getsid(0) != getpid())
 		return;
@@ -293,11 +304,13 @@ yield_autogroup(void)
 	if ((nice = session_autogroup_nice(0)) == -1 ||
 	    nice >= SESSION_EXTRA_NICE)
 		return;
-	snprintf(buf, sizeof(buf), "%d\n", SESSION_EXTRA_NICE);
+	len = (size_t)snprintf(buf, sizeof(buf), "%d\n", SESSION_EXTRA_NICE);
 	if ((fd = open(SESSION_AUTOGROUP, O_WRONLY | O_CLOEXEC)) < 0)
 		return;
-	if (write(fd, buf, strlen(buf)) < 0) {
-		/* not lowered: the request is served all the same */
+	for (i = 0; i < SESSION_YIELD_TRIES; i++) {
+		if (write(fd, buf, len) >= 0 || errno != EAGAIN)
+			break;
+		(void)nanosleep(&tenth, NULL);
 	}
 	close(fd);
 }

@@ -23,6 +23,7 @@
 #define SESSION_DIR	"/run/vmgate/sessions"
 #define SESSION_DIR_MODE 01733	/* root's, sticky: each account adds its own */
 #define SESSION_EXTRA_NICE 10	/* a tenant's sessions past its first */
+#define SESSION_YIELD_TRIES 10	/* tenths of a second, for the autogroup */
 #define SESSION_AUTOGROUP "/proc/self/autogroup"	/* sched(7) */
 
 enum session_take_result {

@@ -13,6 +13,7 @@
 #include <signal.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -584,6 +585,50 @@ test_extra_slot_yields_its_session(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/*
+ * Unprivileged, the kernel takes one autogroup change per tenth of a
+ * second from the whole host (EAGAIN for the others): extra sessions that
+ * start together, as in a flood, must each still lower their group.
+ * Leaders of their own sessions, as sshd makes them, under an account
+ * without CAP_SYS_ADMIN.
+ */
+static void
+test_extra_sessions_at_once_all_yield(void **state)
+{
+	enum { LEADERS = 4 };
+	int go[2], st, i;
+	pid_t pids[LEADERS];
+	char c;
+
+	(void)state;
+	assert_int_equal(pipe(go), 0);
+	for (i = 0; i < LEADERS; i++) {
+		pids[i] = fork();
+		assert_true(pids[i] >= 0);
+		if (pids[i] != 0)
+			continue;
+		close(go[1]);
+		if (getuid() == 0 && (setgid(65534) != 0 ||
+		    setuid(65534) != 0))
+			_exit(10);
+		/* /proc/self stays ours to write after the change of uid */
+		if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0 || setsid() < 0)
+			_exit(11);
+		(void)!read(go[0], &c, 1);	/* all at once */
+		session_yield(1);
+		/* -1: a kernel without autogroup has no group to lower */
+		_exit(session_autogroup_nice(0) == SESSION_EXTRA_NICE ||
+		    session_autogroup_nice(0) == -1 ? 0 : 1);
+	}
+	close(go[0]);
+	close(go[1]);
+	for (i = 0; i < LEADERS; i++) {
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);
+	}
+}
+
 int
 main(void)
 {
@@ -600,6 +645,7 @@ main(void)
 		cmocka_unit_test(test_slot_reported),
 		cmocka_unit_test(test_extra_slots_yield),
 		cmocka_unit_test(test_extra_slot_yields_its_session),
+		cmocka_unit_test(test_extra_sessions_at_once_all_yield),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
