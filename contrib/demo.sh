@@ -145,16 +145,34 @@ make_user() {
 	chmod 600 "$VAR/audit.log"
 }
 
+# The tenants' ssh settings, for the scripted session and for trying it by
+# hand alike: "ssh -F $VAR/ssh_config alice list". Its own known_hosts,
+# since every start makes a new host key (stop removes the old one), and a
+# key remembered in the user's own file would make ssh refuse the next run.
+write_ssh_config() {
+	: >"$VAR/ssh_config"
+	for t in alice bob; do
+		cat >>"$VAR/ssh_config" <<EOF
+Host $t
+	HostName 127.0.0.1
+	Port $PORT
+	User $USER_NAME
+	IdentityFile $VAR/$t
+	IdentitiesOnly yes
+	UserKnownHostsFile $VAR/known_hosts
+	StrictHostKeyChecking accept-new
+	LogLevel ERROR
+EOF
+	done
+	rm -f "$VAR/known_hosts"
+}
+
 tenant() {
-	# tenant NAME REQUEST... : one request through the real ssh client
+	# tenant NAME REQUEST : one request through the real ssh client
 	who=$1; shift
-	printf '\n$ ssh -p %s -i %s %s@127.0.0.1 %s\n' "$PORT" "$VAR/$who" \
-	    "$USER_NAME" "$*"
+	printf "\n\$ ssh -F %s %s '%s'\n" "$VAR/ssh_config" "$who" "$*"
 	set +e
-	ssh -p "$PORT" -i "$VAR/$who" -o IdentitiesOnly=yes -o BatchMode=yes \
-	    -o UserKnownHostsFile="$VAR/known_hosts" \
-	    -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR \
-	    "$USER_NAME@127.0.0.1" "$@" </dev/null
+	ssh -F "$VAR/ssh_config" -o BatchMode=yes "$who" "$@" </dev/null
 	rc=$?
 	set -e
 	printf '[exit %s]\n' "$rc"
@@ -162,10 +180,7 @@ tenant() {
 }
 
 ssh_alice() {
-	ssh -p "$PORT" -i "$VAR/alice" -o IdentitiesOnly=yes -o BatchMode=yes \
-	    -o UserKnownHostsFile="$VAR/known_hosts" \
-	    -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR \
-	    "$@"
+	ssh -F "$VAR/ssh_config" -o BatchMode=yes "$@"
 }
 
 # The demo's tunnels: ssh itself is started in the background (not a shell
@@ -179,11 +194,8 @@ tunnel_open() {	# LOCALPORT REMOTEPORT
 		echo "demo: local port $1 is already in use: not starting a tunnel there" >&2
 		return 1
 	fi
-	ssh -p "$PORT" -i "$VAR/alice" -o IdentitiesOnly=yes -o BatchMode=yes \
-	    -o UserKnownHostsFile="$VAR/known_hosts" \
-	    -o StrictHostKeyChecking=accept-new -o LogLevel=ERROR \
-	    -o ExitOnForwardFailure=yes \
-	    -N -L "$1:127.0.0.1:$2" "$USER_NAME@127.0.0.1" </dev/null &
+	ssh -F "$VAR/ssh_config" -o BatchMode=yes -o ExitOnForwardFailure=yes \
+	    -N -L "$1:127.0.0.1:$2" alice </dev/null &
 	TUNNEL_PIDS="$TUNNEL_PIDS $!"
 	echo "$!" >>"$VAR/tunnel.pids"
 	i=0
@@ -223,7 +235,7 @@ spice_through_tunnel() {
 	# A real SPICE client logs in through an ssh -L tunnel with a fresh
 	# ticket; the tunnel is sshd's, limited by the key line's permitopen.
 	say "a real SPICE client through the tunnel (spicy-screenshot)"
-	pw=$(ssh_alice "$USER_NAME@127.0.0.1" spice demo-web1 --no-wait \
+	pw=$(ssh_alice alice spice demo-web1 --no-wait \
 	    </dev/null | sed -n 's/^password: *//p')
 	[ -n "$pw" ] || die "no ticket for demo-web1"
 	tunnel_open 15901 5901 || die "the tunnel to demo-web1 did not open"
@@ -247,7 +259,7 @@ spice_through_tunnel() {
 	set -e
 	tunnels_close
 	rm -f "$VAR/refused.ppm"
-	if ps -eo args | grep -q -- "-L 1590[12]:127.0.0.1:590[12] $USER_NAME@"; then
+	if ps -eo args | grep -q -- "-L 1590[12]:127.0.0.1:590[12] alice"; then
 		die "a tunnel of the demo is still running"
 	fi
 	[ "$ok" = 0 ] && [ "$wrong" != 0 ] && [ "$foreign" != 0 ] ||
@@ -314,13 +326,17 @@ do_start() {
 	until [ -s "$PIDFILE" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -s "$PIDFILE" ] || die "sshd did not start, see $VAR/sshd.log"
 	echo "sshd pid $(cat "$PIDFILE")"
+	write_ssh_config
+	echo "the tenants' ssh settings, $VAR/ssh_config (alice's, then bob's key;"
+	echo "both log in as the shared account '$USER_NAME', and the key picks the tenant):"
+	sed -n '1,9s/^/  /p' "$VAR/ssh_config"
 
 	say "a tenant session (alice), through ssh"
 	tenant alice whoami
 	tenant alice list
 	tenant alice status demo-web1
 	tenant alice reset demo-web1
-	tenant alice spice demo-web1 --no-wait
+	tenant alice spice demo-web1 --no-wait --port 15901
 	spice_through_tunnel
 	install_once
 	say "alice asks for bob's machine: refused exactly like a machine that does not exist"
@@ -334,19 +350,20 @@ do_start() {
 	cat <<EOF
 
 == try it by hand
-  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 list
-  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 status demo-web1
-  ssh -t -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 console demo-web1
-      (then in another terminal: ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 reset demo-web1;
+  ssh -F $VAR/ssh_config alice list
+  ssh -F $VAR/ssh_config alice status demo-web1
+  ssh -t -F $VAR/ssh_config alice console demo-web1
+      (then in another terminal: ssh -F $VAR/ssh_config alice reset demo-web1;
        SeaBIOS prints on the console; leave with Ctrl-])
-  ssh -L 5901:127.0.0.1:5901 -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 spice demo-web1
-      (then: remote-viewer spice://127.0.0.1:5901 with the password shown,
-       or spicy-screenshot -h 127.0.0.1 -p 5901 -w PASSWORD -o shot.ppm)
-  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 media
-  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 insert demo-web1 rescue
-  ssh -p $PORT -i $VAR/alice $USER_NAME@127.0.0.1 start demo-web1 --cdrom
+  ssh -F $VAR/ssh_config -L 15901:127.0.0.1:5901 alice spice demo-web1 --port 15901
+      (then: remote-viewer spice://127.0.0.1:15901 with the password shown,
+       or spicy-screenshot -h 127.0.0.1 -p 15901 -w PASSWORD -o shot.ppm;
+       local port 15901, since the display itself is on 5901 of this host)
+  ssh -F $VAR/ssh_config alice media
+  ssh -F $VAR/ssh_config alice insert demo-web1 rescue
+  ssh -F $VAR/ssh_config alice start demo-web1 --cdrom
       (after poweroff; then the console shows SeaBIOS booting the CD)
-  ssh -p $PORT -i $VAR/bob $USER_NAME@127.0.0.1 list
+  ssh -F $VAR/ssh_config bob list
   $LIBEXEC/vmgate -f $ETC/vmgate.ini check --tenant alice -- reset demo-db1
 
   config: $ETC/vmgate.ini   keys: $ETC/keys   audit: $VAR/audit.log
