@@ -1091,7 +1091,8 @@ sshd_check_client(const char *config, const struct sshd_listener *l,
 	st = run_sshd_test(config, spec, &text);
 	if (st != 0) {
 		if (text != NULL)
-			text[strcspn(text, "\n")] = '\0';
+			/* sshd ends its error lines with \r\n */
+			text[strcspn(text, "\r\n")] = '\0';
 		str_sanitize(first, sizeof(first), text ? text : "");
 		sshd_problem(p, "%s -T -f %s failed (%s)", SSHD_PATH, config,
 		    st < 0 ? strerror(errno) : first);

@@ -836,6 +836,9 @@ test_audit(void **state)
 	assert_int_equal(r, RESULT_FAILED);
 	assert_non_null(strstr(c.outbuf, "sshd (user daemon): /usr/sbin/sshd "
 	    "-T -f "));
+	/* sshd's own words, without the carriage return it ends them with */
+	assert_non_null(strstr(c.outbuf, " line 3: Bad configuration option: "
+	    "NoSuchOption)\n"));
 	cap_free(&c);
 	free(sshd);
 	config_free(cfg);
