@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <paths.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,24 +55,54 @@ usage(FILE *f)
 	    "SSH_ORIGINAL_COMMAND (unset means help). See vmgate(8).\n");
 }
 
-/* Global options come before the command; returns 0 or -1 on bad usage. */
+/* A usage error: why, on one line, then the usage; RESULT_USAGE. */
+static enum result
+usage_error(FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static enum result
+usage_error(FILE *f, const char *fmt, ...)
+{
+	char why[256], shown[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	/* it may quote the admin's words: no raw byte reaches the terminal */
+	str_sanitize(shown, sizeof(shown), why);
+	fprintf(f, "vmgate: %s\n", shown);
+	usage(f);
+	return RESULT_USAGE;
+}
+
+/*
+ * Global options come before the command; returns 0, or -1 on bad usage
+ * with *why set.
+ */
 static int
-parse_options(int argc, char **argv, struct options *o)
+parse_options(int argc, char **argv, struct options *o, const char **why)
 {
 	int i;
 
 	memset(o, 0, sizeof(*o));
 	o->config_path = CONFIG_DEFAULT_PATH;
-	if (argc > MAX_ARGS)
+	if (argc > MAX_ARGS) {
+		*why = "too many arguments";
 		return -1;
+	}
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-f") == 0) {
-			if (++i >= argc || argv[i][0] == '\0')
+			if (++i >= argc || argv[i][0] == '\0') {
+				*why = "-f needs a FILE";
 				return -1;
+			}
 			o->config_path = argv[i];
 		} else if (strcmp(argv[i], "--tenant") == 0) {
-			if (++i >= argc)
+			if (++i >= argc) {
+				*why = "--tenant needs a NAME";
 				return -1;
+			}
 			o->tenant = argv[i];
 		} else
 			break;
@@ -273,10 +304,9 @@ run_check(const struct options *o, FILE *out, FILE *err)
 		return admin_check(o->config_path, geteuid(), out, err);
 	/* check --tenant NAME -- VERB [VM] */
 	if (n < 4 || n > 5 || strcmp(a[0], "--tenant") != 0 ||
-	    strcmp(a[2], "--") != 0) {
-		usage(err);
-		return RESULT_USAGE;
-	}
+	    strcmp(a[2], "--") != 0)
+		return usage_error(err, "check takes no arguments, or "
+		    "--tenant NAME -- VERB [VM]");
 	if ((r = load_config(o->config_path, a[1], &cfg, true, err)) !=
 	    RESULT_OK)
 		return r;
@@ -312,10 +342,9 @@ run_authorized_keys(const struct options *o, FILE *out, FILE *err)
 	char **a = o->rest + 1;
 	int n = o->nrest - 1;
 
-	if (n != 1 && n != 3) {
-		usage(err);
-		return RESULT_USAGE;
-	}
+	if (n != 1 && n != 3)
+		return usage_error(err, "authorized-keys takes USER, or USER "
+		    "KEYTYPE KEY");
 	if (resolve_paths(o, self, cfgpath, err) != 0)
 		return RESULT_CONFIG;
 	diag_init(&d);
@@ -346,10 +375,9 @@ run_audit(const struct options *o, FILE *out, FILE *err)
 
 	if (n == 2 && strcmp(a[0], "--sshd-config") == 0)
 		sshd_config = a[1];
-	else if (n != 0) {
-		usage(err);
-		return RESULT_USAGE;
-	}
+	else if (n != 0)
+		return usage_error(err, "audit takes no arguments, or "
+		    "--sshd-config PATH");
 	if ((r = load_config(o->config_path, NULL, &cfg, true, err)) !=
 	    RESULT_OK)
 		return r;
@@ -372,10 +400,9 @@ run_sshd_config(const struct options *o, FILE *out, FILE *err)
 		blocks = SSHD_BLOCKS_SHARED;
 	else if (n == 1 && strcmp(a[0], "--per-user") == 0)
 		blocks = SSHD_BLOCKS_PER_USER;
-	else if (n != 0) {
-		usage(err);
-		return RESULT_USAGE;
-	}
+	else if (n != 0)
+		return usage_error(err, "sshd-config takes no arguments, "
+		    "--shared or --per-user");
 	if ((r = load_config(o->config_path, NULL, &cfg, true, err)) !=
 	    RESULT_OK)
 		return r;
@@ -392,30 +419,31 @@ main(int argc, char **argv)
 {
 	struct options o;
 	enum result r;
-	const char *cmd;
+	const char *cmd, *why = NULL;
 
 	env_sanitize_process();
 	openlog("vmgate", LOG_PID, LOG_AUTHPRIV);
 
-	if (parse_options(argc, argv, &o) != 0) {
-		usage(stderr);
-		return result_exit_code(RESULT_USAGE);
-	}
+	if (parse_options(argc, argv, &o, &why) != 0)
+		return result_exit_code(usage_error(stderr, "%s", why));
 	if (o.nrest == 0) {
 		r = run_tenant_shell(&o);
 		fflush(stdout);
 		return result_exit_code(r);
 	}
 	cmd = o.rest[0];
-	if (o.tenant != NULL) {
+	if (o.tenant != NULL)
 		/* --tenant belongs to the tenant shell (or check's own) */
-		usage(stderr);
-		return result_exit_code(RESULT_USAGE);
-	}
-	if (strcmp(cmd, "--version") == 0 && o.nrest == 1) {
+		return result_exit_code(usage_error(stderr, "--tenant before "
+		    "a command: only check takes it, after the command "
+		    "(check --tenant NAME -- VERB [VM])"));
+	if ((strcmp(cmd, "--version") == 0 || strcmp(cmd, "--help") == 0) &&
+	    o.nrest != 1) {
+		r = usage_error(stderr, "%s takes no arguments", cmd);
+	} else if (strcmp(cmd, "--version") == 0) {
 		printf("vmgate %s\n", VMGATE_VERSION);
 		r = RESULT_OK;
-	} else if (strcmp(cmd, "--help") == 0 && o.nrest == 1) {
+	} else if (strcmp(cmd, "--help") == 0) {
 		usage(stdout);
 		r = RESULT_OK;
 	} else if (strcmp(cmd, "check") == 0) {
@@ -430,8 +458,7 @@ main(int argc, char **argv)
 		/* a held spice session, re-executed by itself (spice.h) */
 		r = spice_hold_run(o.rest[1]) == 0 ? RESULT_OK : RESULT_USAGE;
 	} else {
-		usage(stderr);
-		r = RESULT_USAGE;
+		r = usage_error(stderr, "unknown command '%s'", cmd);
 	}
 	if (fflush(stdout) != 0 && r == RESULT_OK)
 		r = RESULT_FAILED;

@@ -277,12 +277,77 @@ test_environment_ignored(void **state)
 	free(got);
 }
 
+/*
+ * An admin command given wrongly says what is wrong on its first line,
+ * then the usage, exit 64, and does nothing: a bare usage left the admin
+ * to guess which word it did not take.
+ */
+static void
+test_admin_usage_says_why(void **state)
+{
+	static const char *const env[] = { NULL };
+	struct run *r = calloc(1, sizeof(*r));
+	const char *argv[8];
+	size_t i, j;
+	static const struct {
+		const char *args[5];
+		const char *first;	/* stderr's first line */
+	} cases[] = {
+		{ { "chek" }, "vmgate: unknown command 'chek'" },
+		{ { "check", "extra" }, "vmgate: check takes no arguments, or "
+		  "--tenant NAME -- VERB [VM]" },
+		{ { "check", "--tenant", "alice", "status", "test" },
+		  "vmgate: check takes no arguments, or --tenant NAME -- VERB "
+		  "[VM]" },
+		{ { "audit", "--sshd-config" }, "vmgate: audit takes no "
+		  "arguments, or --sshd-config PATH" },
+		{ { "sshd-config", "--both" }, "vmgate: sshd-config takes no "
+		  "arguments, --shared or --per-user" },
+		{ { "authorized-keys" }, "vmgate: authorized-keys takes USER, "
+		  "or USER KEYTYPE KEY" },
+		{ { "--version", "x" }, "vmgate: --version takes no arguments" },
+		{ { "--tenant", "alice", "check" }, "vmgate: --tenant before a "
+		  "command: only check takes it, after the command (check "
+		  "--tenant NAME -- VERB [VM])" },
+		{ { "--tenant" }, "vmgate: --tenant needs a NAME" },
+		{ { "b\033ad" }, "vmgate: unknown command 'b\\x1bad'" },
+	};
+
+	(void)state;
+	assert_non_null(r);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		argv[0] = VMGATE;
+		argv[1] = "-f";
+		argv[2] = cfg;
+		for (j = 0; j < 5 && cases[i].args[j] != NULL; j++)
+			argv[3 + j] = cases[i].args[j];
+		argv[3 + j] = NULL;
+		run_vmgate(argv, env, (uid_t)-1, (gid_t)-1, r);
+		if (r->status != 64 || strncmp(r->err, cases[i].first,
+		    strlen(cases[i].first)) != 0 ||
+		    strncmp(r->err + strlen(cases[i].first),
+		    "\nusage: vmgate ", 15) != 0 || r->out[0] != '\0')
+			fail_msg("%s: exit %d, stdout '%s', stderr '%s'",
+			    cases[i].args[0], r->status, r->out, r->err);
+	}
+	/* -f without its FILE */
+	argv[0] = VMGATE;
+	argv[1] = "-f";
+	argv[2] = NULL;
+	run_vmgate(argv, env, (uid_t)-1, (gid_t)-1, r);
+	assert_int_equal(r->status, 64);
+	assert_int_equal(strncmp(r->err, "vmgate: -f needs a FILE\n"
+	    "usage: vmgate ", 37), 0);
+	free(r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tenant_option_needs_trust),
 		cmocka_unit_test(test_environment_ignored),
+		cmocka_unit_test(test_admin_usage_says_why),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
