@@ -356,7 +356,8 @@ do_start() {
       (then in another terminal: ssh -F $VAR/ssh_config alice reset demo-web1;
        SeaBIOS prints on the console; leave with Ctrl-])
   ssh -F $VAR/ssh_config -L 15901:127.0.0.1:5901 alice spice demo-web1 --port 15901
-      (then: remote-viewer spice://127.0.0.1:15901 with the password shown,
+      (it holds the tunnel open until Ctrl-D; meanwhile, in another terminal:
+       remote-viewer spice://127.0.0.1:15901 with the password shown,
        or spicy-screenshot -h 127.0.0.1 -p 15901 -w PASSWORD -o shot.ppm;
        local port 15901, since the display itself is on 5901 of this host)
   ssh -F $VAR/ssh_config alice media
