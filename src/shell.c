@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1107,13 +1108,44 @@ take_slot(struct run *r)
 	return RESULT_CONFIG;
 }
 
+/* the bound over the close has passed: the answer stands as given */
+static int
+end_as_answered(void *status)
+{
+	return (int)(intptr_t)status;
+}
+
+/*
+ * The machine and the connection, closed once the answer is given and
+ * audited. libvirt waits for the daemon's reply to the close, and a
+ * daemon that stops answering right then would keep the tenant's ssh
+ * open for good: the close is bounded like the request, and when the
+ * bound passes the process ends with the exit status res already has,
+ * saying nothing more (its line is written). Unbounded only when no
+ * thread can be started.
+ */
+static void
+close_bounded(struct run *r, enum result res)
+{
+	bool bounded = r->hv != NULL && deadline_arm(
+	    r->ctx->cfg->libvirt_timeout, end_as_answered,
+	    (void *)(intptr_t)result_exit_code(res)) == 0;
+
+	hv_domain_free(r->dom);
+	r->dom = NULL;
+	hv_free(r->hv);
+	r->hv = NULL;
+	if (bounded)
+		deadline_disarm();
+}
+
 /*
  * The ticket is set: a held session keeps only its slot and stdin. The
  * libvirt connection closes here; spice_hold sheds the rest by starting
  * this program afresh, and waiting here is the fallback.
  */
 static void
-hold_session(struct run *r)
+hold_session(struct run *r, enum result res)
 {
 #if VMGATE_HOLD_IN_PLACE
 	/* as before the re-execution, for make bench to compare */
@@ -1122,10 +1154,7 @@ hold_session(struct run *r)
 	spice_wait();
 	return;
 #endif
-	hv_domain_free(r->dom);
-	r->dom = NULL;
-	hv_free(r->hv);
-	r->hv = NULL;
+	close_bounded(r, res);
 	spice_ticket_clear(&r->ticket);
 	if (r->req.vv)
 		spice_release_output(r->ctx->out, r->ctx->err);
@@ -1219,11 +1248,10 @@ shell_run(const struct shell_ctx *ctx)
 
 	/* after the audit line: the session may be held open for long */
 	if (r.hold_spice)
-		hold_session(&r);
+		hold_session(&r, res);
 	if (r.slot >= 0)
 		close(r.slot);
 	spice_ticket_clear(&r.ticket);
-	hv_domain_free(r.dom);
-	hv_free(r.hv);
+	close_bounded(&r, res);
 	return res;
 }
