@@ -18,6 +18,7 @@ static bool started;
 static bool running;	/* the thread has begun waiting */
 static bool armed;
 static struct timespec due;	/* CLOCK_MONOTONIC */
+static unsigned length;		/* seconds, as last armed */
 static deadline_fn fire_fn;
 static void *fire_arg;
 
@@ -74,6 +75,16 @@ start(void)
 	return 0;
 }
 
+/* under lock, the thread started: due length seconds from now */
+static void
+arm_locked(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	due.tv_sec += length;
+	armed = true;
+	pthread_cond_signal(&changed);
+}
+
 int
 deadline_arm(unsigned seconds, deadline_fn fire, void *arg)
 {
@@ -83,12 +94,24 @@ deadline_arm(unsigned seconds, deadline_fn fire, void *arg)
 	if (!started && start() != 0)
 		rc = -1;
 	else {
-		clock_gettime(CLOCK_MONOTONIC, &due);
-		due.tv_sec += seconds;
+		length = seconds;
 		fire_fn = fire;
 		fire_arg = arg;
-		armed = true;
-		pthread_cond_signal(&changed);
+		arm_locked();
+	}
+	pthread_mutex_unlock(&lock);
+	return rc;
+}
+
+int
+deadline_resume(void)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&lock);
+	if (fire_fn != NULL) {
+		arm_locked();
+		rc = 0;
 	}
 	pthread_mutex_unlock(&lock);
 	return rc;

@@ -30,4 +30,12 @@ int deadline_arm(unsigned seconds, deadline_fn fire, void *arg);
  */
 void deadline_disarm(void);
 
+/*
+ * Arm again as the last deadline_arm did: its seconds, from now, and its
+ * function. For a request that stopped waiting on libvirt for a while
+ * (disarmed while it writes at the tenant's pace) and now waits on it
+ * again. 0, or -1 when nothing was ever armed.
+ */
+int deadline_resume(void);
+
 #endif

@@ -143,6 +143,51 @@ test_armed_again_fires(void **state)
 	assert_int_equal(mark, 'a');
 }
 
+/* disarmed while the request writes, resumed for its next wait on
+ * libvirt: the same function fires, on the time from the resume */
+static void
+disarmed_then_resumed(void)
+{
+	static const char arg = 's';
+	sigset_t none;
+
+	assert_int_equal(deadline_arm(1, fire, (void *)&arg), 0);
+	deadline_disarm();
+	sleep(2);		/* past the first time: it does not count */
+	assert_int_equal(deadline_resume(), 0);
+	sigemptyset(&none);
+	(void)sigsuspend(&none);
+	_exit(1);
+}
+
+static void
+test_resume_fires_again(void **state)
+{
+	char mark;
+
+	(void)state;
+	assert_int_equal(in_child(disarmed_then_resumed, &mark), FIRED);
+	assert_int_equal(mark, 's');
+}
+
+/* nothing was ever armed: nothing to resume, nothing fires */
+static void
+resumed_unarmed(void)
+{
+	assert_int_equal(deadline_resume(), -1);
+	sleep(2);
+}
+
+static void
+test_resume_without_arm(void **state)
+{
+	char mark;
+
+	(void)state;
+	assert_int_equal(in_child(resumed_unarmed, &mark), 0);
+	assert_int_equal(mark, 0);
+}
+
 int
 main(void)
 {
@@ -151,6 +196,8 @@ main(void)
 		cmocka_unit_test(test_disarmed_never_fires),
 		cmocka_unit_test(test_rearm_moves_it),
 		cmocka_unit_test(test_armed_again_fires),
+		cmocka_unit_test(test_resume_fires_again),
+		cmocka_unit_test(test_resume_without_arm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
