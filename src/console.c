@@ -564,6 +564,10 @@ console_run(struct hv_domain *dom, const char *name, bool force,
  out:
 	/* the terminal first: whatever else fails, the tenant gets it back */
 	console_restore(&sv);
+	/* the tenant's time is over: the daemon is asked to drop the
+	 * watches and close the stream, and a daemon silent now must not
+	 * hold the request for good (bounded as before the console opened) */
+	(void)deadline_resume();
 	hv_fd_unwatch(c->in_watch);
 	hv_fd_unwatch(c->out_watch);
 	hv_fd_unwatch(c->sig_watch);
@@ -574,6 +578,7 @@ console_run(struct hv_domain *dom, const char *name, bool force,
 		hv_unwatch_lost(dom);
 	/* a clean finish for escape and stop; an abort for hang-up/error */
 	hv_stream_close(c->st, c->abort_stream || ret != HV_OK);
+	deadline_disarm();
 	if (ret == HV_OK)
 		console_say_end(c);
 	free(c);

@@ -770,7 +770,8 @@ do_console(struct run *r)
 		set_detail(r, "state %s", hv_state_name(state));
 		return RESULT_FAILED;
 	}
-	/* bounded until its stream is open (console_run disarms) */
+	/* bounded until its stream is open, and again while it closes
+	 * (console_run); in between, the tenant's own time */
 	err = console_run(r->dom, name, r->req.force, &end);
 	if (err == HV_ESTATE) {
 		fprintf(r->ctx->err, "vmgate: %s: console busy "
@@ -860,6 +861,16 @@ not_running(struct run *r)
 	return RESULT_FAILED;
 }
 
+/* the daemon is asked once more, to close the stream: bounded like any
+ * wait on libvirt (the request's deadline, resumed) */
+static void
+stream_close_bounded(struct hv_stream *st, bool abort_it)
+{
+	(void)deadline_resume();
+	hv_stream_close(st, abort_it);
+	deadline_disarm();
+}
+
 /* libpng's output, straight to the tenant */
 static int
 write_out(void *arg, const unsigned char *buf, size_t len)
@@ -867,8 +878,12 @@ write_out(void *arg, const unsigned char *buf, size_t len)
 	return fwrite(buf, 1, len, (FILE *)arg) == len ? 0 : -1;
 }
 
-/* read the stream to its end into the conversion; the reason when not,
- * and *err the stream's failure (HV_EUNREACHABLE: its host was lost) */
+/*
+ * Read the stream to its end into the conversion; the reason when not,
+ * and *err the stream's failure (HV_EUNREACHABLE: its host was lost).
+ * Each wait on libvirt is bounded (libvirt_timeout, from its start); the
+ * image goes out at the pace the tenant reads, unbounded.
+ */
 static const char *
 convert_stream(struct run *r, struct hv_stream *st, struct image_conv *conv,
     int *err)
@@ -877,7 +892,12 @@ convert_stream(struct run *r, struct hv_stream *st, struct image_conv *conv,
 	const char *why = NULL;
 	int n;
 
-	while ((n = hv_stream_recv(st, buf, SHOT_CHUNK)) > 0) {
+	for (;;) {
+		(void)deadline_resume();
+		n = hv_stream_recv(st, buf, SHOT_CHUNK);
+		deadline_disarm();
+		if (n <= 0)
+			break;
 		if (image_conv_feed(conv, (unsigned char *)buf,
 		    (size_t)n) != 0) {
 			why = image_conv_error(conv);
@@ -918,7 +938,8 @@ do_screenshot(struct run *r)
 		return RESULT_USAGE;
 	}
 	err = hv_screenshot_open(r->dom, &st, mime, sizeof(mime));
-	/* the image is taken: it goes out at the pace the tenant reads */
+	/* the image is taken: it goes out at the pace the tenant reads,
+	 * and only the waits on libvirt are bounded from here on */
 	deadline_disarm();
 	if (err == HV_ESTATE)
 		return not_running(r);
@@ -926,7 +947,7 @@ do_screenshot(struct run *r)
 		return hv_failure(r, err, "screenshot");
 	conv = image_conv_new(mime, write_out, r->ctx->out, why, sizeof(why));
 	if (conv == NULL) {
-		hv_stream_close(st, true);
+		stream_close_bounded(st, true);
 		fprintf(r->ctx->err, "vmgate: %s: screenshot failed\n",
 		    r->req.domain);
 		set_detail(r, "%s (%s)", why, mime);
@@ -939,6 +960,7 @@ do_screenshot(struct run *r)
 	if (failed == NULL && fflush(r->ctx->out) != 0)
 		failed = "cannot write the image";
 	image_conv_size(conv, &w, &h);
+	stream_close_bounded(st, failed != NULL);
 	if (err == HV_EUNREACHABLE)
 		res = unreachable(r);
 	else if (failed != NULL) {
@@ -948,7 +970,6 @@ do_screenshot(struct run *r)
 		res = RESULT_FAILED;
 	} else
 		set_detail(r, "%ux%u PNG from %s", w, h, mime);
-	hv_stream_close(st, failed != NULL);
 	image_conv_free(conv);
 	return res;
 }

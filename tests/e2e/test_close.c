@@ -1,17 +1,26 @@
 /*
- * test_close: once a request's answer is given and audited, vmgate still
- * closes its libvirt connection, and libvirt waits for the daemon's reply
- * to that close. A daemon that stops answering right then must not keep
- * the tenant's ssh open for good: the process ends within libvirt_timeout
- * with the exit code the answer already had, and says nothing more.
+ * test_close: a libvirtd that stops answering once a request no longer
+ * waits on it for an answer of its own, but still for the daemon's part
+ * in closing. None of these waits may keep the tenant's ssh open for
+ * good: each is bounded by libvirt_timeout (30 s here).
+ *
+ * - status of a machine that does not exist: the answer (77) is given
+ *   and audited, then the close of the connection is never answered. The
+ *   request ends with 77, no second line, one audit line.
+ * - screenshot of rv-close: the daemon replied (the stream is open), the
+ *   image never comes: 69, "cannot reach the hypervisor", audited so.
+ * - console of rv-close, left with the escape character: the daemon
+ *   never answers the calls that close the console: 69, audited so.
  *
  * vmgate runs as sshd's command= runs it (root, --tenant), with a config
  * whose uri is a Unix socket of the test's own: a relay to the machine's
- * libvirtd that passes everything until the client's CONNECT_CLOSE call
- * and then freezes, both connections left open. The daemon itself is
- * never stopped. The request is a status of a machine that does not
- * exist (rv-absent): no guest is needed, the answer is 77.
+ * libvirtd that passes whole messages until the one a test names, and
+ * from then on nothing either way, both connections left open. The
+ * daemon itself is never stopped.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE	/* asprintf */
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,15 +35,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "e2e.h"
+#include "vmgate/session.h"	/* SESSION_DIR */
 
 #define SUITE		"test_close"
 #define TENANT		"rv-t"
-#define GUEST		"rv-absent"	/* never defined */
+#define ABSENT		"rv-absent"	/* never defined */
+#define GUEST		"rv-close"
+#define GUEST_SPICE	5932
 #define LIBVIRT_SOCK	"/run/libvirt/libvirt-sock"
 #define TIMEOUT_S	30		/* libvirt_timeout, its least */
 #define TIMEOUT_S_STR	"30"
@@ -42,19 +55,50 @@
  * process is taken for hung. */
 #define ENDS_MS		((TIMEOUT_S + 15) * 1000)
 #define LOCK_MS		600000
+#define ATTACH_MS	15000	/* the console's banner */
+#define SETTLE_MS	1000	/* the console's watches, once it shows */
 
 /* libvirt's remote protocol: a message starts with its length, the
- * program, its version, the procedure and the type, 4 bytes each,
- * big-endian */
+ * program, its version, the procedure, the type, the serial and the
+ * status, 4 bytes each, big-endian; the payload follows */
 #define REMOTE_PROGRAM		0x20008086u
 #define PROC_CONNECT_CLOSE	2u	/* REMOTE_PROC_CONNECT_CLOSE */
+#define PROC_OPEN_CONSOLE	201u	/* REMOTE_PROC_DOMAIN_OPEN_CONSOLE */
+#define PROC_SCREENSHOT		211u	/* REMOTE_PROC_DOMAIN_SCREENSHOT */
 #define MSG_CALL		0u	/* VIR_NET_CALL */
+#define MSG_REPLY		1u	/* VIR_NET_REPLY */
+#define MSG_STREAM		3u	/* VIR_NET_STREAM */
 #define MSG_HEADER		28
-#define RELAY_BUF		(1 << 20)
+#define RELAY_BUF		(4 << 20)
 
 static char *work;
 static int lock_fd = -1;
 static bool ready;
+
+/*
+ * Where the relay freezes: at the first message of type `type` (and of
+ * procedure proc, unless 0) from the daemon (from_daemon) or from the
+ * client, once the daemon's reply to procedure `after` has passed
+ * (unless 0) and once the file `trigger` exists (unless NULL). That
+ * message does not pass, nor anything after it, either way.
+ */
+struct freeze_at {
+	bool from_daemon;
+	uint32_t proc;
+	uint32_t type;
+	uint32_t after;
+	const char *trigger;
+};
+
+/* one way through the relay */
+struct way {
+	int from, to;
+	bool daemon;		/* from the daemon */
+	unsigned char buf[RELAY_BUF];
+	size_t len;
+};
+
+static bool replied;		/* the reply to freeze_at.after has passed */
 
 static uint32_t
 be32_at(const unsigned char *p)
@@ -77,57 +121,71 @@ send_all(int fd, const unsigned char *p, size_t n)
 	return true;
 }
 
-/*
- * The client's whole messages in buf (*len bytes) go on to the daemon up
- * to its CONNECT_CLOSE call: 1 there (it does not go on), 0 when more is
- * to come, -1 on error. What is left of a message stays in buf.
- */
-static int
-pass_calls(unsigned char *buf, size_t *len, int to)
+static bool
+freezes_at(const struct way *w, const struct freeze_at *at,
+    const unsigned char *m)
 {
+	return w->daemon == at->from_daemon &&
+	    be32_at(m + 4) == REMOTE_PROGRAM &&
+	    (at->proc == 0 || be32_at(m + 12) == at->proc) &&
+	    be32_at(m + 16) == at->type && (at->after == 0 || replied) &&
+	    (at->trigger == NULL || access(at->trigger, F_OK) == 0);
+}
+
+/* read what w->from sent and pass its whole messages on, up to the
+ * freeze: 1 at the freeze, 0 to go on, -1 once a side closed */
+static int
+pass(struct way *w, const struct freeze_at *at)
+{
+	ssize_t n = read(w->from, w->buf + w->len, sizeof(w->buf) - w->len);
 	size_t used = 0;
 	int rc = 0;
 
-	while (*len - used >= MSG_HEADER) {
-		const unsigned char *m = buf + used;
+	if (n <= 0)
+		return -1;
+	w->len += (size_t)n;
+	while (w->len - used >= MSG_HEADER) {
+		const unsigned char *m = w->buf + used;
 		uint32_t mlen = be32_at(m);
 
 		if (mlen < MSG_HEADER)
 			return -1;
-		if (*len - used < mlen)
+		if (w->len - used < mlen)
 			break;
-		if (be32_at(m + 4) == REMOTE_PROGRAM &&
-		    be32_at(m + 12) == PROC_CONNECT_CLOSE &&
-		    be32_at(m + 16) == MSG_CALL) {
+		if (freezes_at(w, at, m)) {
 			rc = 1;
 			break;
 		}
-		if (!send_all(to, m, mlen))
+		if (!send_all(w->to, m, mlen))
 			return -1;
+		if (w->daemon && be32_at(m + 12) == at->after &&
+		    be32_at(m + 16) == MSG_REPLY)
+			replied = true;
 		used += mlen;
 	}
-	if (rc == 0 && *len - used == RELAY_BUF)
+	/* a message larger than the buffer would never pass */
+	if (rc == 0 && w->len - used == sizeof(w->buf))
 		return -1;
-	memmove(buf, buf + used, *len - used);
-	*len -= used;
+	memmove(w->buf, w->buf + used, w->len - used);
+	w->len -= used;
 	return rc;
 }
 
 /*
  * The relay's child: one client, relayed to the machine's libvirtd, up
- * to its CONNECT_CLOSE call; from then on nothing passes either way while
- * both connections stay open, and the marker file says it froze.
+ * to the message `at` names; from then on nothing passes either way
+ * while the client's connection stays open, and the marker file says it
+ * froze.
  */
 static void
-relay(int lfd, const char *marker)
+relay(int lfd, const char *marker, const struct freeze_at *at)
 {
-	static unsigned char buf[RELAY_BUF], sink[65536];
+	static struct way way[2];
+	static unsigned char sink[65536];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct pollfd pfd[2];
 	bool frozen = false;
-	size_t len = 0;
-	ssize_t n;
-	int c, d, i;
+	int c, d, i, r;
 
 	if ((c = accept(lfd, NULL, NULL)) < 0)
 		_exit(1);
@@ -135,34 +193,31 @@ relay(int lfd, const char *marker)
 	d = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (d < 0 || connect(d, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		_exit(1);
-	pfd[0].fd = c;
-	pfd[1].fd = d;
+	way[0].from = way[1].to = pfd[0].fd = c;
+	way[1].from = way[0].to = pfd[1].fd = d;
+	way[1].daemon = true;
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (poll(pfd, 2, -1) > 0) {
 		for (i = 0; i < 2; i++) {
 			if (pfd[i].revents == 0)
 				continue;
 			if (frozen) {
-				if (read(pfd[i].fd, sink, sizeof(sink)) <= 0)
+				if (read(pfd[i].fd, sink, sizeof(sink)) > 0)
+					continue;
+				/* vmgate gone: done; the daemon's own end of
+				 * the connection (its keepalive gave up on
+				 * the relay) never reaches vmgate, as none
+				 * would from a daemon that stopped */
+				if (i == 0)
 					_exit(0);
-			} else if (i == 1) {
-				/* the daemon's side passes as it comes */
-				if ((n = read(d, sink, sizeof(sink))) <= 0 ||
-				    !send_all(c, sink, (size_t)n))
-					_exit(0);
-			} else {
-				n = read(c, buf + len, sizeof(buf) - len);
-				if (n <= 0)
-					_exit(0);
-				len += (size_t)n;
-				switch (pass_calls(buf, &len, d)) {
-				case -1:
-					_exit(0);
-				case 1:
-					frozen = true;
-					close(open(marker, O_WRONLY | O_CREAT,
-					    0600));
-				}
+				pfd[i].fd = -1;
+				continue;
+			}
+			if ((r = pass(&way[i], at)) < 0)
+				_exit(0);
+			if (r == 1) {
+				frozen = true;
+				close(open(marker, O_WRONLY | O_CREAT, 0600));
 			}
 		}
 	}
@@ -171,24 +226,83 @@ relay(int lfd, const char *marker)
 
 /* relay() listening on path: the child's pid */
 static pid_t
-start_relay(const char *path, const char *marker)
+start_relay(const char *path, const char *marker, const struct freeze_at *at)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	pid_t pid;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (lfd < 0 || strlen(path) >= sizeof(sa.sun_path))
 		return -1;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	unlink(path);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    listen(lfd, 1) != 0)
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(lfd, 1) != 0) {
+		close(lfd);
 		return -1;
+	}
 	if ((pid = fork()) == 0)
-		relay(lfd, marker);
+		relay(lfd, marker, at);
 	close(lfd);
 	return pid;
 }
+
+/* the relay in front of the machine's libvirtd, frozen where at says;
+ * the config names it as the host's uri */
+struct run {
+	char cfg[300], audit[300], sock[300], marker[300];
+	pid_t relay;
+	long long t0;
+};
+
+static void
+run_start(struct run *r, const struct freeze_at *at)
+{
+	char text[1024];
+
+	snprintf(r->cfg, sizeof(r->cfg), "%s/vmgate.ini", work);
+	snprintf(r->audit, sizeof(r->audit), "%s/audit.log", work);
+	snprintf(r->sock, sizeof(r->sock), "%s/libvirt-relay", work);
+	snprintf(r->marker, sizeof(r->marker), "%s/frozen", work);
+	unlink(r->marker);
+	unlink(r->audit);
+	snprintf(text, sizeof(text),
+	    "[vmgate]\n"
+	    "uri = qemu+unix:///system?socket=%s\n"
+	    "keys = %s/keys\n"
+	    "audit_log = %s\n"
+	    "libvirt_timeout = " TIMEOUT_S_STR "\n"
+	    "[tenant " TENANT "]\n"
+	    "domains = " ABSENT " " GUEST "\n"
+	    "allow = status screenshot console\n", r->sock, work, r->audit);
+	free(e2e_write_file(work, "vmgate.ini", text, 0644));
+	r->relay = start_relay(r->sock, r->marker, at);
+	assert_true(r->relay > 0);
+	r->t0 = e2e_now_ms();
+}
+
+/* the relay gone; it froze where it was told (else the request never
+ * got there, and the test proves nothing) */
+static void
+run_end(struct run *r, const char *what, bool ended, int status,
+    const char *said)
+{
+	int st;
+
+	fprintf(stderr, SUITE ": %s: %s after %lld ms\n", what, ended ?
+	    "ended" : "still running", e2e_now_ms() - r->t0);
+	kill(r->relay, SIGKILL);
+	waitpid(r->relay, &st, 0);
+	if (access(r->marker, F_OK) != 0)
+		fail_msg("%s ended (exit %d) before the relay froze: %s", what,
+		    status, said);
+	if (!ended)
+		fail_msg("%s: vmgate still runs %d s later, waiting on a "
+		    "silent libvirtd", what, ENDS_MS / 1000);
+}
+
+static const char *const argv_vmgate[] = { E2E_VMGATE, "-f", NULL,
+    "--tenant", TENANT, NULL };
 
 /* lines in the file at path that hold needle */
 static int
@@ -203,77 +317,147 @@ lines_with(const char *path, const char *needle)
 	return n;
 }
 
+/* one audit line in all, and it is this one */
+static void
+audited_once(const struct run *r, const char *line)
+{
+	if (lines_with(r->audit, " tenant=" TENANT " ") != 1 ||
+	    lines_with(r->audit, line) != 1) {
+		e2e_sh("cat %s >&2", r->audit);
+		fail_msg("want one audit line, with: %s", line);
+	}
+}
+
+#define TIMED_OUT_LINE	"result=error request=\"%s\" detail=\"no answer " \
+			"from libvirt within " TIMEOUT_S_STR "s\""
+
+/*
+ * The answer is given and audited; the close that follows is never
+ * answered. The request ends as answered: its exit code, its line, no
+ * second line, one audit line.
+ */
 static void
 test_silent_close_ends_as_answered(void **state)
 {
-	char cfg[300], audit[300], sock[300], marker[300], text[1024];
-	const char *const argv[] = { E2E_VMGATE, "-f", cfg, "--tenant",
-	    TENANT, NULL };
-	const char *const envp[] = { "SSH_ORIGINAL_COMMAND=status " GUEST,
-	    NULL };
-	struct e2e_result r;
-	long long t0, took;
-	pid_t proxy;
-	int st;
+	const struct freeze_at at = { .proc = PROC_CONNECT_CLOSE,
+	    .type = MSG_CALL };
+	const char *envp[] = { "SSH_ORIGINAL_COMMAND=status " ABSENT, NULL };
+	const char *argv[6];
+	struct e2e_result res;
+	struct run r;
 
 	(void)state;
 	if (!ready)
 		skip();
-	snprintf(cfg, sizeof(cfg), "%s/vmgate.ini", work);
-	snprintf(audit, sizeof(audit), "%s/audit.log", work);
-	snprintf(sock, sizeof(sock), "%s/libvirt-relay", work);
-	snprintf(marker, sizeof(marker), "%s/frozen", work);
-	snprintf(text, sizeof(text),
-	    "[vmgate]\n"
-	    "uri = qemu+unix:///system?socket=%s\n"
-	    "keys = %s/keys\n"
-	    "audit_log = %s\n"
-	    "libvirt_timeout = " TIMEOUT_S_STR "\n"
-	    "[tenant " TENANT "]\n"
-	    "domains = " GUEST "\n"
-	    "allow = status\n", sock, work, audit);
-	free(e2e_write_file(work, "vmgate.ini", text, 0644));
-	proxy = start_relay(sock, marker);
-	assert_true(proxy > 0);
+	run_start(&r, &at);
+	memcpy(argv, argv_vmgate, sizeof(argv));
+	argv[2] = r.cfg;
+	(void)e2e_run(argv, envp, NULL, ENDS_MS, &res);
+	run_end(&r, "status, the daemon silent at the close", !res.timed_out,
+	    res.status, res.err);
+	assert_string_equal(res.err, "vmgate: " ABSENT ": no such machine\n");
+	assert_string_equal(res.out, "");
+	assert_int_equal(res.status, 77);
+	audited_once(&r, "verb=status domain=" ABSENT " result=denied");
+	e2e_result_free(&res);
+}
 
-	t0 = e2e_now_ms();
-	(void)e2e_run(argv, envp, NULL, ENDS_MS, &r);
-	took = e2e_now_ms() - t0;
-	fprintf(stderr, SUITE ": status with the daemon silent at the close: "
-	    "%s after %lld ms\n", r.timed_out ? "still running" : "ended",
-	    took);
-	kill(proxy, SIGKILL);
-	waitpid(proxy, &st, 0);
-	/* the close was asked, and never answered */
-	if (access(marker, F_OK) != 0)
-		fail_msg("the request ended (exit %d) without closing through "
-		    "the relay: %s", r.status, r.err);
-	if (r.timed_out) {
-		e2e_result_free(&r);
-		fail_msg("vmgate still runs %d s after its answer, waiting "
-		    "on the close", ENDS_MS / 1000);
-	}
-	/* the answer as given, and nothing more: no second line, the
-	 * exit code the answer had, one audit line */
-	assert_string_equal(r.err, "vmgate: " GUEST ": no such machine\n");
-	assert_string_equal(r.out, "");
-	assert_int_equal(r.status, 77);
-	assert_int_equal(lines_with(audit, " tenant=" TENANT " "), 1);
-	assert_int_equal(lines_with(audit, "verb=status domain=" GUEST
-	    " result=denied"), 1);
-	e2e_result_free(&r);
+/*
+ * A screenshot whose stream is open (the daemon has replied) and whose
+ * image never comes: a wait on libvirt like any other, which ends the
+ * request as unreachable once libvirt_timeout has passed.
+ */
+static void
+test_silent_image_ends(void **state)
+{
+	const struct freeze_at at = { .from_daemon = true,
+	    .proc = PROC_SCREENSHOT, .type = MSG_STREAM,
+	    .after = PROC_SCREENSHOT };
+	const char *envp[] = { "SSH_ORIGINAL_COMMAND=screenshot " GUEST,
+	    NULL };
+	const char *argv[6];
+	char line[256];
+	struct e2e_result res;
+	struct run r;
+
+	(void)state;
+	if (!ready)
+		skip();
+	run_start(&r, &at);
+	memcpy(argv, argv_vmgate, sizeof(argv));
+	argv[2] = r.cfg;
+	(void)e2e_run(argv, envp, NULL, ENDS_MS, &res);
+	run_end(&r, "screenshot, the daemon silent in the image",
+	    !res.timed_out, res.status, res.err);
+	assert_string_equal(res.err, "vmgate: cannot reach the hypervisor\n");
+	assert_int_equal(res.status, 69);
+	snprintf(line, sizeof(line), "verb=screenshot domain=" GUEST " "
+	    TIMED_OUT_LINE, "screenshot " GUEST);
+	audited_once(&r, line);
+	e2e_result_free(&res);
+}
+
+/*
+ * A console left with the escape character: the daemon is asked to drop
+ * the console's watch and stream, and never answers. The tenant's time
+ * is over, so that wait is bounded: 69 once libvirt_timeout has passed,
+ * its terminal given back first.
+ */
+static void
+test_silent_console_close_ends(void **state)
+{
+	char trigger[300], line[256];
+	const struct freeze_at at = { .type = MSG_CALL,
+	    .after = PROC_OPEN_CONSOLE, .trigger = trigger };
+	const char *envp[] = { "SSH_ORIGINAL_COMMAND=console " GUEST,
+	    "TERM=xterm", NULL };
+	const char *argv[6];
+	struct e2e_pty p;
+	struct run r;
+	int ended;
+
+	(void)state;
+	if (!ready)
+		skip();
+	snprintf(trigger, sizeof(trigger), "%s/escaped", work);
+	unlink(trigger);
+	run_start(&r, &at);
+	memcpy(argv, argv_vmgate, sizeof(argv));
+	argv[2] = r.cfg;
+	assert_int_equal(e2e_pty_spawn(&p, argv, envp), 0);
+	if (e2e_pty_expect(&p, "Connected to " GUEST, ATTACH_MS) != 0)
+		fail_msg("no banner; terminal said: %s", p.buf);
+	/* the console's watches are set up by now; from the escape on,
+	 * the daemon is silent */
+	e2e_pty_drain(&p, SETTLE_MS);
+	free(e2e_write_file(work, "escaped", "", 0600));
+	assert_int_equal(e2e_pty_write(&p, "\x1d", 1), 0);
+	ended = e2e_pty_wait(&p, ENDS_MS) == 0;
+	run_end(&r, "console, the daemon silent at its close", ended,
+	    p.status, p.buf);
+	assert_int_equal(p.status, 69);
+	assert_non_null(strstr(p.buf, "vmgate: cannot reach the hypervisor"));
+	snprintf(line, sizeof(line), "verb=console domain=" GUEST " "
+	    TIMED_OUT_LINE, "console " GUEST);
+	audited_once(&r, line);
+	e2e_pty_free(&p);
 }
 
 static int
 setup(void **state)
 {
+	char *keys = NULL;
+
 	(void)state;
 	if (!e2e_need_root(SUITE))
 		return 0;
-	if ((lock_fd = e2e_lock(SUITE, LOCK_MS)) < 0 || e2e_stack_up() != 0)
+	if ((lock_fd = e2e_lock(SUITE, LOCK_MS)) < 0 || e2e_stack_up() != 0 ||
+	    e2e_guest(GUEST, GUEST_SPICE) != 0)
 		return -1;
-	if ((work = e2e_tmpdir("close")) == NULL)
+	if ((work = e2e_tmpdir("close")) == NULL ||
+	    asprintf(&keys, "%s/keys", work) < 0 || mkdir(keys, 0700) != 0)
 		return -1;
+	free(keys);
 	ready = true;
 	return 0;
 }
@@ -282,6 +466,11 @@ static int
 teardown(void **state)
 {
 	(void)state;
+	if (geteuid() != 0)
+		return 0;
+	e2e_rmguest(GUEST);
+	/* the slots vmgate, run as root, counted the tenant's requests in */
+	e2e_rmtree(SESSION_DIR "/0/" TENANT);
 	e2e_rmtree(work);
 	free(work);
 	work = NULL;
@@ -294,6 +483,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_silent_close_ends_as_answered),
+		cmocka_unit_test(test_silent_image_ends),
+		cmocka_unit_test(test_silent_console_close_ends),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
