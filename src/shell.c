@@ -709,11 +709,27 @@ do_eject(struct run *r)
 	return RESULT_OK;
 }
 
+/*
+ * A refused action on a paused machine says so: libvirt pauses a guest
+ * on its own (an I/O error of the host's storage), such a machine is
+ * "already running" to start and "not running" to stop or spice, and
+ * only the admin can resume it. NULL when the machine is not paused.
+ */
+static const char *
+paused_refusal(struct run *r)
+{
+	enum hv_state st;
+
+	if (hv_get_state(r->dom, &st) == HV_OK && st == HV_STATE_PAUSED)
+		return "paused (ask the admin)";
+	return NULL;
+}
+
 static enum result
 do_action(struct run *r)
 {
 	const struct handler *h = handler_of(r->req.verb);
-	const char *name = r->req.domain;
+	const char *name = r->req.domain, *paused;
 	enum result res;
 	int err;
 
@@ -725,6 +741,12 @@ do_action(struct run *r)
 	if (err == HV_OK) {
 		fprintf(r->ctx->out, "%s: %s\n", name, h->done);
 		return RESULT_OK;
+	}
+	if ((err == HV_ESTATE || err == HV_EFAIL) &&
+	    (paused = paused_refusal(r)) != NULL) {
+		fprintf(r->ctx->err, "vmgate: %s: %s\n", name, paused);
+		set_detail(r, "paused: %s", libvirt_text(r));
+		return RESULT_FAILED;
 	}
 	if (err == HV_ESTATE) {
 		fprintf(r->ctx->err, "vmgate: %s: %s\n", name, h->wrong_state);
@@ -807,7 +829,7 @@ do_console(struct run *r)
 static enum result
 do_spice(struct run *r)
 {
-	const char *why = NULL;
+	const char *why = NULL, *paused;
 	enum result res;
 	int err;
 
@@ -818,6 +840,8 @@ do_spice(struct run *r)
 	    &why);
 	if (err == HV_EUNREACHABLE)
 		return unreachable(r);
+	if (err == HV_ESTATE && (paused = paused_refusal(r)) != NULL)
+		why = paused;
 	if (err != HV_OK) {
 		if (why == NULL)
 			why = "SPICE is not available";

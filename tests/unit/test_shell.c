@@ -49,6 +49,9 @@ static const char config_body[] =
     "domains = web1\n"
     "max_sessions = 0\n"
     "\n"
+    "[tenant pat]\n"
+    "domains = paused1\n"
+    "\n"
     "[tenant mia]\n"
     "domains = web1 db1\n"
     "allow = status start insert eject media screenshot sendkey\n"
@@ -399,6 +402,21 @@ static const struct shell_case cases[] = {
 	  "vmgate: db1: not running\n",
 	  AUDIT_ALICE "verb=reboot domain=db1 result=failed "
 	  "request=\"reboot db1\"" },
+
+	/* a paused machine: neither running nor not, and only the admin
+	 * resumes it */
+	{ "pat", "start paused1", RESULT_FAILED, "",
+	  "vmgate: paused1: paused (ask the admin)\n",
+	  "tenant=pat key=- from=" FROM " verb=start domain=paused1 "
+	  "result=failed request=\"start paused1\"" },
+	{ "pat", "spice paused1 --no-wait", RESULT_FAILED, "",
+	  "vmgate: paused1: paused (ask the admin)\n",
+	  "tenant=pat key=- from=" FROM " verb=spice domain=paused1 "
+	  "result=failed request=\"spice paused1 --no-wait\" "
+	  "detail=\"paused (ask the admin)\"" },
+	{ "pat", "poweroff paused1", RESULT_OK, "paused1: powered off\n", "",
+	  "tenant=pat key=- from=" FROM " verb=poweroff domain=paused1 "
+	  "result=ok request=\"poweroff paused1\"" },
 
 	/* spice: the test driver's displays cannot take a ticket */
 	{ "alice", "spice web1", RESULT_FAILED, "",
