@@ -1071,6 +1071,47 @@ sshd_problem_find(const struct sshd_problems *p, const char *text)
 	return -1;
 }
 
+/*
+ * AcceptEnv lets the client set variables for the forced command: they
+ * reach the login shell and the dynamic loader before vmgate empties its
+ * environment (AcceptEnv LD_PRELOAD loads any library of the host into
+ * vmgate). Only the locale's names are harmless there: LANG and the LC_
+ * family, which Debian's own sshd_config accepts. A pattern is safe when
+ * every name it can match is one of those.
+ */
+static bool
+acceptenv_safe(const char *pattern)
+{
+	return strcmp(pattern, "LANG") == 0 ||
+	    strncmp(pattern, "LC_", 3) == 0;
+}
+
+static void
+sshd_check_acceptenv(const char *text, struct sshd_problems *p)
+{
+	static const char key[] = "acceptenv ";
+	char val[SSHD_MAX_PROBLEM / 2], shown[sizeof(val) * 4];
+	const char *line, *end;
+	size_t n;
+
+	for (line = text; *line != '\0'; line = *end ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		if (strncmp(line, key, sizeof(key) - 1) != 0)
+			continue;
+		n = (size_t)(end - line) - (sizeof(key) - 1);
+		if (n >= sizeof(val))
+			n = sizeof(val) - 1;
+		memcpy(val, line + sizeof(key) - 1, n);
+		val[n] = '\0';
+		if (acceptenv_safe(val))
+			continue;
+		str_sanitize(shown, sizeof(shown), val);
+		sshd_problem(p, "acceptenv %s: the client's variables of "
+		    "that name reach the login shell and the loader before "
+		    "vmgate runs (accept only LANG and LC_*)", shown);
+	}
+}
+
 /* sshd's effective settings for user connecting from addr */
 static void
 sshd_check_client(const char *config, const struct sshd_listener *l,
@@ -1118,6 +1159,7 @@ sshd_check_client(const char *config, const struct sshd_listener *l,
 			    r->ok[0], r->ok[1] ? " or " : "",
 			    r->ok[1] ? r->ok[1] : "");
 	}
+	sshd_check_acceptenv(text, p);
 	/* a per-user tenant account without a forced command gets a shell */
 	if (tenant_account &&
 	    (!sshd_value(text, "forcecommand", val, sizeof(val)) ||

@@ -846,6 +846,49 @@ test_audit(void **state)
 }
 
 /*
+ * AcceptEnv hands the client's variables to the login shell and the
+ * loader before vmgate runs: audit names every accepted name but the
+ * locale's, and a Match block's own list, which replaces the global one,
+ * clears it.
+ */
+static void
+test_audit_acceptenv(void **state)
+{
+	char *ini, *sshd;
+	struct config *cfg;
+	struct capture c;
+	enum result r;
+
+	(void)state;
+	ini = audit_setup("contrib+AcceptEnv LANG LC_* LD_PRELOAD\n", &sshd);
+	cfg = load(ini);
+	cap_open(&c);
+	r = admin_audit(cfg, sshd, NULL, c.out, c.err);
+	cap_close(&c);
+	assert_int_equal(r, RESULT_FAILED);
+	assert_non_null(strstr(c.outbuf, "sshd (user daemon): acceptenv "
+	    "LD_PRELOAD: the client's variables of that name reach the login "
+	    "shell and the loader before vmgate runs (accept only LANG and "
+	    "LC_*)\n"));
+	assert_null(strstr(c.outbuf, "acceptenv LANG"));
+	assert_null(strstr(c.outbuf, "acceptenv LC_"));
+	cap_free(&c);
+	free(sshd);
+
+	/* the README's remedy: the accounts' own list */
+	free(audit_setup("contrib+AcceptEnv LANG LC_* LD_PRELOAD\n"
+	    "Match User daemon\n\tAcceptEnv LANG LC_*\n", &sshd));
+	cap_open(&c);
+	(void)admin_audit(cfg, sshd, NULL, c.out, c.err);
+	cap_close(&c);
+	assert_null(strstr(c.outbuf, "acceptenv"));
+	cap_free(&c);
+	free(sshd);
+	config_free(cfg);
+	free(ini);
+}
+
+/*
  * sshd's settings depend on where a connection comes from: a Match
  * Address block ahead of vmgate's that turns forwarding back on for some
  * clients is found, and the finding names them.
@@ -1525,6 +1568,7 @@ main(void)
 		cmocka_unit_test(test_authorized_keys_duplicate),
 		cmocka_unit_test(test_authorized_keys_duplicate_message),
 		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_audit_acceptenv),
 		cmocka_unit_test(test_audit_clean),
 		cmocka_unit_test(test_audit_network),
 		cmocka_unit_test(test_audit_accounts),
