@@ -132,10 +132,45 @@ freezes_at(const struct way *w, const struct freeze_at *at,
 	    (at->trigger == NULL || access(at->trigger, F_OK) == 0);
 }
 
-/* read what w->from sent and pass its whole messages on, up to the
- * freeze: 1 at the freeze, 0 to go on, -1 once a side closed */
+/* libvirt's keepalive protocol: the daemon's ping, and the answer */
+#define KEEPALIVE_PROGRAM	0x6b656570u
+#define KEEPALIVE_PING		1u
+#define KEEPALIVE_PONG		2u
+#define MSG_MESSAGE		2u	/* VIR_NET_MESSAGE */
+
+/*
+ * Once frozen the daemon's keepalive pings are still answered, as the
+ * client would: a daemon that gave up on the connection itself (30 s of
+ * unanswered pings by default, as long as libvirt_timeout here) would
+ * close it at the moment vmgate ends, a race on which this machine's
+ * libvirtd (9.0) once crashed. A daemon that stopped sends no pings.
+ */
+static bool
+answer_ping(const struct way *w, const unsigned char *m)
+{
+	static const unsigned char pong[MSG_HEADER] = {
+		0, 0, 0, MSG_HEADER,
+		0x6b, 0x65, 0x65, 0x70,		/* KEEPALIVE_PROGRAM */
+		0, 0, 0, 1,			/* its version */
+		0, 0, 0, KEEPALIVE_PONG,
+		0, 0, 0, MSG_MESSAGE,
+		0, 0, 0, 0,			/* serial */
+		0, 0, 0, 0,			/* status: OK */
+	};
+
+	if (!w->daemon || be32_at(m + 4) != KEEPALIVE_PROGRAM ||
+	    be32_at(m + 12) != KEEPALIVE_PING)
+		return true;
+	return send_all(w->from, pong, sizeof(pong));
+}
+
+/*
+ * Read what w->from sent and pass its whole messages on, up to the
+ * freeze (*frozen set, 1); from then on drop them, pings answered. 0 to
+ * go on, -1 once a side closed.
+ */
 static int
-pass(struct way *w, const struct freeze_at *at)
+pass(struct way *w, const struct freeze_at *at, bool *frozen)
 {
 	ssize_t n = read(w->from, w->buf + w->len, sizeof(w->buf) - w->len);
 	size_t used = 0;
@@ -152,19 +187,22 @@ pass(struct way *w, const struct freeze_at *at)
 			return -1;
 		if (w->len - used < mlen)
 			break;
-		if (freezes_at(w, at, m)) {
+		if (!*frozen && freezes_at(w, at, m)) {
+			*frozen = true;
 			rc = 1;
-			break;
 		}
-		if (!send_all(w->to, m, mlen))
+		if (*frozen) {
+			if (!answer_ping(w, m))
+				return -1;
+		} else if (!send_all(w->to, m, mlen))
 			return -1;
-		if (w->daemon && be32_at(m + 12) == at->after &&
+		else if (w->daemon && be32_at(m + 12) == at->after &&
 		    be32_at(m + 16) == MSG_REPLY)
 			replied = true;
 		used += mlen;
 	}
 	/* a message larger than the buffer would never pass */
-	if (rc == 0 && w->len - used == sizeof(w->buf))
+	if (w->len - used == sizeof(w->buf))
 		return -1;
 	memmove(w->buf, w->buf + used, w->len - used);
 	w->len -= used;
@@ -181,7 +219,6 @@ static void
 relay(int lfd, const char *marker, const struct freeze_at *at)
 {
 	static struct way way[2];
-	static unsigned char sink[65536];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct pollfd pfd[2];
 	bool frozen = false;
@@ -201,24 +238,15 @@ relay(int lfd, const char *marker, const struct freeze_at *at)
 		for (i = 0; i < 2; i++) {
 			if (pfd[i].revents == 0)
 				continue;
-			if (frozen) {
-				if (read(pfd[i].fd, sink, sizeof(sink)) > 0)
-					continue;
-				/* vmgate gone: done; the daemon's own end of
-				 * the connection (its keepalive gave up on
-				 * the relay) never reaches vmgate, as none
-				 * would from a daemon that stopped */
-				if (i == 0)
-					_exit(0);
-				pfd[i].fd = -1;
-				continue;
-			}
-			if ((r = pass(&way[i], at)) < 0)
+			r = pass(&way[i], at, &frozen);
+			/* vmgate gone, or the daemon before the freeze: done;
+			 * once frozen the daemon's end never reaches vmgate */
+			if (r < 0 && (i == 0 || !frozen))
 				_exit(0);
-			if (r == 1) {
-				frozen = true;
+			if (r < 0)
+				pfd[i].fd = -1;
+			if (r == 1)
 				close(open(marker, O_WRONLY | O_CREAT, 0600));
-			}
 		}
 	}
 	_exit(0);
