@@ -35,6 +35,8 @@
 #include "vmgate/verb.h"
 
 #define ADMIN_MAX_WORD		64	/* untrusted words echoed back */
+#define ADMIN_MAX_KEY_FILES	4096	/* key files audit opens as sshd's
+					   AuthorizedKeysCommandUser */
 #define TICK_NS			5000000L	/* a clock tick, at most */
 #define SSHD_PATH		"/usr/sbin/sshd"
 #define LIBVIRTD_MAX_CLIENTS	5000	/* libvirtd.conf's default */
@@ -473,6 +475,9 @@ struct audit_run {
 	size_t accounts;	/* whose sshd settings were checked */
 	const char **runners;	/* the accounts that run vmgate (borrowed) */
 	size_t nrunners;
+	char (*key_readers)[ADMIN_MAX_WORD + 1];	/* sshd's
+					   AuthorizedKeysCommandUsers */
+	size_t nkey_readers;
 	struct dead_uris dead;	/* reported once each */
 };
 
@@ -1040,6 +1045,7 @@ struct sshd_problems {
 	char (*v)[SSHD_MAX_PROBLEM];
 	char (*from)[SSHD_MAX_SPEC];	/* clients it applies to */
 	size_t n;
+	char key_reader[ADMIN_MAX_WORD + 1];	/* AuthorizedKeysCommandUser */
 };
 
 static void sshd_problem(struct sshd_problems *p, const char *fmt, ...)
@@ -1160,6 +1166,10 @@ sshd_check_client(const char *config, const struct sshd_listener *l,
 			    r->ok[1] ? r->ok[1] : "");
 	}
 	sshd_check_acceptenv(text, p);
+	if (p->key_reader[0] == '\0' && sshd_value(text,
+	    "authorizedkeyscommanduser", val, sizeof(val)) &&
+	    strcmp(val, "none") != 0 && strlen(val) <= ADMIN_MAX_WORD)
+		memcpy(p->key_reader, val, strlen(val) + 1);
 	/* a per-user tenant account without a forced command gets a shell */
 	if (tenant_account &&
 	    (!sshd_value(text, "forcecommand", val, sizeof(val)) ||
@@ -1168,6 +1178,21 @@ sshd_check_client(const char *config, const struct sshd_listener *l,
 		    "get a shell");
  out:
 	free(text);
+}
+
+static void
+key_reader_add(struct audit_run *a, const char *user)
+{
+	size_t i;
+
+	for (i = 0; i < a->nkey_readers; i++) {
+		if (strcmp(a->key_readers[i], user) == 0)
+			return;
+	}
+	a->key_readers = xreallocarray(a->key_readers, a->nkey_readers + 1,
+	    sizeof(*a->key_readers));
+	snprintf(a->key_readers[a->nkey_readers++], sizeof(*a->key_readers),
+	    "%s", user);
 }
 
 /*
@@ -1205,6 +1230,8 @@ audit_sshd_user(struct audit_run *a, const char *config,
 		free(one.v);
 		free(one.from);
 	}
+	if (local.key_reader[0] != '\0')
+		key_reader_add(a, local.key_reader);
 	/* loopback's own, repeats dropped (both loopback clients agree) */
 	for (i = 0; i < local.n; i++) {
 		if (sshd_problem_find(&local, local.v[i]) == (ssize_t)i)
@@ -1261,6 +1288,74 @@ audit_uid_shared(struct audit_run *a, const struct account *v, size_t n,
 		    "own)", acct->name, (unsigned long)acct->uid, other);
 }
 
+/*
+ * sshd runs `vmgate authorized-keys` as its AuthorizedKeysCommandUser,
+ * which must read the config, list the key directory and read each key
+ * file: one it cannot read logs nobody in, or not that file's keys, while
+ * check (as root) says ok. Each is opened as that account, in a child
+ * (fork_as_account): the kernel's answer, every directory above counted.
+ * A byte per path comes back, 1 when the account may not.
+ */
+static void
+audit_key_reader(struct audit_run *a, const char *user)
+{
+	const char *cfg_path = a->cfg->path, *dir = a->cfg->keys_dir;
+	char **paths = NULL, denied[ADMIN_MAX_KEY_FILES];
+	size_t n = 0, i, len;
+	struct dirent *de;
+	DIR *d;
+	int p[2], status, fd;
+	pid_t pid;
+
+	paths = xreallocarray(NULL, ADMIN_MAX_KEY_FILES, sizeof(*paths));
+	paths[n++] = xstrdup(cfg_path);
+	if (dir != NULL) {
+		paths[n++] = xstrdup(dir);
+		d = opendir(dir);
+		while (d != NULL && n < ADMIN_MAX_KEY_FILES &&
+		    (de = readdir(d)) != NULL) {
+			len = strlen(de->d_name);
+			if (len > 4 && strcmp(de->d_name + len - 4, ".pub") == 0)
+				paths[n++] = xasprintf("%s/%s", dir,
+				    de->d_name);
+		}
+		if (d != NULL)
+			closedir(d);
+	}
+	memset(denied, 0, sizeof(denied));
+	if (pipe2(p, O_CLOEXEC) == -1)
+		goto out;
+	if ((pid = fork_as_account(user)) == 0) {
+		for (i = 0; i < n; i++) {
+			fd = open(paths[i], O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+			    O_NOCTTY);
+			denied[i] = fd == -1 && (errno == EACCES ||
+			    errno == EPERM);
+		}
+		_exit(write(p[1], denied, n) == (ssize_t)n ? 0 : 1);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], denied, n) != (ssize_t)n)
+		memset(denied, 0, sizeof(denied));
+	close(p[0]);
+	while (pid > 0 && waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (pid == -1)
+		finding(a, "sshd's AuthorizedKeysCommandUser %s: cannot check "
+		    "what it may read", user);
+	for (i = 0; i < n; i++) {
+		if (denied[i])
+			finding(a, "sshd's AuthorizedKeysCommandUser %s cannot "
+			    "read %s: %s", user, paths[i], i == 0 ?
+			    "no tenant can log in" : i == 1 && dir != NULL ?
+			    "no key can log in" : "its keys cannot log in");
+	}
+ out:
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+}
+
 static void
 audit_sshd(struct audit_run *a, const char *config)
 {
@@ -1295,6 +1390,9 @@ audit_sshd(struct audit_run *a, const char *config)
 		}
 	}
 	account_list_free(accounts, n);
+	/* only root can take another account's ids */
+	for (i = 0; geteuid() == 0 && i < a->nkey_readers; i++)
+		audit_key_reader(a, a->key_readers[i]);
 }
 
 /* ---- the audit trail: audit_log and syslog ---- */
@@ -1599,6 +1697,7 @@ admin_audit(const struct config *cfg, const char *sshd_config,
 	fflush(out);
 	free(machines);
 	free(a.runners);
+	free(a.key_readers);
 	free(a.dead.v);
 	hv_free(hv);
 	return a.findings > 0 ? RESULT_FAILED : RESULT_OK;

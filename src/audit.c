@@ -173,36 +173,18 @@ audit_record(const char *log_path, const struct audit_event *ev)
 enum audit_log_access
 audit_log_probe(const char *path, const char *user)
 {
-	struct passwd *pw = getpwnam(user);
 	char dir[PATH_MAX];
-	gid_t *groups;
-	int ngroups = 64, status, fd;
+	int status, fd;
 	struct stat st;
 	pid_t pid;
 
-	if (pw == NULL || path[0] != '/')
+	if (path[0] != '/')
 		return AUDIT_LOG_ERROR;
-	groups = xreallocarray(NULL, (size_t)ngroups, sizeof(*groups));
-	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) == -1) {
-		groups = xreallocarray(groups, (size_t)ngroups,
-		    sizeof(*groups));
-		if (getgrouplist(pw->pw_name, pw->pw_gid, groups,
-		    &ngroups) == -1) {
-			free(groups);
-			return AUDIT_LOG_ERROR;
-		}
-	}
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
-	if ((pid = fork()) == -1) {
-		free(groups);
+	if ((pid = fork_as_account(user)) == -1)
 		return AUDIT_LOG_ERROR;
-	}
 	if (pid == 0) {
-		/* system calls only: the parent may have threads */
-		if (setgroups((size_t)ngroups, groups) == -1 ||
-		    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)
-			_exit(AUDIT_LOG_ERROR);
 		fd = open(path, AUDIT_LOG_FLAGS);
 		if (fd >= 0)
 			_exit(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
@@ -217,7 +199,6 @@ audit_log_probe(const char *path, const char *user)
 		_exit(errno == EACCES || errno == EPERM ? AUDIT_LOG_DENIED :
 		    AUDIT_LOG_ERROR);
 	}
-	free(groups);
 	while (waitpid(pid, &status, 0) == -1) {
 		if (errno != EINTR)
 			return AUDIT_LOG_ERROR;

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 
 #include "vmgate/util.h"
@@ -467,4 +469,32 @@ thread_detached(void *(*fn)(void *), void *arg)
 	pthread_attr_destroy(&ta);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
+}
+
+pid_t
+fork_as_account(const char *user)
+{
+	struct passwd *pw = getpwnam(user);
+	gid_t *groups;
+	int ngroups = 64;
+	pid_t pid;
+
+	if (pw == NULL)
+		return -1;
+	groups = xreallocarray(NULL, (size_t)ngroups, sizeof(*groups));
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &ngroups) == -1) {
+		groups = xreallocarray(groups, (size_t)ngroups,
+		    sizeof(*groups));
+		if (getgrouplist(pw->pw_name, pw->pw_gid, groups,
+		    &ngroups) == -1) {
+			free(groups);
+			return -1;
+		}
+	}
+	pid = fork();
+	if (pid == 0 && (setgroups((size_t)ngroups, groups) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1))
+		_exit(127);
+	free(groups);
+	return pid;
 }

@@ -99,6 +99,17 @@ void diag_clear(struct diag *d);
 void diag_print(const struct diag *d, FILE *f);
 
 /*
+ * fork, with the child running as account user: its uid, gid and
+ * supplementary groups, so that what the child may open is the kernel's
+ * answer for that account (every directory above and any ACL counted).
+ * The child may use system calls only (the parent may have threads) and
+ * ends with _exit; one that cannot take the ids exits 127 at once. The
+ * child's pid in the parent, 0 in the child, -1 when there is no such
+ * account or no fork.
+ */
+pid_t fork_as_account(const char *user);
+
+/*
  * Start fn(arg) in a detached thread that takes no signal, so that the
  * signals a request holds or ignores (SIGTERM until its audit line is
  * written) stay the main thread's. 0, or pthread_create's error.

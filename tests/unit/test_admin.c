@@ -122,7 +122,7 @@ write_config(const char *name, const char *keys)
 	if (asprintf(&text, config_fmt, TEST_DATA, work, keys) < 0 ||
 	    asprintf(&path, "%s/%s.ini", work, name) < 0)
 		abort();
-	write_text(path, text, 0600);
+	write_text(path, text, 0644);
 	free(text);
 	return path;
 }
@@ -145,6 +145,9 @@ setup(void **state)
 		fclose(f);
 	}
 	unit_mkdtemp(work);
+	/* sshd's AuthorizedKeysCommandUser (nobody) reads what audit checks */
+	if (chmod(work, 0755) != 0)
+		return -1;
 	snprintf(path, sizeof(path), "%s/keys", work);
 	make_keys(path);
 	cfg_path = write_config("vmgate", "keys");
@@ -207,7 +210,7 @@ audit_written(const char *path, char *text, const char *sshd,
 {
 	enum result r;
 
-	write_text(path, text, 0600);
+	write_text(path, text, 0644);
 	free(text);
 	*cfg = load(path);
 	cap_open(c);
@@ -373,7 +376,7 @@ test_check_media(void **state)
 	    link) < 0)
 		abort();
 	snprintf(ini, sizeof(ini), "%s/media.ini", work);
-	write_text(ini, text, 0600);
+	write_text(ini, text, 0644);
 
 	cap_open(&c);
 	r = admin_check(ini, geteuid(), c.out, c.err);
@@ -744,7 +747,7 @@ audit_setup(const char *sshd_extra, char **sshd_path)
 	    "spice = 127.0.0.1:5935\n", TEST_DATA, work) < 0)
 		abort();
 	snprintf(path, sizeof(path), "%s/audit.ini", work);
-	write_text(path, text, 0600);
+	write_text(path, text, 0644);
 	free(text);
 	return strdup(path);
 }
@@ -846,6 +849,60 @@ test_audit(void **state)
 }
 
 /*
+ * sshd runs authorized-keys as its AuthorizedKeysCommandUser (nobody in
+ * the shipped snippet): a config, key directory or key file that account
+ * cannot read keeps tenants out while check, as root, says ok. audit
+ * names each, and nothing once the modes are right again.
+ */
+static void
+test_audit_key_reader(void **state)
+{
+	static const struct {
+		const char *path;	/* under work */
+		mode_t bad, good;
+		const char *want;
+	} cases[] = {
+		{ "audit.ini", 0600, 0644, "audit.ini: no tenant can log in\n" },
+		{ "keys", 0700, 0755, "keys: no key can log in\n" },
+		{ "keys/bob.pub", 0640, 0644,
+		  "keys/bob.pub: its keys cannot log in\n" },
+	};
+	char *ini, *sshd, path[512], want[768];
+	struct config *cfg;
+	struct capture c;
+	size_t i;
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();		/* only root can take nobody's ids */
+	ini = audit_setup("contrib", &sshd);
+	cfg = load(ini);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", work, cases[i].path);
+		snprintf(want, sizeof(want), "sshd's AuthorizedKeysCommandUser "
+		    "nobody cannot read %s/%s", work, cases[i].want);
+		assert_int_equal(chmod(path, cases[i].bad), 0);
+		cap_open(&c);
+		assert_int_equal(admin_audit(cfg, sshd, NULL, c.out, c.err),
+		    RESULT_FAILED);
+		cap_close(&c);
+		if (strstr(c.outbuf, want) == NULL)
+			fail_msg("%s mode %o: want %sgot:\n%s", cases[i].path,
+			    (unsigned)cases[i].bad, want, c.outbuf);
+		cap_free(&c);
+		assert_int_equal(chmod(path, cases[i].good), 0);
+		cap_open(&c);
+		(void)admin_audit(cfg, sshd, NULL, c.out, c.err);
+		cap_close(&c);
+		assert_null(strstr(c.outbuf, "AuthorizedKeysCommandUser"));
+		cap_free(&c);
+	}
+	config_free(cfg);
+	free(sshd);
+	free(ini);
+}
+
+/*
  * AcceptEnv hands the client's variables to the login shell and the
  * loader before vmgate runs: audit names every accepted name but the
  * locale's, and a Match block's own list, which replaces the global one,
@@ -930,7 +987,7 @@ test_audit_match_address(void **state)
 	    "keys = %s/keys\nservice_user = daemon\n"
 	    "[tenant alice]\ndomains = gate-ok\n", TEST_DATA, work) < 0)
 		abort();
-	write_text(path, text, 0600);
+	write_text(path, text, 0644);
 	free(text);
 	cfg = load(path);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1021,7 +1078,7 @@ test_audit_clean(void **state)
 		    "[tenant alice]\ndomains = gate-ok\n", TEST_DATA,
 		    work) < 0)
 			abort();
-		write_text(path, text, 0600);
+		write_text(path, text, 0644);
 		free(text);
 	}
 	cfg = load(path);
@@ -1148,7 +1205,7 @@ stock_sshd_with_snippet(const char *ini_text, const char *ini_path)
 
 	snippet = sshd_config_text(ini_text, SELF, CFG, SSHD_BLOCKS_CONFIG,
 	    RESULT_OK);
-	write_text(ini_path, ini_text, 0600);
+	write_text(ini_path, ini_text, 0644);
 	assert_non_null(f = fopen("/usr/share/openssh/sshd_config", "r"));
 	assert_int_not_equal(getdelim(&stock, &len, '\0', f), -1);
 	fclose(f);
@@ -1333,7 +1390,7 @@ test_audit_trail(void **state)
 	assert_non_null(strstr(out, "audit: ok ("));
 	free(out);
 	close(fd);
-	assert_int_equal(chmod(work, 0700), 0);
+	assert_int_equal(chmod(work, 0755), 0);
 }
 
 /* dir/name, a directory of mode owned by owner */
@@ -1569,6 +1626,7 @@ main(void)
 		cmocka_unit_test(test_authorized_keys_duplicate_message),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_audit_acceptenv),
+		cmocka_unit_test(test_audit_key_reader),
 		cmocka_unit_test(test_audit_clean),
 		cmocka_unit_test(test_audit_network),
 		cmocka_unit_test(test_audit_accounts),
