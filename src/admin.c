@@ -39,6 +39,8 @@
 					   AuthorizedKeysCommandUser */
 #define TICK_NS			5000000L	/* a clock tick, at most */
 #define SSHD_PATH		"/usr/sbin/sshd"
+#define VIRSH_PATH		"/usr/bin/virsh"
+#define LIBVIRT_PROBE_SECONDS	30	/* a probe that waits longer failed */
 #define LIBVIRTD_MAX_CLIENTS	5000	/* libvirtd.conf's default */
 #define UID_DIGITS		10	/* a uid_t in decimal, at most */
 #define LIBVIRTD_MAX_CMDLINE	4096
@@ -1453,6 +1455,84 @@ audit_trail(struct audit_run *a, const char *syslog_socket)
 		    syslog_socket, strerror(errno));
 }
 
+/* ---- libvirt as each account ---- */
+
+/*
+ * Does "virsh -c uri uri", run as account user (its uid, gid and groups;
+ * an empty environment but PATH), connect? The daemon's own rules decide:
+ * the socket's group and mode, polkit. 0 when it does.
+ */
+static int
+libvirt_probe_as(const char *user, const char *uri)
+{
+	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
+	char *const argv[] = { "virsh", "-q", "-c", (char *)uri, "uri",
+	    NULL };
+	sigset_t none;
+	int status, devnull;
+	pid_t pid;
+
+	if ((pid = fork_as_account(user)) == -1)
+		return -1;
+	if (pid == 0) {
+		/* system calls only: the parent may have threads */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGALRM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull == -1 || dup2(devnull, 0) == -1 ||
+		    dup2(devnull, 1) == -1 || dup2(devnull, 2) == -1)
+			_exit(126);
+		alarm(LIBVIRT_PROBE_SECONDS);	/* outlives execve */
+		execve(VIRSH_PATH, argv, envp);
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			return -1;
+	}
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/*
+ * Each account that runs vmgate must reach the libvirtd of this host
+ * itself (group libvirt, or polkit): without it every request of its
+ * tenants ends with 69, while audit, as root, reaches the daemon. Only
+ * the local URIs (no host) the config's machines use and audit reached;
+ * another host's credentials are the account's own (README, Many hosts).
+ */
+static void
+audit_libvirt_access(struct audit_run *a)
+{
+	const char **machines, *uri;
+	struct dead_uris seen = { 0 };
+	size_t n, i, j;
+
+	if (geteuid() != 0 || a->nrunners == 0)
+		return;
+	machines = config_machines(a->cfg, &n);
+	for (i = 0; i < n; i++) {
+		uri = config_domain_uri(a->cfg, machines[i]);
+		/* test: is libvirt's driver without a daemon */
+		if (strstr(uri, ":///") == NULL ||
+		    strncmp(uri, "test:", 5) == 0 ||
+		    uri_dead(&a->dead, uri) || uri_dead(&seen, uri))
+			continue;
+		uri_mark_dead(&seen, uri);
+		for (j = 0; j < a->nrunners; j++) {
+			if (libvirt_probe_as(a->runners[j], uri) != 0)
+				finding(a, "libvirt %s: account %s cannot "
+				    "connect as itself (add it to group "
+				    "libvirt): its requests end with exit 69",
+				    uri, a->runners[j]);
+		}
+	}
+	free(seen.v);
+	free(machines);
+}
+
 /*
  * The config file the running libvirtd reads: its -f/--config argument
  * (from /proc, found through its pid file), else the default path.
@@ -1685,6 +1765,7 @@ admin_audit(const struct config *cfg, const char *sshd_config,
 	audit_session_limits(&a, host);
 	audit_session_dir(&a, host != NULL ? host->session_dir : NULL);
 	audit_sshd(&a, sshd_config);
+	audit_libvirt_access(&a);
 	audit_trail(&a, host != NULL ? host->syslog_socket : NULL);
 	if (a.findings > 0)
 		fprintf(err, "vmgate: audit: %zu finding%s\n", a.findings,

@@ -487,6 +487,45 @@ test_per_user_account(void **state)
 	free(log);
 }
 
+/*
+ * An account that runs vmgate but may not use libvirtd (step 2: group
+ * libvirt) gets 69 for every request, while audit, as root, reaches the
+ * daemon: audit names the account, and is clean again once the account
+ * is back in the group.
+ */
+static void
+test_account_without_libvirt(void **state)
+{
+	struct e2e_result r, out;
+	const char *const audit[] = {
+		VMGATE, "-f", cfg, "audit", "--sshd-config", sshd.config, NULL
+	};
+	static const char want[] = "libvirt qemu:///system: account " ALICE
+	    " cannot connect as itself (add it to group libvirt): its "
+	    "requests end with exit 69\n";
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	assert_int_equal(e2e_sh("gpasswd -d " ALICE " libvirt >/dev/null"), 0);
+	login(ALICE, "alice", "status " GUEST_WEB, &out);
+	cmd(audit, &r);
+	/* back in the group before anything can fail: the tests after
+	 * this one log in as alice */
+	assert_int_equal(e2e_sh("usermod -aG libvirt " ALICE), 0);
+	assert_int_equal(out.status, 69);
+	e2e_result_free(&out);
+	if (r.status != 1 || strstr(r.out, want) == NULL)
+		fail_msg("audit: exit %d: %s%s", r.status, r.out, r.err);
+	e2e_result_free(&r);
+	cmd(audit, &r);
+	if (strstr(r.out, "cannot connect as itself") != NULL)
+		fail_msg("audit, the account in its group again: %s", r.out);
+	e2e_result_free(&r);
+	login(ALICE, "alice", "status " GUEST_WEB, &r);
+	assert_int_equal(r.status, 0);
+	e2e_result_free(&r);
+}
+
 /* shared: bob's key logs in as the service account and picks bob */
 static void
 test_shared_account(void **state)
@@ -584,6 +623,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_setup_passes_audit),
 		cmocka_unit_test(test_per_user_account),
+		cmocka_unit_test(test_account_without_libvirt),
 		cmocka_unit_test(test_shared_account),
 		cmocka_unit_test(test_pam_service_of_second_sshd),
 		cmocka_unit_test(test_broken_config),
