@@ -856,6 +856,10 @@ do_spice(struct run *r)
 		spice_print_human(r->ctx->out, &r->ticket, vmhost(r->ctx));
 	fflush(r->ctx->out);
 	r->hold_spice = !r->req.no_wait;
+	/* a held session looks hung to a tenant who does not know why */
+	if (r->hold_spice && !r->req.vv)
+		fprintf(r->ctx->err, "(holding the session, and its tunnel, "
+		    "until Ctrl-D or ssh ends)\n");
 	set_detail(r, "ticket valid for %us", r->ctx->cfg->spice_ttl);
 	return RESULT_OK;
 }

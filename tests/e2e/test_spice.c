@@ -559,6 +559,9 @@ check_hold(enum hold_end how)
 	close(e);
 	if (how == HOLD_HANGUP)
 		close(in[1]);
+	/* and the tenant is told why the command does not return */
+	assert_string_equal(err, "(holding the session, and its tunnel, "
+	    "until Ctrl-D or ssh ends)\n");
 }
 
 static void
