@@ -1290,6 +1290,15 @@ audit_uid_shared(struct audit_run *a, const struct account *v, size_t n,
 		    "own)", acct->name, (unsigned long)acct->uid, other);
 }
 
+/* a tenant's request runs as the account it logged in as: never root */
+static void
+audit_uid_root(struct audit_run *a, const struct account *acct)
+{
+	if (acct->uid == 0)
+		finding(a, "account %s: uid 0: tenants' requests would run as "
+		    "root (give vmgate an account of its own)", acct->name);
+}
+
 /*
  * sshd runs `vmgate authorized-keys` as its AuthorizedKeysCommandUser,
  * which must read the config, list the key directory and read each key
@@ -1380,6 +1389,7 @@ audit_sshd(struct audit_run *a, const char *config)
 			audit_login_shell(a, name);
 			runner_add(a, name);
 			audit_uid_shared(a, accounts, n, acct);
+			audit_uid_root(a, acct);
 		}
 	}
 	for (i = 0; i < cfg->ntenants; i++) {
@@ -1389,6 +1399,7 @@ audit_sshd(struct audit_run *a, const char *config)
 			audit_login_shell(a, name);
 			runner_add(a, name);
 			audit_uid_shared(a, accounts, n, acct);
+			audit_uid_root(a, acct);
 		}
 	}
 	account_list_free(accounts, n);

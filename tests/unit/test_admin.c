@@ -1054,6 +1054,19 @@ test_audit_accounts(void **state)
 		cap_free(&c);
 		config_free(cfg);
 	}
+	/* root as the shared account: every tenant's request as root */
+	if (asprintf(&text, "[vmgate]\nuri = test://%s/keys/node.xml\n"
+	    "keys = %s/keys\nservice_user = root\n"
+	    "[tenant alice]\ndomains = gate-ok\n", TEST_DATA, work) < 0)
+		abort();
+	assert_int_equal(audit_written(path, text, sshd, &cfg, &c),
+	    RESULT_FAILED);
+	assert_non_null(strstr(c.outbuf, "account root: uid 0: tenants' "
+	    "requests would run as root (give vmgate an account of its "
+	    "own)\n"));
+	assert_null(strstr(c.outbuf, "account daemon: uid"));
+	cap_free(&c);
+	config_free(cfg);
 	free(sshd);
 	free(ini);
 }
