@@ -19,8 +19,22 @@ static bool running;	/* the thread has begun waiting */
 static bool armed;
 static struct timespec due;	/* CLOCK_MONOTONIC */
 static unsigned length;		/* seconds, as last armed */
+static bool atfork_set;
 static deadline_fn fire_fn;
 static void *fire_arg;
+
+/*
+ * A child of fork has no thread of its own, whatever its parent had: it
+ * starts afresh at its first arm, with a lock and a condition no other
+ * thread can be holding.
+ */
+static void
+forked(void)
+{
+	pthread_mutex_init(&lock, NULL);
+	started = running = armed = false;
+	fire_fn = NULL;
+}
 
 static bool
 passed(const struct timespec *t)
@@ -69,6 +83,8 @@ start(void)
 		pthread_cond_destroy(&changed);
 		return -1;
 	}
+	if (!atfork_set)
+		atfork_set = pthread_atfork(NULL, NULL, forked) == 0;
 	started = true;
 	while (!running)
 		pthread_cond_wait(&changed, &lock);

@@ -188,6 +188,42 @@ test_resume_without_arm(void **state)
 	assert_int_equal(mark, 0);
 }
 
+/* a child forked once the parent's thread runs has none of its own: it
+ * must get one when it arms (a stuck child is ended by SIGALRM) */
+static void
+armed_in_forked_child(void)
+{
+	static const char arg = 'k';
+	sigset_t none;
+	pid_t pid;
+	int st;
+
+	assert_int_equal(deadline_arm(NEVER_S, fire, (void *)&arg), 0);
+	deadline_disarm();
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		alarm(NEVER_S / 3);
+		if (deadline_arm(1, fire, (void *)&arg) != 0)
+			_exit(1);
+		sigemptyset(&none);
+		(void)sigsuspend(&none);
+		_exit(1);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 2);
+}
+
+static void
+test_forked_child_fires(void **state)
+{
+	char mark;
+
+	(void)state;
+	assert_int_equal(in_child(armed_in_forked_child, &mark), FIRED);
+	assert_int_equal(mark, 'k');
+}
+
 int
 main(void)
 {
@@ -198,6 +234,7 @@ main(void)
 		cmocka_unit_test(test_armed_again_fires),
 		cmocka_unit_test(test_resume_fires_again),
 		cmocka_unit_test(test_resume_without_arm),
+		cmocka_unit_test(test_forked_child_fires),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
