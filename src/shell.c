@@ -58,6 +58,7 @@ struct run {
 	char slot_note[SHELL_DETAIL + 32];	/* why no limit was counted, or "" */
 	struct spice_ticket ticket;
 	const char *media;		/* install media named, for the audit */
+	int tenant_err;			/* the tenant's stderr, for the deadline */
 };
 
 typedef enum result (*verb_fn)(struct run *);
@@ -67,9 +68,23 @@ typedef enum result (*verb_fn)(struct run *);
  * handlers[] at the end. The life-cycle verbs share do_action: what to
  * call and what the tenant reads.
  */
+/*
+ * How a verb's waits on libvirt are bounded (libvirt_timeout). Only they
+ * may count: the tenant's own pace (a terminal stopped with ^S, output
+ * nobody reads) must never pass for a silent libvirt, so a bounded verb's
+ * answer is held back in memory until libvirt is done with; the console
+ * and the screenshot write at the tenant's pace themselves and disarm
+ * the deadline while they do.
+ */
+enum bound {
+	NOT_BOUNDED,		/* never reaches libvirt */
+	BOUNDED,
+	BOUNDED_PACED,
+};
+
 struct handler {
 	verb_fn run;
-	bool libvirt;		/* reaches libvirt: bounded (libvirt_timeout) */
+	enum bound bound;
 	int (*act)(struct hv_domain *);
 	const char *done;
 	const char *wrong_state;
@@ -1034,27 +1049,27 @@ do_sendkey(struct run *r)
 }
 
 static const struct handler handlers[VERB_COUNT] = {
-	[VERB_HELP] = { do_help, false, NULL, NULL, NULL },
-	[VERB_LIST] = { do_list, true, NULL, NULL, NULL },
-	[VERB_STATUS] = { do_status, true, NULL, NULL, NULL },
-	[VERB_START] = { do_action, true, hv_start, "started",
+	[VERB_HELP] = { do_help, NOT_BOUNDED, NULL, NULL, NULL },
+	[VERB_LIST] = { do_list, BOUNDED, NULL, NULL, NULL },
+	[VERB_STATUS] = { do_status, BOUNDED, NULL, NULL, NULL },
+	[VERB_START] = { do_action, BOUNDED, hv_start, "started",
 	    "already running" },
-	[VERB_STOP] = { do_action, true, hv_shutdown, "shutdown requested",
+	[VERB_STOP] = { do_action, BOUNDED, hv_shutdown, "shutdown requested",
 	    "not running" },
-	[VERB_POWEROFF] = { do_action, true, hv_destroy, "powered off",
+	[VERB_POWEROFF] = { do_action, BOUNDED, hv_destroy, "powered off",
 	    "not running" },
-	[VERB_RESET] = { do_action, true, hv_reset, "reset", "not running" },
-	[VERB_REBOOT] = { do_action, true, hv_reboot, "reboot requested",
+	[VERB_RESET] = { do_action, BOUNDED, hv_reset, "reset", "not running" },
+	[VERB_REBOOT] = { do_action, BOUNDED, hv_reboot, "reboot requested",
 	    "not running" },
-	[VERB_CONSOLE] = { do_console, true, NULL, NULL, NULL },
-	[VERB_SPICE] = { do_spice, true, NULL, NULL, NULL },
-	[VERB_MEDIA] = { do_media, false, NULL, NULL, NULL },
-	[VERB_INSERT] = { do_insert, true, NULL, NULL, NULL },
-	[VERB_EJECT] = { do_eject, true, NULL, NULL, NULL },
-	[VERB_SCREENSHOT] = { do_screenshot, true, NULL, NULL, NULL },
-	[VERB_SENDKEY] = { do_sendkey, true, NULL, NULL, NULL },
-	[VERB_WHOAMI] = { do_whoami, false, NULL, NULL, NULL },
-	[VERB_VERSION] = { do_version, false, NULL, NULL, NULL },
+	[VERB_CONSOLE] = { do_console, BOUNDED_PACED, NULL, NULL, NULL },
+	[VERB_SPICE] = { do_spice, BOUNDED, NULL, NULL, NULL },
+	[VERB_MEDIA] = { do_media, NOT_BOUNDED, NULL, NULL, NULL },
+	[VERB_INSERT] = { do_insert, BOUNDED, NULL, NULL, NULL },
+	[VERB_EJECT] = { do_eject, BOUNDED, NULL, NULL, NULL },
+	[VERB_SCREENSHOT] = { do_screenshot, BOUNDED_PACED, NULL, NULL, NULL },
+	[VERB_SENDKEY] = { do_sendkey, BOUNDED, NULL, NULL, NULL },
+	[VERB_WHOAMI] = { do_whoami, NOT_BOUNDED, NULL, NULL, NULL },
+	[VERB_VERSION] = { do_version, NOT_BOUNDED, NULL, NULL, NULL },
 };
 
 static const struct handler *
@@ -1225,31 +1240,78 @@ deadline_passed(void *arg)
 	char line[SHELL_URI_SHOWN + 32], why[64];
 
 	unreachable_line(r, line, sizeof(line));
-	(void)!write(fileno(r->ctx->err), line, strlen(line));
+	(void)!write(r->tenant_err, line, strlen(line));
 	snprintf(why, sizeof(why), "no answer from libvirt within %us",
 	    r->ctx->cfg->libvirt_timeout);
 	record(r, RESULT_UNAVAILABLE, why, named_media(&r->req));
 	return result_exit_code(RESULT_UNAVAILABLE);
 }
 
+/* what a bounded verb says, held back in memory (enum bound) */
+struct held {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static bool
+held_open(struct held *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->f = open_memstream(&h->buf, &h->len);
+	return h->f != NULL;
+}
+
+/* to the tenant, at its pace; accepts one never opened */
+static void
+held_release(struct held *h, FILE *to)
+{
+	if (h->f == NULL)
+		return;
+	if (fclose(h->f) == 0)
+		fwrite(h->buf, 1, h->len, to);
+	free(h->buf);
+	h->f = NULL;
+}
+
 /*
  * The verb's handler; one that reaches libvirt is bounded by the admin's
  * libvirt_timeout, and refused as unreachable when no thread can be
- * started to bound it (it could otherwise hang, holding its slot).
+ * started to bound it (it could otherwise hang, holding its slot). The
+ * answer of a BOUNDED verb goes out once the deadline is disarmed
+ * (without memory for it, as it comes).
  */
 static enum result
 run_bounded(struct run *r)
 {
 	const struct handler *h = &handlers[r->req.verb];
+	const struct shell_ctx *tenant = r->ctx;
+	struct shell_ctx quiet;
+	struct held out, err;
 	enum result res;
 
-	if (h->libvirt && deadline_arm(r->ctx->cfg->libvirt_timeout,
-	    deadline_passed, r) != 0) {
+	if (h->bound == NOT_BOUNDED)
+		return h->run(r);
+	memset(&out, 0, sizeof(out));
+	memset(&err, 0, sizeof(err));
+	if (h->bound == BOUNDED && held_open(&out) && held_open(&err)) {
+		quiet = *tenant;
+		quiet.out = out.f;
+		quiet.err = err.f;
+		r->ctx = &quiet;
+	}
+	if (deadline_arm(r->ctx->cfg->libvirt_timeout, deadline_passed,
+	    r) != 0) {
 		res = unreachable(r);
 		set_detail(r, "no thread to bound the wait on libvirt");
-		return res;
-	}
-	return h->run(r);
+	} else
+		res = h->run(r);
+	deadline_disarm();
+	r->ctx = tenant;
+	/* errors first: list names its unreachable hosts before the machines */
+	held_release(&err, tenant->err);
+	held_release(&out, tenant->out);
+	return res;
 }
 
 enum result
@@ -1262,6 +1324,7 @@ shell_run(const struct shell_ctx *ctx)
 	r.ctx = ctx;
 	r.req = *ctx->req;	/* a shallow copy: the strings stay the caller's */
 	r.slot = -1;
+	r.tenant_err = fileno(ctx->err);
 	if (handler_of(r.req.verb) == NULL) {
 		fprintf(ctx->err, "vmgate: unknown command\n");
 		set_detail(&r, "no handler");
