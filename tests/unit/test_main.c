@@ -287,8 +287,6 @@ test_admin_usage_says_why(void **state)
 {
 	static const char *const env[] = { NULL };
 	struct run *r = calloc(1, sizeof(*r));
-	const char *argv[8];
-	size_t i, j;
 	static const struct {
 		const char *args[5];
 		const char *first;	/* stderr's first line */
@@ -312,6 +310,9 @@ test_admin_usage_says_why(void **state)
 		{ { "--tenant" }, "vmgate: --tenant needs a NAME" },
 		{ { "b\033ad" }, "vmgate: unknown command 'b\\x1bad'" },
 	};
+	/* VMGATE -f cfg, up to five words, the terminating NULL */
+	const char *argv[3 + 5 + 1];
+	size_t i, j;
 
 	(void)state;
 	assert_non_null(r);
