@@ -1262,6 +1262,15 @@ held_open(struct held *h)
 	return h->f != NULL;
 }
 
+static bool
+same_file(FILE *a, FILE *b)
+{
+	struct stat sa, sb;
+
+	return fstat(fileno(a), &sa) == 0 && fstat(fileno(b), &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* to the tenant, at its pace; accepts one never opened */
 static void
 held_release(struct held *h, FILE *to)
@@ -1294,10 +1303,14 @@ run_bounded(struct run *r)
 		return h->run(r);
 	memset(&out, 0, sizeof(out));
 	memset(&err, 0, sizeof(err));
-	if (h->bound == BOUNDED && held_open(&out) && held_open(&err)) {
+	if (h->bound == BOUNDED && held_open(&out)) {
 		quiet = *tenant;
 		quiet.out = out.f;
-		quiet.err = err.f;
+		/* one terminal for both (ssh -t): one stream keeps the order */
+		if (same_file(tenant->out, tenant->err))
+			quiet.err = out.f;
+		else
+			quiet.err = held_open(&err) ? err.f : tenant->err;
 		r->ctx = &quiet;
 	}
 	if (deadline_arm(r->ctx->cfg->libvirt_timeout, deadline_passed,
@@ -1308,7 +1321,8 @@ run_bounded(struct run *r)
 		res = h->run(r);
 	deadline_disarm();
 	r->ctx = tenant;
-	/* errors first: list names its unreachable hosts before the machines */
+	/* apart (pipes), errors first: list names its unreachable hosts
+	 * before the machines */
 	held_release(&err, tenant->err);
 	held_release(&out, tenant->out);
 	return res;
