@@ -1239,11 +1239,12 @@ deadline_passed(void *arg)
 	const struct run *r = arg;
 	char line[SHELL_URI_SHOWN + 32], why[64];
 
-	unreachable_line(r, line, sizeof(line));
-	(void)!write(r->tenant_err, line, strlen(line));
 	snprintf(why, sizeof(why), "no answer from libvirt within %us",
 	    r->ctx->cfg->libvirt_timeout);
+	/* the audit line first: the tenant's may wait on the tenant */
 	record(r, RESULT_UNAVAILABLE, why, named_media(&r->req));
+	unreachable_line(r, line, sizeof(line));
+	(void)!write(r->tenant_err, line, strlen(line));
 	return result_exit_code(RESULT_UNAVAILABLE);
 }
 

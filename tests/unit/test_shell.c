@@ -15,6 +15,8 @@
 #include <fcntl.h>
 #include <png.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "vmgate/config.h"
@@ -1090,6 +1092,106 @@ test_tenant_pace_is_not_libvirt(void **state)
 	free(all);
 }
 
+/* a pipe whose write end blocks: the tenant reads nothing for now */
+static void
+full_pipe(int p[2])
+{
+	char fill[4096];
+	int fl;
+
+	assert_int_equal(pipe(p), 0);
+	fl = fcntl(p[1], F_GETFL);
+	assert_int_equal(fcntl(p[1], F_SETFL, fl | O_NONBLOCK), 0);
+	memset(fill, 'x', sizeof(fill));
+	while (write(p[1], fill, sizeof(fill)) > 0)
+		;
+	assert_int_equal(fcntl(p[1], F_SETFL, fl), 0);
+}
+
+/* everything still to come on fd, to its end */
+static char *
+drain(int fd)
+{
+	char buf[4096], *all = xstrdup("");
+	size_t len = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		all = xreallocarray(all, len + (size_t)n + 1, 1);
+		memcpy(all + len, buf, (size_t)n);
+		len += (size_t)n;
+		all[len] = '\0';
+	}
+	return all;
+}
+
+/*
+ * libvirt_timeout passes (a daemon that takes the connection and never
+ * answers) while the tenant reads nothing: the audit line is written at
+ * once, not once the tenant reads its line.
+ */
+static void
+test_timeout_audited_before_the_tenant_reads(void **state)
+{
+	static const char request[] = "status web1";
+	char dir[] = "/tmp/vmgate-unit-XXXXXX", *uri = NULL, *before, *after;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct shell_ctx ctx;
+	struct request req;
+	struct config *cfg;
+	char reason[REQUEST_REASON_MAX], *said;
+	int p[2], lfd, st;
+	pid_t pid;
+
+	(void)state;
+	unit_mkdtemp(dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 8), 0);	/* never accepted */
+	assert_true(asprintf(&uri, "qemu+unix:///system?socket=%s",
+	    sa.sun_path) > 0);
+	cfg = load(uri, fx.audit_log);
+	cfg->libvirt_timeout = 1;	/* below the config's least */
+	before = slurp(fx.audit_log);
+	full_pipe(p);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (request_parse(request, &req, reason, sizeof(reason)) != 0)
+			_exit(100);
+		ctx_of(&ctx, cfg, &req, "alice", ALICE_KEY, request);
+		ctx.out = fopen("/dev/null", "w");
+		ctx.err = fdopen(p[1], "w");
+		if (ctx.out == NULL || ctx.err == NULL)
+			_exit(101);
+		_exit(result_exit_code(shell_run(&ctx)));
+	}
+	close(p[1]);
+	sleep(3);	/* libvirt_timeout has passed, twice over */
+	after = slurp(fx.audit_log);
+	said = drain(p[0]);
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 69);
+	assert_non_null(strstr(said, "vmgate: cannot reach the hypervisor\n"));
+	assert_int_equal(count_lines(after), count_lines(before) + 1);
+	assert_non_null(strstr(after + strlen(before),
+	    "detail=\"no answer from libvirt within 1s\""));
+	free(said);
+	free(before);
+	free(after);
+	free(uri);
+	config_free(cfg);
+	close(lfd);
+	unlink(sa.sun_path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -1104,6 +1206,7 @@ main(void)
 		cmocka_unit_test(test_denied_before_counted),
 		cmocka_unit_test(test_extra_sessions_yield),
 		cmocka_unit_test(test_tenant_pace_is_not_libvirt),
+		cmocka_unit_test(test_timeout_audited_before_the_tenant_reads),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
