@@ -932,29 +932,37 @@ run_sshd_test(const char *config, const char *spec, char **outp)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* the value of key in sshd -T output, into val; false when absent */
+/*
+ * The next line of sshd -T output from *at on that gives key: its value
+ * into val, cut to len - 1 bytes, and *at past that line. The value's
+ * whole length, or -1 when no such line is left.
+ */
+static ssize_t
+sshd_next(const char **at, const char *key, char *val, size_t len)
+{
+	const char *line = *at, *end;
+	size_t klen = strlen(key), vlen;
+
+	for (; *line != '\0'; line = *end ? end + 1 : end) {
+		end = line + strcspn(line, "\n");
+		if ((size_t)(end - line) <= klen ||
+		    strncmp(line, key, klen) != 0 || line[klen] != ' ')
+			continue;
+		vlen = (size_t)(end - line) - klen - 1;
+		memcpy(val, line + klen + 1, vlen < len ? vlen : len - 1);
+		val[vlen < len ? vlen : len - 1] = '\0';
+		*at = *end ? end + 1 : end;
+		return (ssize_t)vlen;
+	}
+	*at = line;
+	return -1;
+}
+
+/* the (first) value of key in sshd -T output, into val; false when absent */
 static bool
 sshd_value(const char *text, const char *key, char *val, size_t len)
 {
-	const char *line = text, *end;
-	size_t klen = strlen(key), vlen;
-
-	while (*line != '\0') {
-		end = strchr(line, '\n');
-		if (end == NULL)
-			end = line + strlen(line);
-		if ((size_t)(end - line) > klen && strncmp(line, key, klen) == 0
-		    && line[klen] == ' ') {
-			vlen = (size_t)(end - line) - klen - 1;
-			if (vlen >= len)
-				vlen = len - 1;
-			memcpy(val, line + klen + 1, vlen);
-			val[vlen] = '\0';
-			return true;
-		}
-		line = *end ? end + 1 : end;
-	}
-	return false;
+	return sshd_next(&text, key, val, len) >= 0;
 }
 
 /*
@@ -1012,10 +1020,9 @@ listener_addr(struct sshd_listener *l, const char *v)
 static void
 sshd_listener(const char *config, struct sshd_listener *l)
 {
-	static const char key[] = "listenaddress ";
 	char *text = NULL, val[SSHD_MAX_LISTEN];
-	const char *line, *end;
-	size_t n;
+	const char *at;
+	ssize_t n;
 
 	snprintf(l->port, sizeof(l->port), "22");
 	snprintf(l->addr4, sizeof(l->addr4), "127.0.0.1");
@@ -1027,16 +1034,11 @@ sshd_listener(const char *config, struct sshd_listener *l)
 			/* the length is checked: no snprintf, whose
 			 * truncation warning -O1 cannot see past */
 			memcpy(l->port, val, strlen(val) + 1);
-		for (line = text; *line != '\0'; line = *end ? end + 1 : end) {
-			end = line + strcspn(line, "\n");
-			if (strncmp(line, key, sizeof(key) - 1) != 0)
-				continue;
-			n = (size_t)(end - line) - (sizeof(key) - 1);
-			if (n >= sizeof(val))
-				continue;
-			memcpy(val, line + sizeof(key) - 1, n);
-			val[n] = '\0';
-			listener_addr(l, val);
+		at = text;
+		while ((n = sshd_next(&at, "listenaddress", val,
+		    sizeof(val))) >= 0) {
+			if ((size_t)n < sizeof(val))	/* never a cut one */
+				listener_addr(l, val);
 		}
 	}
 	free(text);
@@ -1097,21 +1099,13 @@ acceptenv_safe(const char *pattern)
 static void
 sshd_check_acceptenv(const char *text, struct sshd_problems *p)
 {
-	static const char key[] = "acceptenv ";
 	char val[SSHD_MAX_PROBLEM / 2], shown[sizeof(val) * 4];
-	const char *line, *end;
-	size_t n;
+	const char *at = text;
+	ssize_t n;
 
-	for (line = text; *line != '\0'; line = *end ? end + 1 : end) {
-		end = line + strcspn(line, "\n");
-		if (strncmp(line, key, sizeof(key) - 1) != 0)
-			continue;
-		n = (size_t)(end - line) - (sizeof(key) - 1);
-		if (n >= sizeof(val))
-			n = sizeof(val) - 1;
-		memcpy(val, line + sizeof(key) - 1, n);
-		val[n] = '\0';
-		if (acceptenv_safe(val))
+	while ((n = sshd_next(&at, "acceptenv", val, sizeof(val))) >= 0) {
+		/* a cut list may hide a name past the cut */
+		if ((size_t)n < sizeof(val) && acceptenv_safe(val))
 			continue;
 		str_sanitize(shown, sizeof(shown), val);
 		sshd_problem(p, "acceptenv %s: the client's variables of "
