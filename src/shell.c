@@ -1272,14 +1272,17 @@ same_file(FILE *a, FILE *b)
 	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* to the tenant, at its pace; accepts one never opened */
+/* to the tenant, at its pace, then wiped (a SPICE password may be in
+ * it); accepts one never opened */
 static void
 held_release(struct held *h, FILE *to)
 {
 	if (h->f == NULL)
 		return;
-	if (fclose(h->f) == 0)
+	if (fclose(h->f) == 0) {
 		fwrite(h->buf, 1, h->len, to);
+		explicit_bzero(h->buf, h->len);
+	}
 	free(h->buf);
 	h->f = NULL;
 }
