@@ -581,6 +581,41 @@ test_holds_until_hangup(void **state)
 }
 
 /*
+ * With ssh -t stdout and stderr are one terminal: what the tenant reads
+ * there is in the order vmgate wrote it, the ticket before the word that
+ * the session holds (the answer is held back until libvirt is done with,
+ * and two held streams would come out errors first).
+ */
+static void
+test_held_on_a_terminal_in_order(void **state)
+{
+	char envreq[1024];
+	const char *const argv[] = { E2E_VMGATE, "-f", cfg_path, "--tenant",
+	    TENANT, NULL };
+	const char *const envp[] = { envreq, NULL };
+	struct e2e_pty p;
+	const char *pw, *hold;
+
+	(void)state;
+	SKIP_UNLESS_READY();
+	snprintf(envreq, sizeof(envreq), "SSH_ORIGINAL_COMMAND=spice "
+	    GUEST_WEB);
+	assert_int_equal(e2e_pty_spawn(&p, argv, envp), 0);
+	if (e2e_pty_expect(&p, "until Ctrl-D or ssh ends)", RUN_TIMEOUT_MS)
+	    != 0)
+		fail_msg("no word that the session holds: '%s'", p.buf);
+	pw = strstr(p.buf, "password: ");
+	hold = strstr(p.buf, "(holding the session");
+	if (pw == NULL || hold == NULL || pw > hold)
+		fail_msg("not in the order written: '%s'", p.buf);
+	/* Ctrl-D on the terminal ends the held session */
+	assert_int_equal(e2e_pty_write(&p, "\004", 1), 0);
+	assert_int_equal(e2e_pty_wait(&p, RUN_TIMEOUT_MS), 0);
+	assert_int_equal(p.status, 0);
+	e2e_pty_free(&p);
+}
+
+/*
  * contrib/vmgate-viewer with stand-ins for the tenant's programs: "ssh"
  * runs build/vmgate as the tenant (as sshd would) and does what -L does,
  * with a real TCP relay; "remote-viewer" logs in with spicy-screenshot
@@ -806,6 +841,7 @@ main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_holds_until_stdin_closes),
 		cmocka_unit_test(test_holds_until_hangup),
+		cmocka_unit_test(test_held_on_a_terminal_in_order),
 		cmocka_unit_test(test_viewer_script_given_port),
 		cmocka_unit_test(test_viewer_script_picks_port),
 		cmocka_unit_test(test_viewer_script_refused),
