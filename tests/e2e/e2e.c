@@ -1516,3 +1516,136 @@ e2e_sh(const char *fmt, ...)
 	st = system(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+uint32_t
+e2e_be32_at(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+bool
+e2e_send_all(int fd, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, b, n);
+
+		if (w <= 0)
+			return false;
+		b += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+/* one way through a relay: whole messages from `from` to `to` */
+struct relay_way {
+	int from, to;
+	bool daemon;		/* from the daemon */
+	unsigned char *buf;	/* E2E_RPC_BUF */
+	size_t len;
+};
+
+static void
+rpc_header(const unsigned char *p, bool from_daemon, struct e2e_rpc *m)
+{
+	m->data = p;
+	m->len = e2e_be32_at(p);
+	m->program = e2e_be32_at(p + 4);
+	m->version = e2e_be32_at(p + 8);
+	m->procedure = e2e_be32_at(p + 12);
+	m->type = e2e_be32_at(p + 16);
+	m->serial = e2e_be32_at(p + 20);
+	m->status = e2e_be32_at(p + 24);
+	m->from_daemon = from_daemon;
+}
+
+static void
+relay_mark(const struct e2e_relay *r)
+{
+	close(open(r->marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+}
+
+/* read what w->from sent and do with its whole messages as r->decide
+ * says: 0 to go on, 1 at a hang-up, -1 once a side closed */
+static int
+relay_way_pass(struct e2e_relay *r, struct relay_way *w)
+{
+	ssize_t n = read(w->from, w->buf + w->len, E2E_RPC_BUF - w->len);
+	size_t used = 0;
+	struct e2e_rpc m;
+
+	if (n <= 0)
+		return -1;
+	w->len += (size_t)n;
+	while (w->len - used >= E2E_RPC_HEADER) {
+		rpc_header(w->buf + used, w->daemon, &m);
+		if (m.len < E2E_RPC_HEADER)
+			return -1;
+		if (w->len - used < m.len)
+			break;
+		switch (r->decide(r, &m, w->to, w->from)) {
+		case E2E_RELAY_PASS:
+			if (!e2e_send_all(w->to, m.data, m.len))
+				return -1;
+			break;
+		case E2E_RELAY_DROP:
+			break;
+		case E2E_RELAY_FREEZE:
+			if (!r->frozen)
+				relay_mark(r);
+			r->frozen = true;
+			break;
+		case E2E_RELAY_HANG_UP:
+			relay_mark(r);
+			return 1;
+		case E2E_RELAY_CLOSED:
+			return -1;
+		}
+		used += m.len;
+	}
+	/* a message larger than the buffer would never pass */
+	if (w->len - used == E2E_RPC_BUF)
+		return -1;
+	memmove(w->buf, w->buf + used, w->len - used);
+	w->len -= used;
+	return 0;
+}
+
+int
+e2e_relay(struct e2e_relay *r)
+{
+	struct relay_way way[2] = {
+		{ .from = r->client, .to = r->daemon },
+		{ .from = r->daemon, .to = r->client, .daemon = true },
+	};
+	struct pollfd pfd[2] = {
+		{ .fd = r->client, .events = POLLIN },
+		{ .fd = r->daemon, .events = POLLIN },
+	};
+	int i, rc = 0;
+
+	way[0].buf = malloc(E2E_RPC_BUF);
+	way[1].buf = malloc(E2E_RPC_BUF);
+	if (way[0].buf == NULL || way[1].buf == NULL)
+		rc = -1;
+	while (rc == 0 && poll(pfd, 2, -1) > 0) {
+		for (i = 0; rc == 0 && i < 2; i++) {
+			int n;
+
+			if (pfd[i].revents == 0)
+				continue;
+			n = relay_way_pass(r, &way[i]);
+			if (n < 0 && way[i].daemon && r->frozen &&
+			    r->keep_client)
+				pfd[i].fd = -1;
+			else if (n != 0)
+				rc = 1;
+		}
+	}
+	free(way[0].buf);
+	free(way[1].buf);
+	return rc < 0 ? -1 : 0;
+}

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <termios.h>
 
@@ -299,5 +300,53 @@ int e2e_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int e2e_syslog_stand_in(void);
 /* close it and remove /dev/log; accepts -1 */
 void e2e_syslog_stand_in_end(int fd);
+
+/*
+ * libvirt's remote protocol as a relay between a client and a daemon
+ * sees it: every message starts with a header of seven 4-byte big-endian
+ * fields (its whole length, the program, its version, the procedure, the
+ * type, the serial, the status); the payload follows.
+ */
+#define E2E_RPC_HEADER	28
+#define E2E_RPC_BUF	(4 << 20)	/* a longer message ends the relay */
+
+struct e2e_rpc {
+	const unsigned char *data;	/* the whole message, header first */
+	uint32_t len, program, version, procedure, type, serial, status;
+	bool from_daemon;
+};
+uint32_t e2e_be32_at(const unsigned char *p);
+/* all n bytes written to fd, or false */
+bool e2e_send_all(int fd, const void *p, size_t n);
+
+/* what the relay does with a whole message */
+enum e2e_relay_do {
+	E2E_RELAY_PASS,		/* on to the other side */
+	E2E_RELAY_DROP,		/* nowhere (decide may have sent in its stead) */
+	E2E_RELAY_FREEZE,	/* nowhere; from now on the relay is frozen */
+	E2E_RELAY_HANG_UP,	/* nowhere; the relay ends at once */
+	E2E_RELAY_CLOSED,	/* a send of decide's failed: the relay ends */
+};
+
+/*
+ * A relay of whole messages between a client's connection and a
+ * daemon's. decide says what becomes of each message m, and may send on
+ * its own: on `to` (where m would go) or `back` (where it came from).
+ * Frozen, the relay keeps both connections open and still asks decide
+ * about every message. At the freeze or the hang-up, the file marker is
+ * created. A side that closes ends the relay, except the daemon once
+ * frozen when keep_client is set: the client then sees nothing either.
+ */
+struct e2e_relay {
+	int client, daemon;
+	enum e2e_relay_do (*decide)(struct e2e_relay *r,
+	    const struct e2e_rpc *m, int to, int back);
+	void *arg;		/* decide's own */
+	const char *marker;
+	bool keep_client;
+	bool frozen;
+};
+/* relay until it ends: 0, or -1 when out of memory */
+int e2e_relay(struct e2e_relay *r);
 
 #endif

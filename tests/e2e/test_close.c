@@ -57,9 +57,7 @@
 #define ATTACH_MS	15000	/* the console's banner */
 #define SETTLE_MS	1000	/* the console's watches, once it shows */
 
-/* libvirt's remote protocol: a message starts with its length, the
- * program, its version, the procedure, the type, the serial and the
- * status, 4 bytes each, big-endian; the payload follows */
+/* libvirt's remote protocol (its framing: e2e.h, struct e2e_rpc) */
 #define REMOTE_PROGRAM		0x20008086u
 #define PROC_CONNECT_CLOSE	2u	/* REMOTE_PROC_CONNECT_CLOSE */
 #define PROC_OPEN_CONSOLE	201u	/* REMOTE_PROC_DOMAIN_OPEN_CONSOLE */
@@ -67,8 +65,6 @@
 #define MSG_CALL		0u	/* VIR_NET_CALL */
 #define MSG_REPLY		1u	/* VIR_NET_REPLY */
 #define MSG_STREAM		3u	/* VIR_NET_STREAM */
-#define MSG_HEADER		28
-#define RELAY_BUF		(4 << 20)
 
 static char *work;
 static int lock_fd = -1;
@@ -89,45 +85,15 @@ struct freeze_at {
 	const char *trigger;
 };
 
-/* one way through the relay */
-struct way {
-	int from, to;
-	bool daemon;		/* from the daemon */
-	unsigned char buf[RELAY_BUF];
-	size_t len;
-};
-
 static bool replied;		/* the reply to freeze_at.after has passed */
 
-static uint32_t
-be32_at(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static bool
-send_all(int fd, const unsigned char *p, size_t n)
+freezes_at(const struct freeze_at *at, const struct e2e_rpc *m)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
-
-static bool
-freezes_at(const struct way *w, const struct freeze_at *at,
-    const unsigned char *m)
-{
-	return w->daemon == at->from_daemon &&
-	    be32_at(m + 4) == REMOTE_PROGRAM &&
-	    (at->proc == 0 || be32_at(m + 12) == at->proc) &&
-	    be32_at(m + 16) == at->type && (at->after == 0 || replied) &&
+	return m->from_daemon == at->from_daemon &&
+	    m->program == REMOTE_PROGRAM &&
+	    (at->proc == 0 || m->procedure == at->proc) &&
+	    m->type == at->type && (at->after == 0 || replied) &&
 	    (at->trigger == NULL || access(at->trigger, F_OK) == 0);
 }
 
@@ -145,10 +111,10 @@ freezes_at(const struct way *w, const struct freeze_at *at,
  * libvirtd (9.0) once crashed. A daemon that stopped sends no pings.
  */
 static bool
-answer_ping(const struct way *w, const unsigned char *m)
+answer_ping(const struct e2e_rpc *m, int back)
 {
-	static const unsigned char pong[MSG_HEADER] = {
-		0, 0, 0, MSG_HEADER,
+	static const unsigned char pong[E2E_RPC_HEADER] = {
+		0, 0, 0, E2E_RPC_HEADER,
 		0x6b, 0x65, 0x65, 0x70,		/* KEEPALIVE_PROGRAM */
 		0, 0, 0, 1,			/* its version */
 		0, 0, 0, KEEPALIVE_PONG,
@@ -157,71 +123,47 @@ answer_ping(const struct way *w, const unsigned char *m)
 		0, 0, 0, 0,			/* status: OK */
 	};
 
-	if (!w->daemon || be32_at(m + 4) != KEEPALIVE_PROGRAM ||
-	    be32_at(m + 12) != KEEPALIVE_PING)
+	if (!m->from_daemon || m->program != KEEPALIVE_PROGRAM ||
+	    m->procedure != KEEPALIVE_PING)
 		return true;
-	return send_all(w->from, pong, sizeof(pong));
+	return e2e_send_all(back, pong, sizeof(pong));
 }
 
 /*
- * Read what w->from sent and pass its whole messages on, up to the
- * freeze (*frozen set, 1); from then on drop them, pings answered. 0 to
- * go on, -1 once a side closed.
+ * The relay's rule: whole messages pass up to the freeze; from then on
+ * they are dropped, pings answered.
  */
-static int
-pass(struct way *w, const struct freeze_at *at, bool *frozen)
+static enum e2e_relay_do
+closing_decide(struct e2e_relay *r, const struct e2e_rpc *m, int to,
+    int back)
 {
-	ssize_t n = read(w->from, w->buf + w->len, sizeof(w->buf) - w->len);
-	size_t used = 0;
-	int rc = 0;
+	const struct freeze_at *at = r->arg;
 
-	if (n <= 0)
-		return -1;
-	w->len += (size_t)n;
-	while (w->len - used >= MSG_HEADER) {
-		const unsigned char *m = w->buf + used;
-		uint32_t mlen = be32_at(m);
-
-		if (mlen < MSG_HEADER)
-			return -1;
-		if (w->len - used < mlen)
-			break;
-		if (!*frozen && freezes_at(w, at, m)) {
-			*frozen = true;
-			rc = 1;
-		}
-		if (*frozen) {
-			if (!answer_ping(w, m))
-				return -1;
-		} else if (!send_all(w->to, m, mlen))
-			return -1;
-		else if (w->daemon && be32_at(m + 12) == at->after &&
-		    be32_at(m + 16) == MSG_REPLY)
-			replied = true;
-		used += mlen;
-	}
-	/* a message larger than the buffer would never pass */
-	if (w->len - used == sizeof(w->buf))
-		return -1;
-	memmove(w->buf, w->buf + used, w->len - used);
-	w->len -= used;
-	return rc;
+	(void)to;
+	if (r->frozen)
+		return answer_ping(m, back) ? E2E_RELAY_DROP :
+		    E2E_RELAY_CLOSED;
+	if (freezes_at(at, m))
+		return E2E_RELAY_FREEZE;
+	if (m->from_daemon && m->procedure == at->after &&
+	    m->type == MSG_REPLY)
+		replied = true;
+	return E2E_RELAY_PASS;
 }
 
 /*
  * The relay's child: one client, relayed to the machine's libvirtd, up
  * to the message `at` names; from then on nothing passes either way
- * while the client's connection stays open, and the marker file says it
- * froze.
+ * while the client's connection stays open (once frozen the daemon's end
+ * never reaches vmgate), and the marker file says it froze.
  */
 static void
 relay(int lfd, const char *marker, const struct freeze_at *at)
 {
-	static struct way way[2];
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct pollfd pfd[2];
-	bool frozen = false;
-	int c, d, i, r;
+	struct e2e_relay r = { .decide = closing_decide, .arg = (void *)at,
+	    .marker = marker, .keep_client = true };
+	int c, d;
 
 	if ((c = accept(lfd, NULL, NULL)) < 0)
 		_exit(1);
@@ -229,26 +171,9 @@ relay(int lfd, const char *marker, const struct freeze_at *at)
 	d = socket(AF_UNIX, SOCK_STREAM, 0);
 	if (d < 0 || connect(d, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		_exit(1);
-	way[0].from = way[1].to = pfd[0].fd = c;
-	way[1].from = way[0].to = pfd[1].fd = d;
-	way[1].daemon = true;
-	pfd[0].events = pfd[1].events = POLLIN;
-	while (poll(pfd, 2, -1) > 0) {
-		for (i = 0; i < 2; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			r = pass(&way[i], at, &frozen);
-			/* vmgate gone, or the daemon before the freeze: done;
-			 * once frozen the daemon's end never reaches vmgate */
-			if (r < 0 && (i == 0 || !frozen))
-				_exit(0);
-			if (r < 0)
-				pfd[i].fd = -1;
-			if (r == 1)
-				close(open(marker, O_WRONLY | O_CREAT, 0600));
-		}
-	}
-	_exit(0);
+	r.client = c;
+	r.daemon = d;
+	_exit(e2e_relay(&r) == 0 ? 0 : 1);
 }
 
 /* relay() listening on path: the child's pid */

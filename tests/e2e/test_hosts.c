@@ -738,17 +738,13 @@ test_console_ends_when_the_node_freezes(void **state)
 	e2e_result_free(&r);
 }
 
-/* libvirt's remote protocol: every message starts with its length, the
- * program, its version, the procedure, the type, the serial and the
- * status, each 4 bytes, big-endian; the payload follows */
+/* libvirt's remote protocol (its framing: e2e.h, struct e2e_rpc) */
 #define REMOTE_PROGRAM		0x20008086u
 #define PROC_LOOKUP_BY_NAME	23u	/* REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME */
 #define PROC_GET_XML_DESC	14u	/* REMOTE_PROC_DOMAIN_GET_XML_DESC */
 #define PROC_SCREENSHOT		211u	/* REMOTE_PROC_DOMAIN_SCREENSHOT */
-#define MSG_HEADER		28
 #define MSG_REPLY		1u	/* VIR_NET_REPLY */
 #define MSG_STREAM		3u	/* VIR_NET_STREAM */
-#define PROXY_BUF		(1 << 20)
 
 /*
  * Where a relay freezes, in the messages of procedure proc: the client's
@@ -765,108 +761,82 @@ struct freeze_at {
 	bool hang_up;
 };
 
-/* one way through the relay: whole messages from `from` to `to` */
-struct relay_way {
-	int from, to;
-	bool node;		/* from the node */
-	unsigned char buf[PROXY_BUF];
-	size_t len;
+/* the relay's state on its way to the freeze */
+struct freezing {
+	const struct freeze_at *at;
 	bool replied;		/* the reply to proc has passed */
-	unsigned char held[PROXY_BUF];	/* the stream's first block */
+	unsigned char held[E2E_RPC_BUF];	/* the stream's first block */
 	uint32_t held_len;
 };
-
-static uint32_t
-be32_at(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static bool
-send_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w <= 0)
-			return false;
-		p += w;
-		n -= (size_t)w;
-	}
-	return true;
-}
 
 /* message m (mlen bytes, a payload after the header) with the first half
  * of its payload only */
 static bool
 send_half(int fd, const unsigned char *m, uint32_t mlen)
 {
-	uint32_t half = MSG_HEADER + (mlen - MSG_HEADER) / 2;
+	uint32_t half = E2E_RPC_HEADER + (mlen - E2E_RPC_HEADER) / 2;
 	const unsigned char len[4] = { (unsigned char)(half >> 24),
 	    (unsigned char)(half >> 16), (unsigned char)(half >> 8),
 	    (unsigned char)half };
 
-	return send_all(fd, len, sizeof(len)) &&
-	    send_all(fd, m + sizeof(len), half - sizeof(len));
+	return e2e_send_all(fd, len, sizeof(len)) &&
+	    e2e_send_all(fd, m + sizeof(len), half - sizeof(len));
+}
+
+static enum e2e_relay_do
+freeze_here(const struct freeze_at *at)
+{
+	return at->hang_up ? E2E_RELAY_HANG_UP : E2E_RELAY_FREEZE;
+}
+
+/* once both the reply and the first block have come: half the block
+ * passes, then the freeze */
+static enum e2e_relay_do
+half_block(struct freezing *f, int to)
+{
+	if (!f->replied || f->held_len == 0)
+		return E2E_RELAY_DROP;
+	if (!send_half(to, f->held, f->held_len))
+		return E2E_RELAY_CLOSED;
+	return freeze_here(f->at);
 }
 
 /*
- * Message m (mlen bytes) on its way w: 1 when the relay freezes here, 0
- * when it went on or was held, -1 when a side closed.
+ * The relay's rule: every message passes up to the one f->at names,
+ * then nothing either way (not even keepalive pings) while both
+ * connections stay open.
  */
-static int
-relay_message(struct relay_way *w, const struct freeze_at *at,
-    const unsigned char *m, uint32_t mlen)
+static enum e2e_relay_do
+freezing_decide(struct e2e_relay *r, const struct e2e_rpc *m, int to,
+    int back)
 {
-	bool ours = w->node == at->in_stream &&
-	    be32_at(m + 4) == REMOTE_PROGRAM && be32_at(m + 12) == at->proc;
+	struct freezing *f = r->arg;
+	bool ours = m->from_daemon == f->at->in_stream &&
+	    m->program == REMOTE_PROGRAM && m->procedure == f->at->proc;
 
-	if (ours && !at->in_stream)
-		return 1;		/* the call */
-	if (ours && be32_at(m + 16) == MSG_STREAM) {
+	(void)back;
+	if (r->frozen)
+		return E2E_RELAY_DROP;
+	if (ours && !f->at->in_stream)
+		return freeze_here(f->at);	/* the call */
+	if (ours && m->type == MSG_STREAM) {
 		/* the first block with data waits for the reply; the stream
 		 * after it would come after the freeze anyway */
-		if (w->held_len == 0 && mlen > MSG_HEADER) {
-			memcpy(w->held, m, mlen);
-			w->held_len = mlen;
+		if (f->held_len == 0 && m->len > E2E_RPC_HEADER) {
+			memcpy(f->held, m->data, m->len);
+			f->held_len = m->len;
 		}
-	} else if (!send_all(w->to, m, mlen))
-		return -1;
-	if (ours && be32_at(m + 16) == MSG_REPLY)
-		w->replied = true;
-	if (!w->replied || w->held_len == 0)
-		return 0;
-	return send_half(w->to, w->held, w->held_len) ? 1 : -1;
-}
-
-/* read what w->from sent and pass its whole messages on, up to the
- * freeze: 1 at the freeze, 0 to go on, -1 once a side closed */
-static int
-relay_pass(struct relay_way *w, const struct freeze_at *at)
-{
-	ssize_t n = read(w->from, w->buf + w->len, sizeof(w->buf) - w->len);
-	size_t used = 0;
-	int rc = 0;
-
-	if (n <= 0)
-		return -1;
-	w->len += (size_t)n;
-	while (rc == 0 && w->len - used >= MSG_HEADER &&
-	    w->len - used >= be32_at(w->buf + used)) {
-		uint32_t mlen = be32_at(w->buf + used);
-
-		if (mlen < MSG_HEADER)
-			return -1;
-		rc = relay_message(w, at, w->buf + used, mlen);
-		used += mlen;
+		return half_block(f, to);
 	}
-	/* a message larger than the buffer would never pass */
-	if (rc == 0 && w->len - used == sizeof(w->buf))
-		return -1;
-	memmove(w->buf, w->buf + used, w->len - used);
-	w->len -= used;
-	return rc;
+	if (!ours || m->type != MSG_REPLY)
+		return E2E_RELAY_PASS;
+	f->replied = true;
+	if (f->held_len == 0)
+		return E2E_RELAY_PASS;
+	/* the reply, then the half block it was held for */
+	if (!e2e_send_all(to, m->data, m->len))
+		return E2E_RELAY_CLOSED;
+	return half_block(f, to);
 }
 
 /*
@@ -879,13 +849,13 @@ relay_pass(struct relay_way *w, const struct freeze_at *at)
 static void
 proxy_relay(int lfd, const char *marker, const struct freeze_at *at)
 {
-	static struct relay_way way[2];
-	static unsigned char sink[65536];
+	static struct freezing f;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	struct pollfd pfd[2];
-	bool frozen = false;
-	int c, u, i, r;
+	struct e2e_relay r = { .decide = freezing_decide, .arg = &f,
+	    .marker = marker };
+	int c, u;
 
+	f.at = at;
 	if ((c = accept(lfd, NULL, NULL)) < 0)
 		_exit(1);
 	sa.sin_port = htons(16510);
@@ -893,30 +863,9 @@ proxy_relay(int lfd, const char *marker, const struct freeze_at *at)
 	u = socket(AF_INET, SOCK_STREAM, 0);
 	if (connect(u, (struct sockaddr *)&sa, sizeof(sa)) != 0)
 		_exit(1);
-	way[0].from = way[1].to = pfd[0].fd = c;
-	way[1].from = way[0].to = pfd[1].fd = u;
-	way[1].node = true;
-	pfd[0].events = pfd[1].events = POLLIN;
-	while (poll(pfd, 2, -1) > 0) {
-		for (i = 0; i < 2; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			if (frozen) {
-				if (read(pfd[i].fd, sink, sizeof(sink)) <= 0)
-					_exit(0);
-				continue;
-			}
-			if ((r = relay_pass(&way[i], at)) < 0)
-				_exit(0);
-			if (r == 1) {
-				frozen = true;
-				close(open(marker, O_WRONLY | O_CREAT, 0600));
-				if (at->hang_up)
-					_exit(0);
-			}
-		}
-	}
-	_exit(0);
+	r.client = c;
+	r.daemon = u;
+	_exit(e2e_relay(&r) == 0 ? 0 : 1);
 }
 
 /* proxy_relay on an ephemeral loopback port (*port): the child's pid */
