@@ -29,6 +29,9 @@
 #define E2E_URI		"qemu:///system"
 #define E2E_OUT_MAX	(1024 * 1024)	/* captured output is cut here */
 #define E2E_TIMEOUT_MS	20000		/* default for one command */
+/* what a held `spice` session says on stderr, and nothing else */
+#define E2E_HOLD_NOTICE	"(holding the session, and its tunnel, until " \
+			"Ctrl-D or ssh ends)\n"
 
 /* true when running as root; otherwise prints a loud SKIPPED notice once */
 bool e2e_need_root(const char *suite);

@@ -560,8 +560,7 @@ check_hold(enum hold_end how)
 	if (how == HOLD_HANGUP)
 		close(in[1]);
 	/* and the tenant is told why the command does not return */
-	assert_string_equal(err, "(holding the session, and its tunnel, "
-	    "until Ctrl-D or ssh ends)\n");
+	assert_string_equal(err, E2E_HOLD_NOTICE);
 }
 
 static void
