@@ -1024,74 +1024,6 @@ test_extra_sessions_yield(void **state)
 	free(base);
 }
 
-/*
- * A tenant that reads nothing for longer than libvirt_timeout (output
- * stopped with ^S, a full pipe) is not a silent libvirt: the request
- * ends as answered once the tenant reads, and is audited so, where the
- * deadline used to end it as unreachable (69) while it waited on the
- * tenant, a reset done or a SPICE password shown all the same.
- */
-static void
-test_tenant_pace_is_not_libvirt(void **state)
-{
-	static const char request[] = "status web1";
-	char fill[4096], buf[4096], *all = NULL, *audit, *line;
-	size_t len = 0;
-	ssize_t n;
-	struct shell_ctx ctx;
-	struct request req;
-	char reason[REQUEST_REASON_MAX];
-	int p[2], fl, st;
-	pid_t pid;
-
-	(void)state;
-	assert_int_equal(pipe(p), 0);
-	/* the tenant's pipe full before the request says a word */
-	fl = fcntl(p[1], F_GETFL);
-	assert_int_equal(fcntl(p[1], F_SETFL, fl | O_NONBLOCK), 0);
-	memset(fill, 'x', sizeof(fill));
-	while (write(p[1], fill, sizeof(fill)) > 0)
-		;
-	assert_int_equal(fcntl(p[1], F_SETFL, fl), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		if (request_parse(request, &req, reason, sizeof(reason)) != 0)
-			_exit(100);
-		fx.cfg->libvirt_timeout = 1;	/* below the config's least */
-		ctx_of(&ctx, fx.cfg, &req, "alice", ALICE_KEY, request);
-		ctx.out = fdopen(p[1], "w");
-		ctx.err = fopen("/dev/null", "w");
-		if (ctx.out == NULL || ctx.err == NULL)
-			_exit(101);
-		/* line by line, as stdout is on a terminal (ssh -t) */
-		setvbuf(ctx.out, NULL, _IOLBF, BUFSIZ);
-		_exit(result_exit_code(shell_run(&ctx)));
-	}
-	close(p[1]);
-	sleep(3);	/* away for three times libvirt_timeout */
-	while ((n = read(p[0], buf, sizeof(buf))) > 0) {
-		all = xreallocarray(all, len + (size_t)n + 1, 1);
-		memcpy(all + len, buf, (size_t)n);
-		len += (size_t)n;
-		all[len] = '\0';
-	}
-	close(p[0]);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-	assert_non_null(all);
-	assert_non_null(strstr(all, STATUS_WEB1));
-	audit = slurp(fx.cfg->audit_log);
-	line = last_audit_line(audit);
-	assert_non_null(strstr(line, "verb=status domain=web1 result=ok "));
-	free(line);
-	free(audit);
-	free(all);
-}
-
 /* a pipe whose write end blocks: the tenant reads nothing for now */
 static void
 full_pipe(int p[2])
@@ -1123,6 +1055,60 @@ drain(int fd)
 		all[len] = '\0';
 	}
 	return all;
+}
+
+/*
+ * A tenant that reads nothing for longer than libvirt_timeout (output
+ * stopped with ^S, a full pipe) is not a silent libvirt: the request
+ * ends as answered once the tenant reads, and is audited so, where the
+ * deadline used to end it as unreachable (69) while it waited on the
+ * tenant, a reset done or a SPICE password shown all the same.
+ */
+static void
+test_tenant_pace_is_not_libvirt(void **state)
+{
+	static const char request[] = "status web1";
+	char *all, *audit, *line;
+	struct shell_ctx ctx;
+	struct request req;
+	char reason[REQUEST_REASON_MAX];
+	int p[2], st;
+	pid_t pid;
+
+	(void)state;
+	/* the tenant's pipe full before the request says a word */
+	full_pipe(p);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		if (request_parse(request, &req, reason, sizeof(reason)) != 0)
+			_exit(100);
+		fx.cfg->libvirt_timeout = 1;	/* below the config's least */
+		ctx_of(&ctx, fx.cfg, &req, "alice", ALICE_KEY, request);
+		ctx.out = fdopen(p[1], "w");
+		ctx.err = fopen("/dev/null", "w");
+		if (ctx.out == NULL || ctx.err == NULL)
+			_exit(101);
+		/* line by line, as stdout is on a terminal (ssh -t) */
+		setvbuf(ctx.out, NULL, _IOLBF, BUFSIZ);
+		_exit(result_exit_code(shell_run(&ctx)));
+	}
+	close(p[1]);
+	sleep(3);	/* away for three times libvirt_timeout */
+	all = drain(p[0]);
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_non_null(strstr(all, STATUS_WEB1));
+	audit = slurp(fx.cfg->audit_log);
+	line = last_audit_line(audit);
+	assert_non_null(strstr(line, "verb=status domain=web1 result=ok "));
+	free(line);
+	free(audit);
+	free(all);
 }
 
 /*
