@@ -1058,6 +1058,39 @@ drain(int fd)
 }
 
 /*
+ * request as alice, in a child, with the tenant's stdout or stderr on
+ * fd (the other to /dev/null, line by line as on a terminal) and a
+ * libvirt_timeout of 1 s, below the config's least: the child's pid.
+ */
+static pid_t
+run_on_fd(struct config *cfg, const char *request, int fd, bool on_err)
+{
+	struct shell_ctx ctx;
+	struct request req;
+	char reason[REQUEST_REASON_MAX];
+	FILE *tenant, *none;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid != 0)
+		return pid;
+	if (request_parse(request, &req, reason, sizeof(reason)) != 0)
+		_exit(100);
+	cfg->libvirt_timeout = 1;
+	ctx_of(&ctx, cfg, &req, "alice", ALICE_KEY, request);
+	tenant = fdopen(fd, "w");
+	none = fopen("/dev/null", "w");
+	if (tenant == NULL || none == NULL)
+		_exit(101);
+	setvbuf(tenant, NULL, _IOLBF, BUFSIZ);
+	ctx.out = on_err ? none : tenant;
+	ctx.err = on_err ? tenant : none;
+	_exit(result_exit_code(shell_run(&ctx)));
+}
+
+/*
  * A tenant that reads nothing for longer than libvirt_timeout (output
  * stopped with ^S, a full pipe) is not a silent libvirt: the request
  * ends as answered once the tenant reads, and is audited so, where the
@@ -1069,32 +1102,13 @@ test_tenant_pace_is_not_libvirt(void **state)
 {
 	static const char request[] = "status web1";
 	char *all, *audit, *line;
-	struct shell_ctx ctx;
-	struct request req;
-	char reason[REQUEST_REASON_MAX];
 	int p[2], st;
 	pid_t pid;
 
 	(void)state;
 	/* the tenant's pipe full before the request says a word */
 	full_pipe(p);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		if (request_parse(request, &req, reason, sizeof(reason)) != 0)
-			_exit(100);
-		fx.cfg->libvirt_timeout = 1;	/* below the config's least */
-		ctx_of(&ctx, fx.cfg, &req, "alice", ALICE_KEY, request);
-		ctx.out = fdopen(p[1], "w");
-		ctx.err = fopen("/dev/null", "w");
-		if (ctx.out == NULL || ctx.err == NULL)
-			_exit(101);
-		/* line by line, as stdout is on a terminal (ssh -t) */
-		setvbuf(ctx.out, NULL, _IOLBF, BUFSIZ);
-		_exit(result_exit_code(shell_run(&ctx)));
-	}
+	pid = run_on_fd(fx.cfg, request, p[1], false);
 	close(p[1]);
 	sleep(3);	/* away for three times libvirt_timeout */
 	all = drain(p[0]);
@@ -1122,10 +1136,8 @@ test_timeout_audited_before_the_tenant_reads(void **state)
 	static const char request[] = "status web1";
 	char dir[] = "/tmp/vmgate-unit-XXXXXX", *uri = NULL, *before, *after;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct shell_ctx ctx;
-	struct request req;
 	struct config *cfg;
-	char reason[REQUEST_REASON_MAX], *said;
+	char *said;
 	int p[2], lfd, st;
 	pid_t pid;
 
@@ -1139,23 +1151,9 @@ test_timeout_audited_before_the_tenant_reads(void **state)
 	assert_true(asprintf(&uri, "qemu+unix:///system?socket=%s",
 	    sa.sun_path) > 0);
 	cfg = load(uri, fx.audit_log);
-	cfg->libvirt_timeout = 1;	/* below the config's least */
 	before = slurp(fx.audit_log);
 	full_pipe(p);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		close(p[0]);
-		if (request_parse(request, &req, reason, sizeof(reason)) != 0)
-			_exit(100);
-		ctx_of(&ctx, cfg, &req, "alice", ALICE_KEY, request);
-		ctx.out = fopen("/dev/null", "w");
-		ctx.err = fdopen(p[1], "w");
-		if (ctx.out == NULL || ctx.err == NULL)
-			_exit(101);
-		_exit(result_exit_code(shell_run(&ctx)));
-	}
+	pid = run_on_fd(cfg, request, p[1], true);
 	close(p[1]);
 	sleep(3);	/* libvirt_timeout has passed, twice over */
 	after = slurp(fx.audit_log);
